@@ -5,12 +5,15 @@ import java.util.List;
 import org.apache.avro.Schema;
 import org.apache.avro.SchemaCompatibility;
 import org.apache.avro.SchemaCompatibility.SchemaCompatibilityType;
+import org.apache.avro.SchemaCompatibility.SchemaIncompatibilityType;
 
 /**
  * Checks a new schema against earlier versions with Avro's {@link SchemaCompatibility}, at a
  * Confluent {@link CompatibilityLevel}, and explains each failure by record and field.
  */
 public final class CompatibilityChecker {
+
+  private static final int MAX_DEPTH = 8;
 
   private CompatibilityChecker() {}
 
@@ -47,19 +50,83 @@ public final class CompatibilityChecker {
 
   private static void collect(
       Schema reader, Schema writer, String direction, List<Incompatibility> into) {
+    explain(reader, writer, reader.getFullName(), "", direction, into, 0);
+  }
+
+  /**
+   * Adds Avro's incompatibilities of {@code reader} against {@code writer}. Avro reports a change
+   * inside an optional record as a missing union branch at the optional field; this looks into the
+   * same-named branches to name the field that really changed.
+   */
+  private static void explain(
+      Schema reader,
+      Schema writer,
+      String record,
+      String prefix,
+      String direction,
+      List<Incompatibility> into,
+      int depth) {
     var result = SchemaCompatibility.checkReaderWriterCompatibility(reader, writer).getResult();
     if (result.getCompatibility() == SchemaCompatibilityType.COMPATIBLE) {
       return;
     }
     for (SchemaCompatibility.Incompatibility incompatibility : result.getIncompatibilities()) {
-      Location location = Location.resolve(reader, incompatibility.getLocation());
+      String local = Location.resolve(reader, incompatibility.getLocation()).field();
+      String field = prefix.isEmpty() ? local : local.isEmpty() ? prefix : prefix + "." + local;
+      Schema sameNamedBranch =
+          depth < MAX_DEPTH
+                  && incompatibility.getType() == SchemaIncompatibilityType.MISSING_UNION_BRANCH
+              ? sameNamedBranch(incompatibility)
+              : null;
+      if (sameNamedBranch != null) {
+        explain(
+            sameNamedBranch,
+            writerBranch(incompatibility),
+            record,
+            field,
+            direction,
+            into,
+            depth + 1);
+        continue;
+      }
       into.add(
           new Incompatibility(
-              location.record(),
-              location.field(),
+              record,
+              field,
               direction,
               incompatibility.getType() + " (" + incompatibility.getMessage() + ")"));
     }
+  }
+
+  /** The writer's union branch the reader lacks: the last number of Avro's location. */
+  private static Schema writerBranch(SchemaCompatibility.Incompatibility incompatibility) {
+    Schema writer = incompatibility.getWriterFragment();
+    if (writer == null || writer.getType() != Schema.Type.UNION) {
+      return writer;
+    }
+    String location = incompatibility.getLocation();
+    try {
+      int index = Integer.parseInt(location.substring(location.lastIndexOf('/') + 1));
+      return writer.getTypes().get(index);
+    } catch (RuntimeException notABranch) {
+      return null;
+    }
+  }
+
+  private static Schema sameNamedBranch(SchemaCompatibility.Incompatibility incompatibility) {
+    Schema readerUnion = incompatibility.getReaderFragment();
+    Schema writerBranch = writerBranch(incompatibility);
+    if (readerUnion == null
+        || writerBranch == null
+        || readerUnion.getType() != Schema.Type.UNION
+        || writerBranch.getType() != Schema.Type.RECORD) {
+      return null;
+    }
+    return readerUnion.getTypes().stream()
+        .filter(b -> b.getType() == Schema.Type.RECORD)
+        .filter(b -> b.getFullName().equals(writerBranch.getFullName()))
+        .findFirst()
+        .orElse(null);
   }
 
   /**

@@ -1,0 +1,86 @@
+package org.referralexchange.schemas;
+
+import java.util.List;
+import java.util.Optional;
+import org.apache.avro.Schema;
+import org.referralexchange.events.v1.ConsentRecorded;
+import org.referralexchange.events.v1.ConsentRevoked;
+import org.referralexchange.events.v1.ReferralOverdue;
+import org.referralexchange.events.v1.ReferralStatusChanged;
+import org.referralexchange.events.v1.ReferralSubmitted;
+
+/**
+ * Every topic of the exchange, in one immutable place. Services refer to these constants, never to
+ * topic-name strings of their own.
+ *
+ * <p>Referral topics are keyed by referral id and have the same partition count, so a referral's
+ * submitted, status and overdue events land on the same partition number and each stays in order.
+ * Retention of referral topics is unlimited: Kafka is the exchange's record of what happened.
+ */
+public final class Topics {
+
+  /** Suffix of dead-letter topics, as Spring Kafka's DeadLetterPublishingRecoverer names them. */
+  public static final String DEAD_LETTER_SUFFIX = "-dlt";
+
+  /** Partition count of the referral topics. */
+  public static final int REFERRAL_PARTITIONS = 6;
+
+  /** Referrals that passed the consent check, keyed by referral id. */
+  public static final TopicSpec REFERRAL_SUBMITTED =
+      new TopicSpec(
+          "referral.submitted",
+          "referralId",
+          ReferralSubmitted.getClassSchema(),
+          List.of(ReferralSubmitted.class),
+          REFERRAL_PARTITIONS,
+          Optional.empty(),
+          false);
+
+  /** Every lifecycle status change of a referral, keyed by referral id. */
+  public static final TopicSpec REFERRAL_STATUS_CHANGED =
+      new TopicSpec(
+          "referral.status-changed",
+          "referralId",
+          ReferralStatusChanged.getClassSchema(),
+          List.of(ReferralStatusChanged.class),
+          REFERRAL_PARTITIONS,
+          Optional.empty(),
+          false);
+
+  /** Referrals a provider has not answered in time, keyed by referral id. */
+  public static final TopicSpec REFERRAL_OVERDUE =
+      new TopicSpec(
+          "referral.overdue",
+          "referralId",
+          ReferralOverdue.getClassSchema(),
+          List.of(ReferralOverdue.class),
+          REFERRAL_PARTITIONS,
+          Optional.empty(),
+          false);
+
+  /**
+   * Consents, keyed by consent id and compacted: the latest event of each consent (recorded or
+   * revoked, both carrying the full consent) is its current state. The value schema is the union of
+   * the two events, registered once under {@code consent.events-value}.
+   */
+  public static final TopicSpec CONSENT_EVENTS =
+      new TopicSpec(
+          "consent.events",
+          "consentId",
+          Schema.createUnion(ConsentRecorded.getClassSchema(), ConsentRevoked.getClassSchema()),
+          List.of(ConsentRecorded.class, ConsentRevoked.class),
+          3,
+          Optional.empty(),
+          true);
+
+  /** All topics, in the order a deployment should create them. */
+  public static final List<TopicSpec> ALL =
+      List.of(REFERRAL_SUBMITTED, REFERRAL_STATUS_CHANGED, REFERRAL_OVERDUE, CONSENT_EVENTS);
+
+  private Topics() {}
+
+  /** The topic with this name. */
+  public static Optional<TopicSpec> byName(String name) {
+    return ALL.stream().filter(t -> t.name().equals(name)).findFirst();
+  }
+}
