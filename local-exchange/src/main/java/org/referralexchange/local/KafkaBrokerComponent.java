@@ -1,0 +1,342 @@
+package org.referralexchange.local;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Properties;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.stream.Stream;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.admin.DescribeClusterOptions;
+import org.apache.kafka.common.Uuid;
+
+/**
+ * A real Kafka broker (KRaft combined mode, one node) run as a child JVM from the jars in {@code
+ * kafka-libs}. Its data folder survives restarts: storage is formatted only while the folder holds
+ * no {@code meta.properties}, so topics, records and the cluster id stay.
+ */
+final class KafkaBrokerComponent implements LocalComponent {
+
+  static final String HOST = "127.0.0.1";
+
+  private static final Duration FORMAT_TIMEOUT = Duration.ofSeconds(60);
+  private static final Duration STOP_TIMEOUT = Duration.ofSeconds(30);
+  private static final Duration KILL_TIMEOUT = Duration.ofSeconds(10);
+  private static final Duration POLL_INTERVAL = Duration.ofMillis(100);
+  private static final List<String> JVM_OPTIONS =
+      List.of(
+          "-Xmx256m",
+          "-XX:+UseSerialGC",
+          "-Djava.awt.headless=true",
+          "-Dorg.slf4j.simpleLogger.showDateTime=true",
+          "-Dorg.slf4j.simpleLogger.dateTimeFormat=yyyy-MM-dd'T'HH:mm:ss.SSS",
+          "-Dorg.slf4j.simpleLogger.defaultLogLevel=info");
+
+  /**
+   * @param dataDir broker data and its log file; created when missing
+   * @param kafkaLibs folder with kafka_2.13, its dependencies and an slf4j binding
+   * @param port PLAINTEXT listener for clients
+   * @param controllerPort CONTROLLER listener of the KRaft quorum
+   * @param startupTimeout how long the broker may take until it answers an admin request
+   */
+  record Settings(
+      Path dataDir, Path kafkaLibs, int port, int controllerPort, Duration startupTimeout) {}
+
+  private final Settings settings;
+  private Process process;
+  private String clusterId;
+
+  KafkaBrokerComponent(Settings settings) {
+    this.settings = settings;
+  }
+
+  @Override
+  public String name() {
+    return "kafka";
+  }
+
+  String bootstrapServers() {
+    return HOST + ":" + settings.port();
+  }
+
+  /** The cluster id the running broker reported; stable for the life of the data folder. */
+  String clusterId() {
+    return clusterId;
+  }
+
+  Path logFile() {
+    return settings.dataDir().resolve("broker.log");
+  }
+
+  /** The broker's process while it runs. */
+  Optional<ProcessHandle> process() {
+    return Optional.ofNullable(process).map(Process::toHandle);
+  }
+
+  @Override
+  public synchronized void start() throws IOException, InterruptedException {
+    if (process != null) {
+      throw new IllegalStateException("Kafka broker already started");
+    }
+    requireKafkaLibs();
+    requireFree(settings.port(), "Kafka");
+    requireFree(settings.controllerPort(), "Kafka controller");
+    Files.createDirectories(logDir());
+    Path config = writeServerProperties();
+    Files.writeString(logFile(), "");
+    formatStorageIfNeeded(config);
+    process =
+        javaCommand("kafka.Kafka", config.toString())
+            .redirectErrorStream(true)
+            .redirectOutput(ProcessBuilder.Redirect.appendTo(logFile().toFile()))
+            .start();
+    try {
+      awaitReady();
+    } catch (RuntimeException | InterruptedException e) {
+      stop();
+      throw e;
+    }
+  }
+
+  /** Asks the broker to shut down (SIGTERM), waits a bounded time, then kills it. */
+  @Override
+  public synchronized void stop() {
+    Process running = process;
+    if (running == null) {
+      return;
+    }
+    try {
+      running.destroy();
+      if (!running.waitFor(STOP_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS)) {
+        running.destroyForcibly();
+        running.waitFor(KILL_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
+      }
+    } catch (InterruptedException e) {
+      running.destroyForcibly();
+      Thread.currentThread().interrupt();
+    } finally {
+      process = null;
+    }
+  }
+
+  @Override
+  public Map<String, String> describe() {
+    Map<String, String> lines = new LinkedHashMap<>();
+    lines.put("Kafka bootstrap", bootstrapServers());
+    lines.put("Kafka data", settings.dataDir().toString());
+    lines.put("Kafka broker log", logFile().toString());
+    return lines;
+  }
+
+  private Path logDir() {
+    return settings.dataDir().resolve("kraft-logs");
+  }
+
+  private void requireKafkaLibs() throws IOException {
+    Path libs = settings.kafkaLibs();
+    boolean hasBroker;
+    if (Files.isDirectory(libs)) {
+      try (Stream<Path> jars = Files.list(libs)) {
+        hasBroker = jars.anyMatch(jar -> jar.getFileName().toString().startsWith("kafka_2.13-"));
+      }
+    } else {
+      hasBroker = false;
+    }
+    if (!hasBroker) {
+      throw new LocalStartupException(
+          "No Kafka broker jars in "
+              + libs
+              + ". Build them with 'mvn -pl local-exchange package' or point "
+              + LocalSettings.KAFKA_LIBS
+              + " at a folder holding kafka_2.13 and its dependencies.");
+    }
+  }
+
+  private static void requireFree(int port, String what) {
+    try (ServerSocket socket = new ServerSocket()) {
+      socket.setReuseAddress(true);
+      socket.bind(new InetSocketAddress(HOST, port));
+    } catch (IOException e) {
+      throw new LocalStartupException(
+          what
+              + " port "
+              + HOST
+              + ":"
+              + port
+              + " is already in use (is another broker still running?). Stop it or choose another"
+              + " port.",
+          e);
+    }
+  }
+
+  private Path writeServerProperties() throws IOException {
+    String listener = "PLAINTEXT://" + bootstrapServers();
+    String controller = HOST + ":" + settings.controllerPort();
+    List<String> lines = new ArrayList<>();
+    lines.add("# Written by local-exchange on every start; edits are overwritten.");
+    lines.add("process.roles=broker,controller");
+    lines.add("node.id=1");
+    lines.add("controller.quorum.voters=1@" + controller);
+    lines.add("listeners=" + listener + ",CONTROLLER://" + controller);
+    lines.add("advertised.listeners=" + listener);
+    lines.add("listener.security.protocol.map=PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT");
+    lines.add("inter.broker.listener.name=PLAINTEXT");
+    lines.add("controller.listener.names=CONTROLLER");
+    lines.add("log.dirs=" + logDir().toAbsolutePath().toString().replace('\\', '/'));
+    // Three partitions: room for a few consumers per group while keys keep each referral in order.
+    lines.add("num.partitions=3");
+    lines.add("default.replication.factor=1");
+    lines.add("min.insync.replicas=1");
+    lines.add("offsets.topic.replication.factor=1");
+    lines.add("transaction.state.log.replication.factor=1");
+    lines.add("transaction.state.log.min.isr=1");
+    lines.add("share.coordinator.state.topic.replication.factor=1");
+    lines.add("share.coordinator.state.topic.min.isr=1");
+    lines.add("group.initial.rebalance.delay.ms=0");
+    lines.add("auto.create.topics.enable=true");
+    Path config = settings.dataDir().resolve("server.properties");
+    Files.write(config, lines, StandardCharsets.UTF_8);
+    return config;
+  }
+
+  /** Formats storage once; the cluster id is kept in the data folder so a retry reuses it. */
+  private void formatStorageIfNeeded(Path config) throws IOException, InterruptedException {
+    if (Files.exists(logDir().resolve("meta.properties"))) {
+      return;
+    }
+    Path clusterIdFile = settings.dataDir().resolve("cluster.id");
+    String id;
+    if (Files.exists(clusterIdFile)) {
+      id = Files.readString(clusterIdFile, StandardCharsets.UTF_8).trim();
+    } else {
+      id = Uuid.randomUuid().toString();
+      Files.writeString(clusterIdFile, id + System.lineSeparator(), StandardCharsets.UTF_8);
+    }
+    Process format =
+        javaCommand("kafka.tools.StorageTool", "format", "-t", id, "-c", config.toString())
+            .redirectErrorStream(true)
+            .redirectOutput(ProcessBuilder.Redirect.appendTo(logFile().toFile()))
+            .start();
+    if (!format.waitFor(FORMAT_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS)) {
+      format.destroyForcibly();
+      throw new LocalStartupException(
+          "Formatting Kafka storage did not finish within "
+              + FORMAT_TIMEOUT
+              + "; see "
+              + logFile());
+    }
+    if (format.exitValue() != 0) {
+      throw new LocalStartupException(
+          "Formatting Kafka storage failed (exit code "
+              + format.exitValue()
+              + "); see "
+              + logFile()
+              + lastLines());
+    }
+  }
+
+  private ProcessBuilder javaCommand(String mainClass, String... args) {
+    List<String> command = new ArrayList<>();
+    command.add(javaExecutable());
+    command.addAll(JVM_OPTIONS);
+    command.add("-cp");
+    command.add(settings.kafkaLibs().toAbsolutePath() + java.io.File.separator + "*");
+    command.add(mainClass);
+    command.addAll(List.of(args));
+    return new ProcessBuilder(command).directory(settings.dataDir().toFile());
+  }
+
+  /** The java binary running this launcher, so the broker gets the same JDK. */
+  private static String javaExecutable() {
+    return ProcessHandle.current()
+        .info()
+        .command()
+        .orElseGet(() -> Path.of(System.getProperty("java.home"), "bin", "java").toString());
+  }
+
+  /** Waits until the port accepts connections, then until the broker answers an admin request. */
+  private void awaitReady() throws InterruptedException {
+    Instant deadline = Instant.now().plus(settings.startupTimeout());
+    while (!acceptsConnections()) {
+      if (process.waitFor(POLL_INTERVAL.toMillis(), TimeUnit.MILLISECONDS)) {
+        throw exitedDuringStartup();
+      }
+      if (Instant.now().isAfter(deadline)) {
+        throw notReadyInTime("its port " + bootstrapServers() + " never accepted connections");
+      }
+    }
+    long remainingMillis = Math.max(1, Duration.between(Instant.now(), deadline).toMillis());
+    Properties config = new Properties();
+    config.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers());
+    config.put(AdminClientConfig.CLIENT_ID_CONFIG, "local-exchange-readiness");
+    try (Admin admin = Admin.create(config)) {
+      clusterId =
+          admin
+              .describeCluster(new DescribeClusterOptions().timeoutMs((int) remainingMillis))
+              .clusterId()
+              .get(remainingMillis, TimeUnit.MILLISECONDS);
+    } catch (ExecutionException | TimeoutException e) {
+      if (!process.isAlive()) {
+        throw exitedDuringStartup();
+      }
+      throw notReadyInTime("it did not answer describeCluster: " + e.getMessage());
+    }
+  }
+
+  private boolean acceptsConnections() {
+    try (Socket socket = new Socket()) {
+      socket.connect(new InetSocketAddress(HOST, settings.port()), 200);
+      return true;
+    } catch (IOException e) {
+      return false;
+    }
+  }
+
+  private LocalStartupException exitedDuringStartup() {
+    return new LocalStartupException(
+        "Kafka broker exited during start-up (exit code "
+            + process.exitValue()
+            + "); see "
+            + logFile()
+            + lastLines());
+  }
+
+  private LocalStartupException notReadyInTime(String reason) {
+    return new LocalStartupException(
+        "Kafka broker was not ready within "
+            + settings.startupTimeout().toSeconds()
+            + " s: "
+            + reason
+            + "; see "
+            + logFile()
+            + lastLines());
+  }
+
+  /** The end of the broker log, so the reason shows without opening the file. */
+  private String lastLines() {
+    try {
+      List<String> lines = Files.readAllLines(logFile(), StandardCharsets.UTF_8);
+      List<String> tail = lines.subList(Math.max(0, lines.size() - 15), lines.size());
+      return tail.isEmpty()
+          ? ""
+          : System.lineSeparator() + String.join(System.lineSeparator(), tail);
+    } catch (IOException | UncheckedIOException e) {
+      return "";
+    }
+  }
+}

@@ -1,0 +1,147 @@
+package org.referralexchange.local;
+
+import java.lang.management.ManagementFactory;
+import java.util.ArrayDeque;
+import java.util.Deque;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+
+/**
+ * Runs the exchange on embedded defaults: a real Kafka broker as a child process, then the stand-in
+ * schema registry, each printing where it listens, and keeps them up until Ctrl-C.
+ *
+ * <p>Settings are listed in {@link LocalSettings}; e.g. {@code --exchange.kafka.port=19092}.
+ */
+public final class LocalExchange {
+
+  private static final String AVRO_TRUSTED_PACKAGES = "org.apache.avro.SERIALIZABLE_PACKAGES";
+
+  private final List<LocalComponent> components;
+  private final Deque<LocalComponent> started = new ArrayDeque<>();
+
+  LocalExchange(List<LocalComponent> components) {
+    this.components = List.copyOf(components);
+  }
+
+  /** The components of the local exchange, in start order. Later services join this list. */
+  static List<LocalComponent> components(LocalSettings settings) {
+    KafkaBrokerComponent kafka =
+        new KafkaBrokerComponent(
+            new KafkaBrokerComponent.Settings(
+                settings.kafkaDataDir(),
+                settings.kafkaLibs(),
+                settings.kafkaPort(),
+                settings.controllerPort(),
+                settings.kafkaStartupTimeout()));
+    SchemaRegistryComponent registry =
+        new SchemaRegistryComponent(kafka::bootstrapServers, settings.registryPort());
+    return List.of(kafka, registry);
+  }
+
+  /**
+   * Starts every component in order; if one fails, stops those already started and rethrows.
+   *
+   * @throws Exception the failure of the component that could not start
+   */
+  void start() throws Exception {
+    for (LocalComponent component : components) {
+      long begin = System.nanoTime();
+      say("Starting " + component.name() + " ...");
+      try {
+        component.start();
+      } catch (Exception | Error e) {
+        component.stop();
+        stop();
+        throw e;
+      }
+      synchronized (started) {
+        started.push(component);
+      }
+      say(component.name() + " ready in " + seconds(System.nanoTime() - begin));
+    }
+  }
+
+  /** Stops the started components in reverse order; safe to call more than once. */
+  void stop() {
+    while (true) {
+      LocalComponent component;
+      synchronized (started) {
+        component = started.poll();
+      }
+      if (component == null) {
+        return;
+      }
+      say("Stopping " + component.name() + " ...");
+      long begin = System.nanoTime();
+      try {
+        component.stop();
+        say(component.name() + " stopped in " + seconds(System.nanoTime() - begin));
+      } catch (RuntimeException e) {
+        System.err.println("[local-exchange] " + component.name() + " did not stop cleanly: " + e);
+      }
+    }
+  }
+
+  String addresses() {
+    StringBuilder text = new StringBuilder();
+    for (LocalComponent component : components) {
+      for (Map.Entry<String, String> line : component.describe().entrySet()) {
+        text.append(String.format(Locale.ROOT, "  %-20s %s%n", line.getKey(), line.getValue()));
+      }
+    }
+    return text.toString();
+  }
+
+  public static void main(String[] args) throws InterruptedException {
+    if (System.getProperty(AVRO_TRUSTED_PACKAGES) == null) {
+      System.setProperty(AVRO_TRUSTED_PACKAGES, "org.referralexchange.events.v1");
+    }
+    LocalSettings settings;
+    try {
+      settings = LocalSettings.fromEnvironment(args);
+    } catch (IllegalArgumentException e) {
+      System.err.println("[local-exchange] " + e.getMessage());
+      System.exit(2);
+      return;
+    }
+    LocalExchange exchange = new LocalExchange(components(settings));
+    Runtime.getRuntime().addShutdownHook(new Thread(exchange::stop, "local-exchange-stop"));
+    try {
+      exchange.start();
+    } catch (Exception e) {
+      System.err.println("[local-exchange] Could not start: " + describe(e));
+      System.exit(1);
+      return;
+    }
+    long now = System.currentTimeMillis();
+    String readyIn =
+        seconds((now - ManagementFactory.getRuntimeMXBean().getStartTime()) * 1_000_000);
+    String sinceLaunch =
+        settings.launchedAtMillis().isPresent()
+            ? ", "
+                + seconds((now - settings.launchedAtMillis().getAsLong()) * 1_000_000)
+                + " since run-local.sh was launched"
+            : "";
+    System.out.printf(
+        "%n=== Local exchange ready in %s (JVM start to ready%s) ===%n%s%nPress Ctrl-C to stop.%n",
+        readyIn, sinceLaunch, exchange.addresses());
+    Thread.currentThread().join();
+  }
+
+  private static String describe(Throwable failure) {
+    StringBuilder text = new StringBuilder(String.valueOf(failure.getMessage()));
+    for (Throwable cause = failure.getCause(); cause != null; cause = cause.getCause()) {
+      text.append(System.lineSeparator()).append("  caused by: ").append(cause);
+    }
+    return text.toString();
+  }
+
+  private static String seconds(long nanos) {
+    return String.format(Locale.ROOT, "%.1f s", nanos / 1e9);
+  }
+
+  private static void say(String message) {
+    System.out.println("[local-exchange] " + message);
+  }
+}

@@ -1,0 +1,135 @@
+package org.referralexchange.local;
+
+import java.net.URI;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.Locale;
+import java.util.Map;
+import java.util.OptionalLong;
+import java.util.Properties;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * Settings of the local exchange. Each one is read from a {@code --name=value} argument, else the
+ * system property {@code name}, else the environment variable {@code NAME} (upper case, dots and
+ * dashes as underscores, e.g. {@code EXCHANGE_KAFKA_PORT}), else its default.
+ *
+ * @param kafkaDataDir broker data, kept across restarts ({@code exchange.kafka.data-dir})
+ * @param kafkaLibs the broker's jars, copied there by the build ({@code exchange.kafka-libs})
+ * @param kafkaPort the PLAINTEXT listener clients use ({@code exchange.kafka.port})
+ * @param controllerPort the KRaft controller listener ({@code exchange.kafka.controller-port})
+ * @param kafkaStartupTimeout how long the broker may take to be ready ({@code
+ *     exchange.kafka.startup-timeout-seconds})
+ * @param registryPort the schema registry's HTTP port, 0 for any free one ({@code
+ *     exchange.registry.port})
+ * @param launchedAtMillis when the run script started, to report the full time to ready ({@code
+ *     exchange.launched-at}, epoch milliseconds)
+ */
+record LocalSettings(
+    Path kafkaDataDir,
+    Path kafkaLibs,
+    int kafkaPort,
+    int controllerPort,
+    Duration kafkaStartupTimeout,
+    int registryPort,
+    OptionalLong launchedAtMillis) {
+
+  static final String KAFKA_DATA_DIR = "exchange.kafka.data-dir";
+  static final String KAFKA_LIBS = "exchange.kafka-libs";
+  static final String KAFKA_PORT = "exchange.kafka.port";
+  static final String CONTROLLER_PORT = "exchange.kafka.controller-port";
+  static final String KAFKA_STARTUP_TIMEOUT = "exchange.kafka.startup-timeout-seconds";
+  static final String REGISTRY_PORT = "exchange.registry.port";
+  static final String LAUNCHED_AT = "exchange.launched-at";
+
+  private static final Pattern NESTED_JAR = Pattern.compile("^jar:nested:(.+?\\.jar)/!");
+
+  /** Settings of the running JVM: its arguments, system properties and environment. */
+  static LocalSettings fromEnvironment(String[] args) {
+    return from(args, System.getProperties(), System.getenv());
+  }
+
+  static LocalSettings from(String[] args, Properties systemProperties, Map<String, String> env) {
+    Map<String, String> arguments = parseArguments(args);
+    Lookup lookup = name -> lookup(name, arguments, systemProperties, env);
+    String launchedAt = lookup.get(LAUNCHED_AT);
+    String kafkaLibs = lookup.get(KAFKA_LIBS);
+    return new LocalSettings(
+        Path.of(orDefault(lookup.get(KAFKA_DATA_DIR), ".local/kafka")).toAbsolutePath(),
+        kafkaLibs != null ? Path.of(kafkaLibs).toAbsolutePath() : kafkaLibsBesideLauncher(),
+        intSetting(lookup, KAFKA_PORT, 9092),
+        intSetting(lookup, CONTROLLER_PORT, 9093),
+        Duration.ofSeconds(intSetting(lookup, KAFKA_STARTUP_TIMEOUT, 90)),
+        intSetting(lookup, REGISTRY_PORT, 8081),
+        launchedAt == null || launchedAt.isBlank()
+            ? OptionalLong.empty()
+            : OptionalLong.of(Long.parseLong(launchedAt.trim())));
+  }
+
+  /**
+   * The {@code kafka-libs} folder beside the launcher: beside {@code local-exchange.jar} when run
+   * with {@code java -jar}, or beside {@code target/classes} when run from the build or an IDE.
+   */
+  static Path kafkaLibsBesideLauncher() {
+    String location =
+        LocalSettings.class.getProtectionDomain().getCodeSource().getLocation().toString();
+    Matcher nested = NESTED_JAR.matcher(location);
+    Path launcher =
+        nested.find()
+            ? Path.of(URI.create("file:" + nested.group(1)))
+            : Path.of(URI.create(location));
+    return launcher.toAbsolutePath().getParent().resolve("kafka-libs");
+  }
+
+  private static Map<String, String> parseArguments(String[] args) {
+    Map<String, String> parsed = new HashMap<>();
+    for (String arg : args) {
+      int equals = arg.indexOf('=');
+      if (!arg.startsWith("--") || equals < 0) {
+        throw new IllegalArgumentException(
+            "Unknown argument '"
+                + arg
+                + "'; expected --name=value, e.g. --"
+                + KAFKA_PORT
+                + "=9092");
+      }
+      parsed.put(arg.substring(2, equals), arg.substring(equals + 1));
+    }
+    return parsed;
+  }
+
+  private static String lookup(
+      String name, Map<String, String> arguments, Properties properties, Map<String, String> env) {
+    if (arguments.containsKey(name)) {
+      return arguments.get(name);
+    }
+    String property = properties.getProperty(name);
+    if (property != null) {
+      return property;
+    }
+    return env.get(name.toUpperCase(Locale.ROOT).replace('.', '_').replace('-', '_'));
+  }
+
+  private static int intSetting(Lookup lookup, String name, int defaultValue) {
+    String value = lookup.get(name);
+    if (value == null || value.isBlank()) {
+      return defaultValue;
+    }
+    try {
+      return Integer.parseInt(value.trim());
+    } catch (NumberFormatException e) {
+      throw new IllegalArgumentException(name + " must be a number, was '" + value + "'", e);
+    }
+  }
+
+  private static String orDefault(String value, String defaultValue) {
+    return value == null || value.isBlank() ? defaultValue : value;
+  }
+
+  @FunctionalInterface
+  private interface Lookup {
+    String get(String name);
+  }
+}
