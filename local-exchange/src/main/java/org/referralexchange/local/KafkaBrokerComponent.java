@@ -58,8 +58,10 @@ final class KafkaBrokerComponent implements LocalComponent {
       Path dataDir, Path kafkaLibs, int port, int controllerPort, Duration startupTimeout) {}
 
   private final Settings settings;
-  private Process process;
-  private String clusterId;
+  // Guarded by this; volatile so stop() from a shutdown hook sees a broker still starting up.
+  private volatile Process process;
+  private boolean stopRequested;
+  private volatile String clusterId;
 
   KafkaBrokerComponent(Settings settings) {
     this.settings = settings;
@@ -89,9 +91,12 @@ final class KafkaBrokerComponent implements LocalComponent {
   }
 
   @Override
-  public synchronized void start() throws IOException, InterruptedException {
-    if (process != null) {
-      throw new IllegalStateException("Kafka broker already started");
+  public void start() throws IOException, InterruptedException {
+    synchronized (this) {
+      if (process != null) {
+        throw new IllegalStateException("Kafka broker already started");
+      }
+      stopRequested = false;
     }
     requireKafkaLibs();
     requireFree(settings.port(), "Kafka");
@@ -100,23 +105,38 @@ final class KafkaBrokerComponent implements LocalComponent {
     Path config = writeServerProperties();
     Files.writeString(logFile(), "");
     formatStorageIfNeeded(config);
-    process =
+    Process started =
         javaCommand("kafka.Kafka", config.toString())
             .redirectErrorStream(true)
             .redirectOutput(ProcessBuilder.Redirect.appendTo(logFile().toFile()))
             .start();
+    synchronized (this) {
+      if (stopRequested) {
+        started.destroyForcibly();
+        throw new LocalStartupException("Kafka broker start cancelled: stop was requested");
+      }
+      process = started;
+    }
     try {
-      awaitReady();
+      awaitReady(started);
     } catch (RuntimeException | InterruptedException e) {
       stop();
       throw e;
     }
   }
 
-  /** Asks the broker to shut down (SIGTERM), waits a bounded time, then kills it. */
+  /**
+   * Asks the broker to shut down (SIGTERM), waits a bounded time, then kills it. Also ends a broker
+   * that is still starting, e.g. on Ctrl-C during start-up.
+   */
   @Override
-  public synchronized void stop() {
-    Process running = process;
+  public void stop() {
+    Process running;
+    synchronized (this) {
+      stopRequested = true;
+      running = process;
+      process = null;
+    }
     if (running == null) {
       return;
     }
@@ -129,8 +149,6 @@ final class KafkaBrokerComponent implements LocalComponent {
     } catch (InterruptedException e) {
       running.destroyForcibly();
       Thread.currentThread().interrupt();
-    } finally {
-      process = null;
     }
   }
 
@@ -270,11 +288,11 @@ final class KafkaBrokerComponent implements LocalComponent {
   }
 
   /** Waits until the port accepts connections, then until the broker answers an admin request. */
-  private void awaitReady() throws InterruptedException {
+  private void awaitReady(Process broker) throws InterruptedException {
     Instant deadline = Instant.now().plus(settings.startupTimeout());
     while (!acceptsConnections()) {
-      if (process.waitFor(POLL_INTERVAL.toMillis(), TimeUnit.MILLISECONDS)) {
-        throw exitedDuringStartup();
+      if (broker.waitFor(POLL_INTERVAL.toMillis(), TimeUnit.MILLISECONDS)) {
+        throw exitedDuringStartup(broker);
       }
       if (Instant.now().isAfter(deadline)) {
         throw notReadyInTime("its port " + bootstrapServers() + " never accepted connections");
@@ -291,8 +309,8 @@ final class KafkaBrokerComponent implements LocalComponent {
               .clusterId()
               .get(remainingMillis, TimeUnit.MILLISECONDS);
     } catch (ExecutionException | TimeoutException e) {
-      if (!process.isAlive()) {
-        throw exitedDuringStartup();
+      if (!broker.isAlive()) {
+        throw exitedDuringStartup(broker);
       }
       throw notReadyInTime("it did not answer describeCluster: " + e.getMessage());
     }
@@ -307,10 +325,10 @@ final class KafkaBrokerComponent implements LocalComponent {
     }
   }
 
-  private LocalStartupException exitedDuringStartup() {
+  private LocalStartupException exitedDuringStartup(Process broker) {
     return new LocalStartupException(
         "Kafka broker exited during start-up (exit code "
-            + process.exitValue()
+            + broker.exitValue()
             + "); see "
             + logFile()
             + lastLines());

@@ -19,6 +19,8 @@ public final class LocalExchange {
 
   private final List<LocalComponent> components;
   private final Deque<LocalComponent> started = new ArrayDeque<>();
+  private volatile LocalComponent starting;
+  private volatile boolean stopping;
 
   LocalExchange(List<LocalComponent> components) {
     this.components = List.copyOf(components);
@@ -46,15 +48,21 @@ public final class LocalExchange {
    */
   void start() throws Exception {
     for (LocalComponent component : components) {
+      if (stopping) {
+        throw new LocalStartupException("Stopped before " + component.name() + " started");
+      }
       long begin = System.nanoTime();
       say("Starting " + component.name() + " ...");
+      starting = component;
       try {
         component.start();
       } catch (Exception | Error e) {
+        starting = null;
         component.stop();
         stop();
         throw e;
       }
+      starting = null;
       synchronized (started) {
         started.push(component);
       }
@@ -62,8 +70,16 @@ public final class LocalExchange {
     }
   }
 
-  /** Stops the started components in reverse order; safe to call more than once. */
+  /**
+   * Stops the started components in reverse order, and the one still starting, if any; safe to call
+   * more than once and from a shutdown hook while {@link #start()} runs.
+   */
   void stop() {
+    stopping = true;
+    LocalComponent inProgress = starting;
+    if (inProgress != null) {
+      inProgress.stop();
+    }
     while (true) {
       LocalComponent component;
       synchronized (started) {

@@ -12,7 +12,10 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.NewTopic;
@@ -69,6 +72,33 @@ class KafkaBrokerComponentTests {
     assertThat(broker.clusterId()).isEqualTo(firstClusterId);
     assertThat(broker.process().orElseThrow().pid()).isNotEqualTo(firstBroker.pid());
     assertThat(consumeFromBeginning()).containsExactly("referral-1=submitted");
+  }
+
+  @Test
+  void stopDuringStartUpLeavesNoBrokerBehind() throws Exception {
+    broker = new KafkaBrokerComponent(settings(FreePorts.next(), FreePorts.next()));
+    CompletableFuture<Void> starting =
+        CompletableFuture.runAsync(
+            () -> {
+              try {
+                broker.start();
+              } catch (Exception e) {
+                throw new CompletionException(e);
+              }
+            });
+    ProcessHandle launched =
+        await()
+            .atMost(Duration.ofSeconds(60))
+            .until(() -> broker.process(), Optional::isPresent)
+            .get();
+
+    broker.stop();
+
+    // The broker needs seconds to open its port; stop() came within ~100 ms of the launch.
+    await().atMost(Duration.ofSeconds(30)).until(starting::isDone);
+    assertThat(starting).isCompletedExceptionally();
+    assertThat(launched.isAlive()).isFalse();
+    assertThat(broker.process()).isEmpty();
   }
 
   @Test
