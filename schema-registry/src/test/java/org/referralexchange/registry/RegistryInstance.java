@@ -7,7 +7,9 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.UUID;
 import org.springframework.boot.builder.SpringApplicationBuilder;
 import org.springframework.context.ConfigurableApplicationContext;
@@ -41,16 +43,19 @@ public final class RegistryInstance implements AutoCloseable {
   public static RegistryInstance start(String topic, String... properties) {
     // As command-line arguments: SpringApplicationBuilder.properties() would lose to
     // application.yml.
-    List<String> args = new ArrayList<>();
-    args.add("--server.port=0");
-    args.add("--server.address=127.0.0.1");
-    args.add("--registry.kafka.bootstrap-servers=" + TestBroker.bootstrapServers());
-    args.add("--registry.kafka.topic=" + topic);
-    args.add("--registry.write-timeout=20s");
-    args.add("--spring.main.banner-mode=off");
+    Map<String, String> settings = new LinkedHashMap<>();
+    settings.put("server.port", "0");
+    settings.put("server.address", "127.0.0.1");
+    settings.put("registry.kafka.bootstrap-servers", TestBroker.bootstrapServers());
+    settings.put("registry.kafka.topic", topic);
+    settings.put("registry.write-timeout", "20s");
+    settings.put("spring.main.banner-mode", "off");
     for (String property : properties) {
-      args.add("--" + property);
+      int equals = property.indexOf('=');
+      settings.put(property.substring(0, equals), property.substring(equals + 1));
     }
+    List<String> args = new ArrayList<>();
+    settings.forEach((key, value) -> args.add("--" + key + "=" + value));
     return new RegistryInstance(
         new SpringApplicationBuilder(SchemaRegistryApplication.class)
             .run(args.toArray(String[]::new)));

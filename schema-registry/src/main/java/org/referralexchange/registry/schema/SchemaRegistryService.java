@@ -32,7 +32,7 @@ import org.springframework.stereotype.Service;
 public class SchemaRegistryService {
 
   private static final Logger log = LoggerFactory.getLogger(SchemaRegistryService.class);
-  private static final int MAX_ATTEMPTS = 10;
+  private static final int MAX_ATTEMPTS = 50;
 
   private final SchemaStore store;
   private final RegistryState state;

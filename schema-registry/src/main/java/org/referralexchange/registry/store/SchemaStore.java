@@ -190,7 +190,8 @@ public class SchemaStore implements SmartLifecycle {
 
   private void ensureTopic(Duration timeout) {
     String topic = partition.topic();
-    try (Admin admin = Admin.create(commonConfig("admin"))) {
+    Admin admin = Admin.create(commonConfig("admin"));
+    try {
       if (!admin
           .listTopics()
           .names()
@@ -230,6 +231,9 @@ public class SchemaStore implements SmartLifecycle {
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw new IllegalStateException("Interrupted while creating topic " + topic, e);
+    } finally {
+      // Without a bound, close() waits out the default API timeout for calls that timed out.
+      admin.close(Duration.ofSeconds(1));
     }
   }
 
