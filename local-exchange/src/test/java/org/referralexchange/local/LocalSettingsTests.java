@@ -50,6 +50,15 @@ class LocalSettingsTests {
   }
 
   @Test
+  void kafkaLibsSettingReplacesTheFolderBesideTheLauncher() {
+    LocalSettings settings =
+        LocalSettings.from(
+            new String[0], new Properties(), Map.of("EXCHANGE_KAFKA_LIBS", "/opt/kafka/libs"));
+
+    assertThat(settings.kafkaLibs()).isEqualTo(Path.of("/opt/kafka/libs"));
+  }
+
+  @Test
   void rejectsAnArgumentThatIsNotNameEqualsValue() {
     assertThatThrownBy(() -> LocalSettings.from(new String[] {"9092"}, new Properties(), Map.of()))
         .isInstanceOf(IllegalArgumentException.class)
