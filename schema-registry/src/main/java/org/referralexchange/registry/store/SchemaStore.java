@@ -24,6 +24,7 @@ import org.apache.kafka.clients.producer.RecordMetadata;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.config.TopicConfig;
 import org.apache.kafka.common.errors.TopicExistsException;
+import org.apache.kafka.common.errors.UnknownTopicOrPartitionException;
 import org.apache.kafka.common.errors.WakeupException;
 import org.apache.kafka.common.serialization.StringDeserializer;
 import org.apache.kafka.common.serialization.StringSerializer;
@@ -213,12 +214,7 @@ public class SchemaStore implements SmartLifecycle {
           }
         }
       }
-      TopicDescription description =
-          admin
-              .describeTopics(List.of(topic))
-              .allTopicNames()
-              .get(timeout.toMillis(), TimeUnit.MILLISECONDS)
-              .get(topic);
+      TopicDescription description = describe(admin, topic, System.nanoTime() + timeout.toNanos());
       if (description.partitions().size() != 1) {
         throw new IllegalStateException(
             "Topic "
@@ -234,6 +230,28 @@ public class SchemaStore implements SmartLifecycle {
     } finally {
       // Without a bound, close() waits out the default API timeout for calls that timed out.
       admin.close(Duration.ofSeconds(1));
+    }
+  }
+
+  /** A topic just created may take a moment to be known to the broker that answers. */
+  private static TopicDescription describe(Admin admin, String topic, long deadline)
+      throws ExecutionException, TimeoutException, InterruptedException {
+    while (true) {
+      try {
+        return admin
+            .describeTopics(List.of(topic))
+            .allTopicNames()
+            .get(
+                Math.max(1, TimeUnit.NANOSECONDS.toMillis(remaining(deadline))),
+                TimeUnit.MILLISECONDS)
+            .get(topic);
+      } catch (ExecutionException e) {
+        if (!(e.getCause() instanceof UnknownTopicOrPartitionException)
+            || remaining(deadline) == 0) {
+          throw e;
+        }
+        TimeUnit.MILLISECONDS.sleep(100);
+      }
     }
   }
 
