@@ -14,6 +14,7 @@ import org.apache.kafka.clients.CommonClientConfigs;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.admin.TopicDescription;
+import org.apache.kafka.clients.consumer.CloseOptions;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
@@ -44,6 +45,8 @@ import org.springframework.stereotype.Component;
 public class SchemaStore implements SmartLifecycle {
 
   private static final Logger log = LoggerFactory.getLogger(SchemaStore.class);
+
+  private static final Duration CLOSE_TIMEOUT = Duration.ofSeconds(5);
 
   private final RegistryProperties properties;
   private final RegistryState state = new RegistryState();
@@ -91,6 +94,16 @@ public class SchemaStore implements SmartLifecycle {
               + " was not acknowledged within "
               + properties.writeTimeout());
     } catch (ExecutionException e) {
+      if (e.getCause() instanceof org.apache.kafka.common.errors.TimeoutException) {
+        // The client gave up within max.block.ms (= write-timeout), e.g. no broker answering.
+        throw new StoreTimeoutException(
+            "Write to "
+                + partition.topic()
+                + " was not acknowledged within "
+                + properties.writeTimeout()
+                + ": "
+                + e.getCause().getMessage());
+      }
       throw new StoreException(
           "Write to " + partition.topic() + " failed: " + e.getCause().getMessage(), e.getCause());
     } catch (InterruptedException e) {
@@ -135,9 +148,16 @@ public class SchemaStore implements SmartLifecycle {
     ensureTopic(init);
     producer = new KafkaProducer<>(producerConfig());
     consumer = new KafkaConsumer<>(consumerConfig());
-    consumer.assign(List.of(partition));
-    consumer.seekToBeginning(List.of(partition));
-    long end = consumer.endOffsets(List.of(partition), init).get(partition);
+    long end;
+    try {
+      consumer.assign(List.of(partition));
+      consumer.seekToBeginning(List.of(partition));
+      end = consumer.endOffsets(List.of(partition), init).get(partition);
+    } catch (RuntimeException e) {
+      consumer.close(CloseOptions.timeout(CLOSE_TIMEOUT));
+      producer.close(CLOSE_TIMEOUT);
+      throw new IllegalStateException("Could not find the end of " + partition.topic(), e);
+    }
     running = true;
     reader = new Thread(this::readLoop, "schemas-reader-" + partition.topic());
     reader.setDaemon(true);
@@ -175,7 +195,7 @@ public class SchemaStore implements SmartLifecycle {
         backOff();
       }
     }
-    consumer.close();
+    consumer.close(CloseOptions.timeout(CLOSE_TIMEOUT));
   }
 
   private void backOff() {
@@ -301,7 +321,7 @@ public class SchemaStore implements SmartLifecycle {
       reader = null;
     }
     if (producer != null) {
-      producer.close(Duration.ofSeconds(5));
+      producer.close(CLOSE_TIMEOUT);
       producer = null;
     }
     synchronized (progress) {
