@@ -9,8 +9,8 @@ import org.testcontainers.kafka.KafkaContainer;
 
 /**
  * The same serializer contract against Confluent's own Schema Registry and Apache Kafka in
- * containers: proof that production's registry needs no code change. Skipped where no Docker
- * engine runs (as on the project's CI machine); the stand-in variant runs everywhere.
+ * containers: proof that production's registry needs no code change. Skipped where no Docker engine
+ * runs (as on the project's CI machine); the stand-in variant runs everywhere.
  */
 @Testcontainers(disabledWithoutDocker = true)
 class ConfluentSerdeRoundTripTests extends SerdeRoundTripContract {
@@ -19,9 +19,7 @@ class ConfluentSerdeRoundTripTests extends SerdeRoundTripContract {
 
   @Container
   private static final KafkaContainer KAFKA =
-      new KafkaContainer("apache/kafka:4.1.1")
-          .withNetwork(NETWORK)
-          .withListener("kafka:19092");
+      new KafkaContainer("apache/kafka:4.1.1").withNetwork(NETWORK).withListener("kafka:19092");
 
   @Container
   private static final GenericContainer<?> REGISTRY =
