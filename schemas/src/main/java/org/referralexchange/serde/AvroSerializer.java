@@ -29,7 +29,14 @@ import org.apache.kafka.common.serialization.Serializer;
  */
 public class AvroSerializer<T> implements Serializer<T> {
 
+  /** A thread keeps its buffer for the next record unless one record made it larger than this. */
+  private static final int MAX_RETAINED_BUFFER = 1 << 20;
+
   private final Map<Target.Key, Target> targets = new ConcurrentHashMap<>();
+
+  /** The last target used: most serializers write one record type to one topic. */
+  private volatile Target last;
+
   private final ThreadLocal<Buffer> buffers = ThreadLocal.withInitial(Buffer::new);
   private SchemaRegistryClient client;
   private SerdeConfig config;
@@ -70,10 +77,10 @@ public class AvroSerializer<T> implements Serializer<T> {
     Buffer buffer = buffers.get();
     buffer.reset();
     try {
-      buffer.encoder = EncoderFactory.get().binaryEncoder(buffer, buffer.encoder);
       target.writer().write(data, buffer.encoder);
       buffer.encoder.flush();
     } catch (IOException | AvroRuntimeException | ClassCastException | NullPointerException e) {
+      buffers.remove();
       throw new SerializationException(
           "Cannot serialize "
               + container.getSchema().getFullName()
@@ -87,6 +94,9 @@ public class AvroSerializer<T> implements Serializer<T> {
     }
     byte[] framed = buffer.toFramed();
     WireFormat.writeHeader(target.id(), framed);
+    if (buffer.capacity() > MAX_RETAINED_BUFFER) {
+      buffers.remove();
+    }
     return framed;
   }
 
@@ -94,9 +104,16 @@ public class AvroSerializer<T> implements Serializer<T> {
     if (config == null) {
       throw new IllegalStateException("AvroSerializer used before configure()");
     }
+    Target recent = last;
+    if (recent != null && recent.schema() == schema && recent.topic().equals(topic)) {
+      return recent;
+    }
     Target.Key key = new Target.Key(topic, schema);
     Target known = targets.get(key);
-    return known != null ? known : targets.computeIfAbsent(key, k -> resolve(topic, schema));
+    Target target =
+        known != null ? known : targets.computeIfAbsent(key, k -> resolve(topic, schema));
+    last = target;
+    return target;
   }
 
   private Target resolve(String topic, Schema schema) {
@@ -104,13 +121,13 @@ public class AvroSerializer<T> implements Serializer<T> {
     if (config.useLatestVersion()) {
       RegisteredSchema latest = client.latest(subject);
       requireWritable(subject, latest.schema(), schema);
-      return new Target(latest.id(), writerFor(latest.schema(), schema));
+      return new Target(topic, schema, latest.id(), writerFor(latest.schema(), schema));
     }
     int id =
         config.autoRegisterSchemas()
             ? client.register(subject, schema)
             : client.lookup(subject, schema);
-    return new Target(id, writerFor(schema, schema));
+    return new Target(topic, schema, id, writerFor(schema, schema));
   }
 
   private static void requireWritable(String subject, Schema latest, Schema recordSchema) {
@@ -143,23 +160,33 @@ public class AvroSerializer<T> implements Serializer<T> {
     return new GenericDatumWriter<>(writerSchema);
   }
 
-  /** Where a topic's records of one schema go: the id to frame them with and the writer. */
-  private record Target(int id, DatumWriter<Object> writer) {
+  /**
+   * Where a topic's records of one schema go: the id to frame them with and the writer.
+   *
+   * @param schema the record's own schema, compared by identity on the fast path
+   */
+  private record Target(String topic, Schema schema, int id, DatumWriter<Object> writer) {
     record Key(String topic, Schema schema) {}
   }
 
   /** A per-thread output buffer that leaves room for the header. */
   private static final class Buffer extends ByteArrayOutputStream {
+    /** Reused across records; replaced after a failed write so no half record leaks forward. */
     BinaryEncoder encoder;
 
     Buffer() {
       super(1024);
+      encoder = EncoderFactory.get().binaryEncoder(this, null);
     }
 
     @Override
     public synchronized void reset() {
       super.reset();
       count = WireFormat.HEADER_SIZE;
+    }
+
+    int capacity() {
+      return buf.length;
     }
 
     byte[] toFramed() {

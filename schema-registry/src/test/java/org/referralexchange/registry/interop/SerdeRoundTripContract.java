@@ -178,6 +178,26 @@ abstract class SerdeRoundTripContract {
         .hasMessageContaining("truncated or corrupt");
   }
 
+  @Test
+  void failedWriteLeavesNothingBehindForTheNextRecord() {
+    String topic = "half-written-" + UUID.randomUUID();
+    Schema schema =
+        probeSchema(
+            "{\"name\":\"note\",\"type\":\"string\"},{\"name\":\"count\",\"type\":\"int\"}");
+    AvroSerializer<Object> serializer = newSerializer(Map.of());
+    GenericRecord broken = new GenericData.Record(schema);
+    broken.put("note", "x".repeat(100));
+    broken.put("count", null);
+
+    assertThatThrownBy(() -> serializer.serialize(topic, broken))
+        .isInstanceOf(org.apache.kafka.common.errors.SerializationException.class);
+
+    GenericRecord fine = probe(schema);
+    AvroDeserializer<GenericRecord> generic = new AvroDeserializer<>();
+    generic.configure(Map.of(SerdeConfig.SCHEMA_REGISTRY_URL, registryUrl()), false);
+    assertThat(generic.deserialize(topic, serializer.serialize(topic, fine))).isEqualTo(fine);
+  }
+
   // --- helpers -----------------------------------------------------------------------------
 
   SchemaRegistryClient client() {
