@@ -2,8 +2,11 @@ package org.referralexchange.gateway;
 
 import org.springframework.boot.SpringApplication;
 import org.springframework.boot.autoconfigure.SpringBootApplication;
+import org.springframework.boot.context.properties.ConfigurationPropertiesScan;
 
+/** The referral gateway: consent-checked referrals from agencies onto Kafka. */
 @SpringBootApplication
+@ConfigurationPropertiesScan
 public class ReferralGatewayApplication {
 
   public static void main(String[] args) {

@@ -1,0 +1,119 @@
+package org.referralexchange.gateway.config;
+
+import jakarta.validation.Valid;
+import jakarta.validation.constraints.Min;
+import jakarta.validation.constraints.NotBlank;
+import jakarta.validation.constraints.NotEmpty;
+import jakarta.validation.constraints.NotNull;
+import jakarta.validation.constraints.Pattern;
+import java.time.Duration;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+import org.springframework.boot.context.properties.ConfigurationProperties;
+import org.springframework.validation.annotation.Validated;
+
+/**
+ * Everything the gateway is configured with, under {@code gateway.*}. Defaults and environment
+ * variables are in {@code application.yml}; a bad value stops start-up with a message.
+ *
+ * @param agencies agencies allowed to call the gateway, each with the SHA-256 of its API keys
+ * @param providers the providers referrals may go to, in Open Referral HSDS terms
+ * @param limits request size and rate limits
+ * @param publishTimeout how long a request waits for the broker's acknowledgement before it answers
+ *     503
+ * @param idempotencySecret HMAC key for request fingerprints (so a fingerprint reveals nothing
+ *     about the request it was made from)
+ * @param encryption where the keyset for client data comes from
+ * @param registerSchemasOnStartup register every topic's value schema at start-up (local runs);
+ *     production registers them with the release and sets this to false
+ * @param defaultResponseWindow how long a provider has to answer when a referral names no respondBy
+ *     time
+ */
+@Validated
+@ConfigurationProperties("gateway")
+public record GatewayProperties(
+    @NotEmpty @Valid List<Agency> agencies,
+    @NotEmpty @Valid List<Provider> providers,
+    @NotNull @Valid Limits limits,
+    @NotNull Duration publishTimeout,
+    @NotBlank String idempotencySecret,
+    @NotNull @Valid Encryption encryption,
+    boolean registerSchemasOnStartup,
+    @NotNull Duration defaultResponseWindow) {
+
+  /**
+   * An agency that may call the gateway.
+   *
+   * @param id exchange identifier, e.g. {@code county-hhs}
+   * @param name display name
+   * @param apiKeySha256 hex SHA-256 of each API key the agency may use (several during rotation);
+   *     the keys themselves are never stored
+   */
+  public record Agency(
+      @NotBlank @Pattern(regexp = "[a-z0-9][a-z0-9-]{1,62}") String id,
+      @NotBlank String name,
+      List<@Pattern(regexp = "[0-9a-f]{64}") String> apiKeySha256) {
+
+    public Agency {
+      apiKeySha256 = apiKeySha256 == null ? List.of() : List.copyOf(apiKeySha256);
+    }
+  }
+
+  /**
+   * A provider referrals may be sent to.
+   *
+   * @param id exchange identifier (HSDS organization), e.g. {@code northside-food-bank}
+   * @param name display name
+   * @param serviceCategories the categories of service it provides (for consents that name a class
+   *     of recipients)
+   * @param services the HSDS service ids a referral may ask for
+   * @param agencyId the agency the provider belongs to, if it also calls the gateway (then it may
+   *     read referrals sent to it)
+   */
+  public record Provider(
+      @NotBlank @Pattern(regexp = "[a-z0-9][a-z0-9-]{1,62}") String id,
+      @NotBlank String name,
+      Set<String> serviceCategories,
+      @NotEmpty Set<String> services,
+      Optional<String> agencyId) {
+
+    public Provider {
+      serviceCategories = serviceCategories == null ? Set.of() : Set.copyOf(serviceCategories);
+      services = services == null ? Set.of() : Set.copyOf(services);
+      agencyId = agencyId == null ? Optional.empty() : agencyId;
+    }
+  }
+
+  /**
+   * Limits that protect the gateway.
+   *
+   * @param maxRequestBytes larger request bodies are refused with 413
+   * @param requestsPerMinute per agency, per gateway instance; more are refused with 429
+   */
+  public record Limits(@Min(1024) int maxRequestBytes, @Min(1) int requestsPerMinute) {}
+
+  /**
+   * Where the Tink keyset that encrypts client data comes from: a file, or the keyset JSON itself
+   * (an environment variable in containers). Exactly one is set.
+   *
+   * @param keysetFile path of a cleartext Tink JSON keyset
+   * @param keysetJson the cleartext Tink JSON keyset
+   */
+  public record Encryption(Optional<String> keysetFile, Optional<String> keysetJson) {
+    public Encryption {
+      keysetFile = keysetFile == null ? Optional.empty() : keysetFile.filter(s -> !s.isBlank());
+      keysetJson = keysetJson == null ? Optional.empty() : keysetJson.filter(s -> !s.isBlank());
+    }
+  }
+
+  /** The provider with this id. */
+  public Optional<Provider> provider(String id) {
+    return providers.stream().filter(p -> p.id().equals(id)).findFirst();
+  }
+
+  /** The agency with this id. */
+  public Optional<Agency> agency(String id) {
+    return agencies.stream().filter(a -> a.id().equals(id)).findFirst();
+  }
+}

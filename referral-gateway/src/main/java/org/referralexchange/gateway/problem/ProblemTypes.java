@@ -1,0 +1,46 @@
+package org.referralexchange.gateway.problem;
+
+import java.net.URI;
+import org.springframework.http.HttpStatusCode;
+import org.springframework.http.ProblemDetail;
+
+/**
+ * The stable problem types of the gateway's API. A type is a relative URI {@code /problems/<slug>}
+ * (RFC 9457 allows relative references); clients switch on it, people read {@code title} and {@code
+ * detail}. Consent refusals use the refusing policy's name as the slug.
+ */
+public final class ProblemTypes {
+
+  public static final String VALIDATION = "validation-failed";
+  public static final String MALFORMED_REQUEST = "malformed-request";
+  public static final String UNAUTHENTICATED = "unauthenticated";
+  public static final String FORBIDDEN = "forbidden";
+  public static final String NOT_FOUND = "not-found";
+  public static final String METHOD_NOT_ALLOWED = "method-not-allowed";
+  public static final String UNSUPPORTED_MEDIA_TYPE = "unsupported-media-type";
+  public static final String PAYLOAD_TOO_LARGE = "payload-too-large";
+  public static final String RATE_LIMITED = "rate-limited";
+  public static final String IDEMPOTENCY_KEY_MISSING = "idempotency-key-missing";
+  public static final String IDEMPOTENCY_KEY_REUSED = "idempotency-key-reused";
+  public static final String UNKNOWN_PROVIDER = "unknown-provider";
+  public static final String UNKNOWN_SERVICE = "unknown-service";
+  public static final String TRANSITION_REFUSED = "transition-refused";
+  public static final String BROKER_UNAVAILABLE = "broker-unavailable";
+  public static final String INTERNAL = "internal-error";
+
+  private ProblemTypes() {}
+
+  /** The type URI of a slug. */
+  public static URI type(String slug) {
+    return URI.create("/problems/" + slug);
+  }
+
+  /** A problem with this status, type slug, title and detail. */
+  public static ProblemDetail problem(
+      HttpStatusCode status, String slug, String title, String detail) {
+    ProblemDetail problem = ProblemDetail.forStatusAndDetail(status, detail);
+    problem.setType(type(slug));
+    problem.setTitle(title);
+    return problem;
+  }
+}
