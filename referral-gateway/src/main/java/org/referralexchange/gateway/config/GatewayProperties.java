@@ -22,8 +22,9 @@ import org.springframework.validation.annotation.Validated;
  * @param limits request size and rate limits
  * @param publishTimeout how long a request waits for the broker's acknowledgement before it answers
  *     503
- * @param idempotencySecret HMAC key for request fingerprints (so a fingerprint reveals nothing
- *     about the request it was made from)
+ * @param hmacSecret key of the HMACs that turn an agency's client id into the exchange's client
+ *     pseudonym and a request into its idempotency fingerprint: stable across instances and
+ *     restarts, and meaningless to anyone without it
  * @param encryption where the keyset for client data comes from
  * @param registerSchemasOnStartup register every topic's value schema at start-up (local runs);
  *     production registers them with the release and sets this to false
@@ -37,7 +38,7 @@ public record GatewayProperties(
     @NotEmpty @Valid List<Provider> providers,
     @NotNull @Valid Limits limits,
     @NotNull Duration publishTimeout,
-    @NotBlank String idempotencySecret,
+    @NotBlank String hmacSecret,
     @NotNull @Valid Encryption encryption,
     boolean registerSchemasOnStartup,
     @NotNull Duration defaultResponseWindow) {

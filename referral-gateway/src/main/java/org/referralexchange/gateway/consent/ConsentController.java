@@ -1,0 +1,60 @@
+package org.referralexchange.gateway.consent;
+
+import jakarta.validation.Valid;
+import jakarta.validation.constraints.NotBlank;
+import java.net.URI;
+import java.security.Principal;
+import java.util.List;
+import org.springframework.http.ResponseEntity;
+import org.springframework.validation.annotation.Validated;
+import org.springframework.web.bind.annotation.GetMapping;
+import org.springframework.web.bind.annotation.PathVariable;
+import org.springframework.web.bind.annotation.PostMapping;
+import org.springframework.web.bind.annotation.RequestBody;
+import org.springframework.web.bind.annotation.RequestMapping;
+import org.springframework.web.bind.annotation.RequestParam;
+import org.springframework.web.bind.annotation.RestController;
+
+/** Consents to share, recorded and revoked by the disclosing agency. */
+@RestController
+@Validated
+@RequestMapping("/api/v1/consents")
+class ConsentController {
+
+  private final ConsentService consents;
+
+  ConsentController(ConsentService consents) {
+    this.consents = consents;
+  }
+
+  @PostMapping
+  ResponseEntity<ConsentResponse> record(
+      Principal agency, @Valid @RequestBody ConsentRequests.RecordConsent request) {
+    ConsentState state = consents.record(agency.getName(), request);
+    return ResponseEntity.created(URI.create("/api/v1/consents/" + state.consent().getConsentId()))
+        .body(ConsentResponse.of(state, consents.now(), List.of()));
+  }
+
+  @PostMapping("/{consentId}/revocation")
+  ConsentResponse revoke(
+      Principal agency,
+      @PathVariable String consentId,
+      @Valid @RequestBody(required = false) ConsentRequests.Revoke request) {
+    ConsentService.Revocation revocation = consents.revoke(agency.getName(), consentId, request);
+    return ConsentResponse.of(
+        revocation.state(), consents.now(), revocation.cancelledReferralIds());
+  }
+
+  @GetMapping("/{consentId}")
+  ConsentResponse get(Principal agency, @PathVariable String consentId) {
+    return ConsentResponse.of(
+        consents.visible(agency.getName(), consentId), consents.now(), List.of());
+  }
+
+  @GetMapping
+  List<ConsentResponse> forClient(Principal agency, @RequestParam @NotBlank String clientId) {
+    return consents.forClient(agency.getName(), clientId).stream()
+        .map(c -> ConsentResponse.of(c, consents.now(), List.of()))
+        .toList();
+  }
+}

@@ -1,0 +1,80 @@
+package org.referralexchange.gateway.consent;
+
+import jakarta.validation.Valid;
+import jakarta.validation.constraints.AssertTrue;
+import jakarta.validation.constraints.NotBlank;
+import jakarta.validation.constraints.NotEmpty;
+import jakarta.validation.constraints.NotNull;
+import jakarta.validation.constraints.Pattern;
+import jakarta.validation.constraints.Size;
+import java.time.Instant;
+import java.util.List;
+import org.referralexchange.events.v1.InformationCategory;
+import org.referralexchange.events.v1.SignatureMethod;
+import org.referralexchange.events.v1.SignerRole;
+
+/** What agencies send to record and revoke consents. Only these fields are accepted. */
+final class ConsentRequests {
+
+  private ConsentRequests() {}
+
+  /**
+   * A consent to record, with every element HIPAA 164.508(c) and 42 CFR 2.31 require.
+   *
+   * @param clientId the agency's own identifier of the client; the exchange keeps only a pseudonym
+   *     of it
+   */
+  record RecordConsent(
+      @NotBlank @Size(max = 128) String clientId,
+      @NotNull @Valid Recipients recipients,
+      @NotEmpty List<@NotNull InformationCategory> informationCategories,
+      boolean part2,
+      @NotBlank @Pattern(regexp = "[A-Z]{2,12}", message = "must be an HL7 v3 PurposeOfUse code")
+          String purpose,
+      Instant effectiveFrom,
+      Instant expiresAt,
+      @Size(max = 200) String expiryEvent,
+      @NotNull @Valid Signature signature,
+      @AssertTrue(message = "the form must state the client's right to revoke in writing")
+          boolean revocationRightAcknowledged,
+      @NotNull Boolean servicesConditionedOnSigning,
+      @AssertTrue(message = "the form must state that re-disclosure may occur")
+          boolean redisclosureNoticeAcknowledged,
+      @Size(max = 200) String sourceReference) {
+
+    @AssertTrue(message = "give an expiry date (expiresAt) or an expiry event (expiryEvent)")
+    boolean isExpirySet() {
+      return expiresAt != null || (expiryEvent != null && !expiryEvent.isBlank());
+    }
+
+    @AssertTrue(message = "a Part 2 consent must name SUBSTANCE_USE_DISORDER information")
+    boolean isPart2Consistent() {
+      return !part2
+          || informationCategories == null
+          || informationCategories.contains(InformationCategory.SUBSTANCE_USE_DISORDER);
+    }
+  }
+
+  /** Named providers, a described class of recipients, or both; at least one. */
+  record Recipients(
+      List<@Pattern(regexp = "[a-z0-9][a-z0-9-]{1,62}") String> providerIds,
+      List<@NotBlank String> serviceCategories) {
+
+    Recipients {
+      providerIds = providerIds == null ? List.of() : List.copyOf(providerIds);
+      serviceCategories = serviceCategories == null ? List.of() : List.copyOf(serviceCategories);
+    }
+
+    @AssertTrue(message = "name at least one provider or service category")
+    boolean isNotEmpty() {
+      return !providerIds.isEmpty() || !serviceCategories.isEmpty();
+    }
+  }
+
+  record Signature(
+      @NotNull SignatureMethod method, @NotNull Instant signedAt, @NotNull SignerRole signerRole) {}
+
+  /** A revocation: when the client revoked (default now) and why, if they said. */
+  record Revoke(
+      Instant revokedAt, @Size(max = 64) String reasonCode, @Size(max = 500) String reasonText) {}
+}

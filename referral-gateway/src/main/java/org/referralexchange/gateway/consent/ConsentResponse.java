@@ -1,0 +1,52 @@
+package org.referralexchange.gateway.consent;
+
+import java.time.Instant;
+import java.util.List;
+import org.referralexchange.events.v1.ConsentDetails;
+
+/** A consent as the API shows it to the agency that recorded it. */
+record ConsentResponse(
+    String consentId,
+    String status,
+    String clientPseudonym,
+    List<String> recipientProviderIds,
+    List<String> recipientServiceCategories,
+    List<String> informationCategories,
+    boolean part2,
+    String purpose,
+    Instant effectiveFrom,
+    Instant expiresAt,
+    String expiryEvent,
+    String signatureMethod,
+    Instant signedAt,
+    String signerRole,
+    boolean servicesConditionedOnSigning,
+    String sourceReference,
+    Instant recordedAt,
+    Instant revokedAt,
+    List<String> cancelledReferralIds) {
+
+  static ConsentResponse of(ConsentState state, Instant now, List<String> cancelled) {
+    ConsentDetails c = state.consent();
+    return new ConsentResponse(
+        c.getConsentId(),
+        state.statusAt(now),
+        c.getClientPseudonym(),
+        c.getRecipients().getProviderIds(),
+        c.getRecipients().getServiceCategories(),
+        c.getInformationCategories().stream().map(Enum::name).toList(),
+        c.getPart2(),
+        c.getPurpose(),
+        c.getEffectiveFrom(),
+        c.getExpiresAt(),
+        c.getExpiryEvent(),
+        c.getSignature().getMethod().name(),
+        c.getSignature().getSignedAt(),
+        c.getSignature().getSignerRole().name(),
+        c.getServicesConditionedOnSigning(),
+        c.getSourceReference(),
+        state.recordedAt(),
+        state.revokedAt().orElse(null),
+        cancelled);
+  }
+}

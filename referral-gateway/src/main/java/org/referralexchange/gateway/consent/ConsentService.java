@@ -1,0 +1,161 @@
+package org.referralexchange.gateway.consent;
+
+import java.time.Clock;
+import java.time.Instant;
+import java.util.List;
+import java.util.Optional;
+import java.util.UUID;
+import org.referralexchange.events.v1.Actor;
+import org.referralexchange.events.v1.ActorRole;
+import org.referralexchange.events.v1.ConsentDetails;
+import org.referralexchange.events.v1.ConsentRecipients;
+import org.referralexchange.events.v1.ConsentRecorded;
+import org.referralexchange.events.v1.ConsentRevoked;
+import org.referralexchange.events.v1.ConsentSignature;
+import org.referralexchange.events.v1.Reason;
+import org.referralexchange.gateway.config.GatewayProperties;
+import org.referralexchange.gateway.kafka.EventPublisher;
+import org.referralexchange.gateway.privacy.Hmac;
+import org.referralexchange.gateway.problem.GatewayProblem;
+import org.referralexchange.gateway.problem.ProblemTypes;
+import org.referralexchange.schemas.Topics;
+import org.springframework.http.HttpStatus;
+import org.springframework.stereotype.Service;
+
+/** Records and revokes consents; an agency sees only the consents it recorded. */
+@Service
+public class ConsentService {
+
+  private final ConsentView view;
+  private final EventPublisher publisher;
+  private final RevocationCascade cascade;
+  private final GatewayProperties properties;
+  private final Hmac hmac;
+  private final Clock clock;
+
+  ConsentService(
+      ConsentView view,
+      EventPublisher publisher,
+      RevocationCascade cascade,
+      GatewayProperties properties,
+      Hmac hmac,
+      Clock clock) {
+    this.view = view;
+    this.publisher = publisher;
+    this.cascade = cascade;
+    this.properties = properties;
+    this.hmac = hmac;
+    this.clock = clock;
+  }
+
+  ConsentState record(String agencyId, ConsentRequests.RecordConsent request) {
+    for (String providerId : request.recipients().providerIds()) {
+      if (properties.provider(providerId).isEmpty()) {
+        throw new GatewayProblem(
+            HttpStatus.UNPROCESSABLE_CONTENT,
+            ProblemTypes.UNKNOWN_PROVIDER,
+            "Unknown provider",
+            "No provider '" + providerId + "' is known to the exchange.");
+      }
+    }
+    Instant now = clock.instant();
+    String consentId = "cns-" + UUID.randomUUID();
+    ConsentDetails consent =
+        ConsentDetails.newBuilder()
+            .setConsentId(consentId)
+            .setClientPseudonym(hmac.clientPseudonym(agencyId, request.clientId()))
+            .setDisclosingAgencyId(agencyId)
+            .setRecipients(
+                ConsentRecipients.newBuilder()
+                    .setProviderIds(request.recipients().providerIds())
+                    .setServiceCategories(request.recipients().serviceCategories())
+                    .build())
+            .setInformationCategories(request.informationCategories())
+            .setPart2(request.part2())
+            .setPurpose(request.purpose())
+            .setEffectiveFrom(
+                request.effectiveFrom() == null
+                    ? request.signature().signedAt()
+                    : request.effectiveFrom())
+            .setExpiresAt(request.expiresAt())
+            .setExpiryEvent(request.expiryEvent())
+            .setSignature(
+                ConsentSignature.newBuilder()
+                    .setMethod(request.signature().method())
+                    .setSignedAt(request.signature().signedAt())
+                    .setSignerRole(request.signature().signerRole())
+                    .build())
+            .setRevocationRightAcknowledged(request.revocationRightAcknowledged())
+            .setServicesConditionedOnSigning(request.servicesConditionedOnSigning())
+            .setRedisclosureNoticeAcknowledged(request.redisclosureNoticeAcknowledged())
+            .setSourceReference(request.sourceReference())
+            .build();
+    ConsentRecorded event =
+        ConsentRecorded.newBuilder()
+            .setEventId(UUID.randomUUID())
+            .setOccurredAt(now)
+            .setConsent(consent)
+            .setRecordedBy(actor(agencyId))
+            .build();
+    publisher.publish(Topics.CONSENT_EVENTS, consentId, event);
+    return view.get(consentId).orElseThrow();
+  }
+
+  /**
+   * Revokes the consent and cancels the open referrals it covered. Revoking again publishes no
+   * second revocation, but still cancels any covered referral left open (say, by a broker outage
+   * during the first attempt).
+   */
+  Revocation revoke(String agencyId, String consentId, ConsentRequests.Revoke request) {
+    ConsentState state = visible(agencyId, consentId);
+    if (!state.revoked()) {
+      Instant now = clock.instant();
+      Reason reason =
+          request == null || request.reasonCode() == null
+              ? null
+              : Reason.newBuilder()
+                  .setCode(request.reasonCode())
+                  .setText(request.reasonText())
+                  .build();
+      ConsentRevoked event =
+          ConsentRevoked.newBuilder()
+              .setEventId(UUID.randomUUID())
+              .setOccurredAt(now)
+              .setConsent(state.consent())
+              .setRevokedAt(
+                  request == null || request.revokedAt() == null ? now : request.revokedAt())
+              .setRevokedBy(actor(agencyId))
+              .setReason(reason)
+              .build();
+      publisher.publish(Topics.CONSENT_EVENTS, consentId, event);
+    }
+    List<String> cancelled = cascade.cancelReferralsCoveredBy(consentId);
+    return new Revocation(view.get(consentId).orElseThrow(), cancelled);
+  }
+
+  /** A consent the agency recorded; any other is "not found", whether it exists or not. */
+  ConsentState visible(String agencyId, String consentId) {
+    return view.get(consentId)
+        .filter(c -> c.consent().getDisclosingAgencyId().equals(agencyId))
+        .orElseThrow(() -> GatewayProblem.notFound("consent", consentId));
+  }
+
+  List<ConsentState> forClient(String agencyId, String clientId) {
+    return view.forClient(agencyId, hmac.clientPseudonym(agencyId, clientId));
+  }
+
+  Optional<ConsentState> find(String consentId) {
+    return view.get(consentId);
+  }
+
+  Instant now() {
+    return clock.instant();
+  }
+
+  private static Actor actor(String agencyId) {
+    return Actor.newBuilder().setRole(ActorRole.REQUESTER).setOrganizationId(agencyId).build();
+  }
+
+  /** A revoked consent and the referrals its revocation cancelled. */
+  record Revocation(ConsentState state, List<String> cancelledReferralIds) {}
+}

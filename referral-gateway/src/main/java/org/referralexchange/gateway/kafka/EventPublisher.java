@@ -1,0 +1,85 @@
+package org.referralexchange.gateway.kafka;
+
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import org.apache.avro.specific.SpecificRecord;
+import org.apache.kafka.clients.producer.RecordMetadata;
+import org.referralexchange.gateway.config.GatewayProperties;
+import org.referralexchange.schemas.TopicSpec;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.springframework.kafka.core.KafkaTemplate;
+import org.springframework.stereotype.Component;
+
+/**
+ * Publishes one event and returns only once the broker acknowledged it ({@code acks=all}). A caller
+ * that gets no exception may report the event as accepted; on any failure it must not.
+ */
+@Component
+public class EventPublisher {
+
+  private static final Logger log = LoggerFactory.getLogger(EventPublisher.class);
+
+  private final KafkaTemplate<String, SpecificRecord> template;
+  private final GatewayProperties properties;
+  private final EventLog eventLog;
+  private final MeterRegistry meters;
+
+  EventPublisher(
+      KafkaTemplate<String, SpecificRecord> template,
+      GatewayProperties properties,
+      EventLog eventLog,
+      MeterRegistry meters) {
+    this.template = template;
+    this.properties = properties;
+    this.eventLog = eventLog;
+    this.meters = meters;
+  }
+
+  /**
+   * Sends {@code event} keyed by {@code key} and waits for the acknowledgement; then applies it to
+   * this instance's view, so the caller's next read sees it.
+   *
+   * @throws BrokerUnavailableException when the broker did not acknowledge within the publish
+   *     timeout
+   */
+  public RecordMetadata publish(TopicSpec topic, String key, SpecificRecord event) {
+    Timer.Sample sample = Timer.start(meters);
+    String outcome = "failed";
+    try {
+      RecordMetadata metadata =
+          template
+              .send(topic.name(), key, event)
+              .get(properties.publishTimeout().toMillis(), TimeUnit.MILLISECONDS)
+              .getRecordMetadata();
+      outcome = "acknowledged";
+      log.info(
+          "Published {} for {} to {}-{}@{}",
+          event.getSchema().getName(),
+          key,
+          metadata.topic(),
+          metadata.partition(),
+          metadata.offset());
+      eventLog.applyOwn(topic, key, event);
+      return metadata;
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new BrokerUnavailableException("Interrupted while waiting for the broker", e);
+    } catch (TimeoutException e) {
+      throw new BrokerUnavailableException(
+          "The broker did not acknowledge within " + properties.publishTimeout(), e);
+    } catch (ExecutionException e) {
+      throw new BrokerUnavailableException(
+          "The broker did not take the event: " + e.getCause().getClass().getSimpleName(),
+          e.getCause());
+    } catch (org.apache.kafka.common.KafkaException e) {
+      throw new BrokerUnavailableException(
+          "The event could not be sent: " + e.getClass().getSimpleName(), e);
+    } finally {
+      sample.stop(meters.timer("gateway.publish", "topic", topic.name(), "outcome", outcome));
+    }
+  }
+}

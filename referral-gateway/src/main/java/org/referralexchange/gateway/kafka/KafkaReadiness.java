@@ -1,0 +1,45 @@
+package org.referralexchange.gateway.kafka;
+
+import org.referralexchange.schemas.TopicSpec;
+import org.referralexchange.schemas.Topics;
+import org.referralexchange.serde.AvroSerdeException;
+import org.referralexchange.serde.SchemaRegistryClient;
+import org.springframework.boot.health.contributor.Health;
+import org.springframework.boot.health.contributor.HealthIndicator;
+import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Configuration;
+
+/**
+ * Readiness: the gateway takes requests only once it has read the log to where it stood at start-up
+ * (so it knows every consent and referral) and the schema registry answers with the topics' schemas
+ * (so it can publish).
+ */
+@Configuration(proxyBeanMethods = false)
+class KafkaReadiness {
+
+  @Bean
+  HealthIndicator eventLogHealthIndicator(EventLog eventLog) {
+    return () ->
+        eventLog.caughtUp()
+            ? Health.up().build()
+            : Health.outOfService().withDetail("reason", "reading the event log").build();
+  }
+
+  @Bean
+  HealthIndicator schemaRegistryHealthIndicator(
+      SchemaRegistryClient registry, SchemaRegistration registration) {
+    return () -> {
+      if (!registration.ensureRegistered()) {
+        return Health.down().withDetail("reason", "topic schemas not registered yet").build();
+      }
+      try {
+        for (TopicSpec topic : Topics.ALL) {
+          registry.latest(topic.valueSubject());
+        }
+        return Health.up().build();
+      } catch (AvroSerdeException e) {
+        return Health.down().withDetail("reason", e.getClass().getSimpleName()).build();
+      }
+    };
+  }
+}

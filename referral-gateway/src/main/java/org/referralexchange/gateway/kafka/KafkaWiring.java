@@ -1,0 +1,71 @@
+package org.referralexchange.gateway.kafka;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import org.apache.avro.specific.SpecificRecord;
+import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.common.serialization.StringSerializer;
+import org.referralexchange.gateway.config.GatewayProperties;
+import org.referralexchange.schemas.TopicSpec;
+import org.referralexchange.schemas.Topics;
+import org.referralexchange.serde.AvroSerializer;
+import org.referralexchange.serde.SchemaRegistryClient;
+import org.referralexchange.serde.SerdeConfig;
+import org.springframework.boot.kafka.autoconfigure.KafkaProperties;
+import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Configuration;
+import org.springframework.kafka.core.DefaultKafkaProducerFactory;
+import org.springframework.kafka.core.KafkaAdmin;
+import org.springframework.kafka.core.KafkaTemplate;
+
+/**
+ * The gateway's Kafka clients. The producer is idempotent with {@code acks=all} and {@code
+ * linger.ms=0} (a request waits for its one record; Kafka 4's 5 ms default linger would add 5 ms to
+ * every request), writes with each topic's registered schema ({@code use.latest.version}), and
+ * gives up within the publish timeout so a request can answer 503 instead of hanging.
+ */
+@Configuration(proxyBeanMethods = false)
+class KafkaWiring {
+
+  @Bean
+  SchemaRegistryClient schemaRegistryClient(KafkaProperties kafka) {
+    return new SchemaRegistryClient(SerdeConfig.from(kafka.getProperties()));
+  }
+
+  @Bean
+  KafkaTemplate<String, SpecificRecord> eventTemplate(
+      KafkaProperties kafka, SchemaRegistryClient registry, GatewayProperties gateway) {
+    Map<String, Object> config = new HashMap<>(kafka.buildProducerProperties());
+    long timeout = gateway.publishTimeout().toMillis();
+    config.put(ProducerConfig.ACKS_CONFIG, "all");
+    config.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
+    config.put(ProducerConfig.LINGER_MS_CONFIG, 0);
+    config.put(ProducerConfig.MAX_BLOCK_MS_CONFIG, timeout);
+    config.put(ProducerConfig.REQUEST_TIMEOUT_MS_CONFIG, (int) timeout);
+    config.put(ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, (int) timeout + 1000);
+    config.put(SerdeConfig.AUTO_REGISTER_SCHEMAS, false);
+    config.put(SerdeConfig.USE_LATEST_VERSION, true);
+    AvroSerializer<SpecificRecord> values = new AvroSerializer<>(registry);
+    values.configure(config, false);
+    DefaultKafkaProducerFactory<String, SpecificRecord> factory =
+        new DefaultKafkaProducerFactory<>(config, new StringSerializer(), values);
+    return new KafkaTemplate<>(factory);
+  }
+
+  /** Topics as {@link Topics} describes them, with their dead-letter topics; created if missing. */
+  @Bean
+  KafkaAdmin.NewTopics exchangeTopics() {
+    List<NewTopic> topics = new ArrayList<>();
+    for (TopicSpec spec : Topics.ALL) {
+      topics.add(new NewTopic(spec.name(), spec.partitions(), (short) -1).configs(spec.config()));
+      topics.add(
+          new NewTopic(spec.deadLetterTopic(), spec.partitions(), (short) -1)
+              .configs(Map.of("retention.ms", Long.toString(Duration.ofDays(30).toMillis()))));
+    }
+    return new KafkaAdmin.NewTopics(topics.toArray(NewTopic[]::new));
+  }
+}

@@ -1,0 +1,199 @@
+package org.referralexchange.gateway.problem;
+
+import java.util.List;
+import java.util.Map;
+import org.referralexchange.gateway.kafka.BrokerUnavailableException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.springframework.http.HttpHeaders;
+import org.springframework.http.HttpStatus;
+import org.springframework.http.HttpStatusCode;
+import org.springframework.http.ProblemDetail;
+import org.springframework.http.ResponseEntity;
+import org.springframework.http.converter.HttpMessageNotReadableException;
+import org.springframework.validation.FieldError;
+import org.springframework.web.HttpMediaTypeNotSupportedException;
+import org.springframework.web.HttpRequestMethodNotSupportedException;
+import org.springframework.web.bind.MethodArgumentNotValidException;
+import org.springframework.web.bind.MissingRequestHeaderException;
+import org.springframework.web.bind.MissingServletRequestParameterException;
+import org.springframework.web.bind.annotation.ExceptionHandler;
+import org.springframework.web.bind.annotation.RestControllerAdvice;
+import org.springframework.web.method.annotation.HandlerMethodValidationException;
+import org.springframework.web.method.annotation.MethodArgumentTypeMismatchException;
+import org.springframework.web.servlet.resource.NoResourceFoundException;
+import tools.jackson.databind.exc.MismatchedInputException;
+import tools.jackson.databind.exc.UnrecognizedPropertyException;
+
+/**
+ * Turns every failure of a request into a problem detail with a stable type. Messages name fields
+ * and rules, never values: a rejected request may carry client data and none of it is echoed or
+ * logged.
+ */
+@RestControllerAdvice
+class ApiExceptionHandler {
+
+  private static final Logger log = LoggerFactory.getLogger(ApiExceptionHandler.class);
+
+  @ExceptionHandler(GatewayProblem.class)
+  ResponseEntity<ProblemDetail> gatewayProblem(GatewayProblem problem) {
+    ResponseEntity.BodyBuilder response = ResponseEntity.status(problem.status());
+    problem
+        .retryAfter()
+        .ifPresent(d -> response.header(HttpHeaders.RETRY_AFTER, Long.toString(d.toSeconds())));
+    return response.body(problem.toProblemDetail());
+  }
+
+  @ExceptionHandler(MethodArgumentNotValidException.class)
+  ResponseEntity<ProblemDetail> invalid(MethodArgumentNotValidException e) {
+    List<Map<String, String>> errors =
+        e.getBindingResult().getAllErrors().stream()
+            .map(
+                error ->
+                    Map.of(
+                        "field",
+                        error instanceof FieldError f ? f.getField() : error.getObjectName(),
+                        "message",
+                        String.valueOf(error.getDefaultMessage())))
+            .toList();
+    return validation("The request has " + errors.size() + " invalid field(s).", errors);
+  }
+
+  @ExceptionHandler(HandlerMethodValidationException.class)
+  ResponseEntity<ProblemDetail> invalidParameters(HandlerMethodValidationException e) {
+    List<Map<String, String>> errors =
+        e.getParameterValidationResults().stream()
+            .flatMap(
+                r ->
+                    r.getResolvableErrors().stream()
+                        .map(
+                            error ->
+                                Map.of(
+                                    "field",
+                                    String.valueOf(r.getMethodParameter().getParameterName()),
+                                    "message",
+                                    String.valueOf(error.getDefaultMessage()))))
+            .toList();
+    return validation("The request has " + errors.size() + " invalid parameter(s).", errors);
+  }
+
+  @ExceptionHandler(HttpMessageNotReadableException.class)
+  ResponseEntity<ProblemDetail> unreadable(HttpMessageNotReadableException e) {
+    Throwable cause = e.getMostSpecificCause();
+    String detail;
+    if (cause instanceof UnrecognizedPropertyException unknown) {
+      detail =
+          "Field '"
+              + unknown.getPropertyName()
+              + "' is not accepted here (the exchange sets ids, statuses and timestamps itself).";
+    } else if (cause instanceof MismatchedInputException mismatch) {
+      detail = "Field '" + path(mismatch) + "' has the wrong type or format.";
+    } else {
+      detail = "The body is not valid JSON for this request.";
+    }
+    return ResponseEntity.badRequest()
+        .body(
+            ProblemTypes.problem(
+                HttpStatus.BAD_REQUEST,
+                ProblemTypes.MALFORMED_REQUEST,
+                "Malformed request",
+                detail));
+  }
+
+  @ExceptionHandler(MissingRequestHeaderException.class)
+  ResponseEntity<ProblemDetail> missingHeader(MissingRequestHeaderException e) {
+    String slug =
+        "Idempotency-Key".equalsIgnoreCase(e.getHeaderName())
+            ? ProblemTypes.IDEMPOTENCY_KEY_MISSING
+            : ProblemTypes.MALFORMED_REQUEST;
+    return ResponseEntity.badRequest()
+        .body(
+            ProblemTypes.problem(
+                HttpStatus.BAD_REQUEST,
+                slug,
+                "Missing header",
+                "Header '" + e.getHeaderName() + "' is required."));
+  }
+
+  @ExceptionHandler({
+    MissingServletRequestParameterException.class,
+    MethodArgumentTypeMismatchException.class
+  })
+  ResponseEntity<ProblemDetail> badParameter(Exception e) {
+    String name =
+        e instanceof MissingServletRequestParameterException m
+            ? m.getParameterName()
+            : ((MethodArgumentTypeMismatchException) e).getName();
+    return validation(
+        "Parameter '" + name + "' is missing or malformed.",
+        List.of(Map.of("field", name, "message", "missing or malformed")));
+  }
+
+  @ExceptionHandler(NoResourceFoundException.class)
+  ResponseEntity<ProblemDetail> noResource(NoResourceFoundException e) {
+    return simple(HttpStatus.NOT_FOUND, ProblemTypes.NOT_FOUND, "Not found", "No such resource.");
+  }
+
+  @ExceptionHandler(HttpRequestMethodNotSupportedException.class)
+  ResponseEntity<ProblemDetail> method(HttpRequestMethodNotSupportedException e) {
+    return simple(
+        HttpStatus.METHOD_NOT_ALLOWED,
+        ProblemTypes.METHOD_NOT_ALLOWED,
+        "Method not allowed",
+        "Method " + e.getMethod() + " is not allowed here.");
+  }
+
+  @ExceptionHandler(HttpMediaTypeNotSupportedException.class)
+  ResponseEntity<ProblemDetail> mediaType(HttpMediaTypeNotSupportedException e) {
+    return simple(
+        HttpStatus.UNSUPPORTED_MEDIA_TYPE,
+        ProblemTypes.UNSUPPORTED_MEDIA_TYPE,
+        "Unsupported media type",
+        "Send application/json.");
+  }
+
+  @ExceptionHandler(BrokerUnavailableException.class)
+  ResponseEntity<ProblemDetail> brokerDown(BrokerUnavailableException e) {
+    log.warn("Refusing request, broker unavailable: {}", e.getMessage());
+    return ResponseEntity.status(HttpStatus.SERVICE_UNAVAILABLE)
+        .header(HttpHeaders.RETRY_AFTER, "5")
+        .body(
+            ProblemTypes.problem(
+                HttpStatus.SERVICE_UNAVAILABLE,
+                ProblemTypes.BROKER_UNAVAILABLE,
+                "Try again shortly",
+                "The exchange could not record the request durably. Nothing was accepted; retry"
+                    + " with the same Idempotency-Key."));
+  }
+
+  @ExceptionHandler(Exception.class)
+  ResponseEntity<ProblemDetail> unexpected(Exception e) {
+    log.error("Unexpected failure handling a request: {}", e.getClass().getName());
+    return simple(
+        HttpStatus.INTERNAL_SERVER_ERROR,
+        ProblemTypes.INTERNAL,
+        "Internal error",
+        "The request failed unexpectedly and changed nothing that was not reported.");
+  }
+
+  private static ResponseEntity<ProblemDetail> validation(
+      String detail, List<Map<String, String>> errors) {
+    ProblemDetail problem =
+        ProblemTypes.problem(
+            HttpStatus.BAD_REQUEST, ProblemTypes.VALIDATION, "Invalid request", detail);
+    problem.setProperty("errors", errors);
+    return ResponseEntity.badRequest().body(problem);
+  }
+
+  private static ResponseEntity<ProblemDetail> simple(
+      HttpStatusCode status, String slug, String title, String detail) {
+    return ResponseEntity.status(status).body(ProblemTypes.problem(status, slug, title, detail));
+  }
+
+  private static String path(MismatchedInputException e) {
+    return e.getPath().stream()
+        .map(r -> r.getPropertyName() != null ? r.getPropertyName() : "[" + r.getIndex() + "]")
+        .reduce((a, b) -> a + "." + b)
+        .orElse("(body)");
+  }
+}

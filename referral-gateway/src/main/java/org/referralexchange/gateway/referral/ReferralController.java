@@ -1,0 +1,79 @@
+package org.referralexchange.gateway.referral;
+
+import jakarta.validation.Valid;
+import jakarta.validation.constraints.Max;
+import jakarta.validation.constraints.Min;
+import java.net.URI;
+import java.security.Principal;
+import java.time.Instant;
+import org.referralexchange.events.v1.ReferralStatus;
+import org.springframework.http.HttpStatus;
+import org.springframework.http.ResponseEntity;
+import org.springframework.validation.annotation.Validated;
+import org.springframework.web.bind.annotation.GetMapping;
+import org.springframework.web.bind.annotation.PathVariable;
+import org.springframework.web.bind.annotation.PostMapping;
+import org.springframework.web.bind.annotation.RequestBody;
+import org.springframework.web.bind.annotation.RequestHeader;
+import org.springframework.web.bind.annotation.RequestMapping;
+import org.springframework.web.bind.annotation.RequestParam;
+import org.springframework.web.bind.annotation.RestController;
+
+/** Referrals: submitted by the referring agency, readable by it and by the receiving provider. */
+@RestController
+@Validated
+@RequestMapping("/api/v1/referrals")
+class ReferralController {
+
+  private final ReferralService referrals;
+
+  ReferralController(ReferralService referrals) {
+    this.referrals = referrals;
+  }
+
+  /**
+   * Answers 202 only after the broker acknowledged the referral; a retry with the same
+   * Idempotency-Key and body answers the same referral id and publishes nothing.
+   */
+  @PostMapping
+  ResponseEntity<ReferralResponse.Accepted> submit(
+      Principal agency,
+      @RequestHeader("Idempotency-Key") String idempotencyKey,
+      @Valid @RequestBody ReferralRequests.Submit request) {
+    ReferralService.Submission submission =
+        referrals.submit(agency.getName(), idempotencyKey, request);
+    String location = "/api/v1/referrals/" + submission.referral().referralId();
+    return ResponseEntity.status(HttpStatus.ACCEPTED)
+        .location(URI.create(location))
+        .header("Idempotent-Replayed", Boolean.toString(!submission.created()))
+        .body(
+            new ReferralResponse.Accepted(
+                submission.referral().referralId(),
+                submission.referral().status().name(),
+                location));
+  }
+
+  @GetMapping("/{referralId}")
+  ReferralResponse get(Principal agency, @PathVariable String referralId) {
+    return ReferralResponse.of(referrals.visible(agency.getName(), referralId));
+  }
+
+  @GetMapping
+  ReferralResponse.Page list(
+      Principal agency,
+      @RequestParam(required = false) ReferralStatus status,
+      @RequestParam(required = false) Instant since,
+      @RequestParam(defaultValue = "0") @Min(0) int page,
+      @RequestParam(defaultValue = "20") @Min(1) @Max(100) int size) {
+    return referrals.list(agency.getName(), status, since, page, size);
+  }
+
+  @PostMapping("/{referralId}/cancellation")
+  ResponseEntity<ReferralResponse> cancel(
+      Principal agency,
+      @PathVariable String referralId,
+      @Valid @RequestBody ReferralRequests.Cancel request) {
+    return ResponseEntity.status(HttpStatus.ACCEPTED)
+        .body(ReferralResponse.of(referrals.cancel(agency.getName(), referralId, request)));
+  }
+}

@@ -1,0 +1,112 @@
+package org.referralexchange.gateway.referral;
+
+import jakarta.validation.Valid;
+import jakarta.validation.constraints.AssertTrue;
+import jakarta.validation.constraints.Email;
+import jakarta.validation.constraints.NotBlank;
+import jakarta.validation.constraints.NotEmpty;
+import jakarta.validation.constraints.NotNull;
+import jakarta.validation.constraints.Pattern;
+import jakarta.validation.constraints.Size;
+import java.time.DateTimeException;
+import java.time.Instant;
+import java.time.LocalDate;
+import java.time.ZoneId;
+import java.util.List;
+import org.referralexchange.events.v1.InformationCategory;
+import org.referralexchange.events.v1.NotificationChannel;
+import org.referralexchange.events.v1.Priority;
+
+/**
+ * What agencies send to submit and cancel referrals. Only these fields are accepted: ids, statuses,
+ * consent verification and timestamps are the exchange's to set, and a body that tries is refused
+ * naming the field.
+ */
+final class ReferralRequests {
+
+  private static final String E164 = "\\+[1-9][0-9]{6,14}";
+  private static final String CODE = "[A-Za-z0-9._:/-]{1,128}";
+
+  private ReferralRequests() {}
+
+  record Submit(
+      @NotNull @Valid Target target,
+      @NotEmpty @Size(max = 20) List<@NotNull @Valid NeedCode> needs,
+      @Valid Narrative narrative,
+      Priority priority,
+      Instant respondBy,
+      @NotNull @Valid ConsentUse consent,
+      @NotNull @Valid Client client,
+      @NotNull @Valid CaseManager caseManager,
+      boolean contactingSubjectProhibited) {}
+
+  record Target(
+      @NotBlank @Pattern(regexp = CODE) String providerId,
+      @NotBlank @Pattern(regexp = CODE) String serviceId) {}
+
+  record NeedCode(
+      @NotBlank @Size(max = 300) String system,
+      @NotBlank @Pattern(regexp = CODE) String code,
+      @Size(max = 200) String display) {}
+
+  record Narrative(
+      @Size(max = 4000) String needsDescription,
+      @Size(max = 20) List<@NotBlank @Size(max = 500) String> goals,
+      @Size(max = 4000) String notes) {}
+
+  record ConsentUse(
+      @NotBlank @Size(max = 64) String consentId,
+      @NotEmpty List<@NotNull InformationCategory> informationCategories,
+      @NotBlank @Pattern(regexp = "[A-Z]{2,12}", message = "must be an HL7 v3 PurposeOfUse code")
+          String purpose) {}
+
+  record Client(
+      @NotBlank @Size(max = 128) String clientId,
+      @NotBlank @Size(max = 200) String givenName,
+      @NotBlank @Size(max = 200) String familyName,
+      LocalDate birthDate,
+      @Pattern(regexp = E164, message = "must be an E.164 number") String phone,
+      @Email @Size(max = 254) String email,
+      @Valid Address address,
+      @Size(max = 10) List<@NotNull @Valid Identifier> identifiers,
+      @Size(max = 35) String preferredLanguage) {}
+
+  record Address(
+      @Size(max = 4) List<@NotBlank @Size(max = 200) String> lines,
+      @Size(max = 100) String city,
+      @Size(max = 50) String state,
+      @Size(max = 20) String postalCode,
+      @Size(max = 2) String country) {}
+
+  record Identifier(
+      @NotBlank @Size(max = 300) String system, @NotBlank @Size(max = 100) String value) {}
+
+  record CaseManager(
+      @NotBlank @Size(max = 64) String id,
+      @NotBlank @Size(max = 200) String name,
+      @NotBlank @Email @Size(max = 254) String email,
+      @Pattern(regexp = E164, message = "must be an E.164 number") String mobile,
+      @NotEmpty List<@NotNull NotificationChannel> preferredChannels,
+      @NotBlank String timeZone) {
+
+    @AssertTrue(message = "timeZone must be an IANA time zone such as America/Chicago")
+    boolean isTimeZoneValid() {
+      try {
+        return timeZone == null || ZoneId.of(timeZone) != null;
+      } catch (DateTimeException e) {
+        return false;
+      }
+    }
+
+    @AssertTrue(message = "SMS needs a mobile number")
+    boolean isSmsReachable() {
+      return preferredChannels == null
+          || !preferredChannels.contains(NotificationChannel.SMS)
+          || (mobile != null && !mobile.isBlank());
+    }
+  }
+
+  /** The referring agency withdraws the referral. */
+  record Cancel(
+      @NotBlank @Pattern(regexp = CODE) String reasonCode, @Size(max = 500) String reasonText) {}
+}

@@ -1,0 +1,79 @@
+package org.referralexchange.gateway.referral;
+
+import java.math.BigDecimal;
+import java.time.Instant;
+import java.util.List;
+
+/** A referral as the API shows it: no client data, only what both agencies may see. */
+record ReferralResponse(
+    String referralId,
+    String status,
+    String referringAgencyId,
+    String caseManagerId,
+    String providerId,
+    String serviceId,
+    String consentId,
+    String priority,
+    Instant respondBy,
+    Instant submittedAt,
+    List<Step> timeline) {
+
+  record Step(
+      String status,
+      Instant occurredAt,
+      String reasonCode,
+      String reasonText,
+      String actorRole,
+      String actorOrganizationId,
+      String providerReference,
+      Outcome outcome) {}
+
+  record Outcome(
+      String delivered,
+      Double units,
+      String unitName,
+      BigDecimal costAmount,
+      String costCurrency) {}
+
+  static ReferralResponse of(ReferralRecord record) {
+    return new ReferralResponse(
+        record.referralId(),
+        record.status().name(),
+        record.referringAgencyId(),
+        record.caseManagerId(),
+        record.providerId(),
+        record.serviceId(),
+        record.consentId(),
+        record.priority().name(),
+        record.respondBy(),
+        record.submittedAt(),
+        record.timeline().stream().map(ReferralResponse::step).toList());
+  }
+
+  private static Step step(TimelineEntry e) {
+    Outcome outcome =
+        e.outcome() == null
+            ? null
+            : new Outcome(
+                e.outcome().getDelivered(),
+                e.outcome().getUnits(),
+                e.outcome().getUnitName(),
+                e.outcome().getCost() == null ? null : e.outcome().getCost().getAmount(),
+                e.outcome().getCost() == null ? null : e.outcome().getCost().getCurrency());
+    return new Step(
+        e.status().name(),
+        e.occurredAt(),
+        e.reason() == null ? null : e.reason().getCode(),
+        e.reason() == null ? null : e.reason().getText(),
+        e.actor().getRole().name(),
+        e.actor().getOrganizationId(),
+        e.providerReference(),
+        outcome);
+  }
+
+  /** One page of referrals. */
+  record Page(List<ReferralResponse> items, int page, int size, int total) {}
+
+  /** What a submission answers: the id to follow, and where. */
+  record Accepted(String referralId, String status, String location) {}
+}
