@@ -6,7 +6,6 @@ import java.util.Map;
 import java.util.function.Supplier;
 import org.referralexchange.registry.SchemaRegistryApplication;
 import org.springframework.boot.Banner;
-import org.springframework.boot.builder.SpringApplicationBuilder;
 import org.springframework.context.ConfigurableApplicationContext;
 
 /**
@@ -42,7 +41,7 @@ final class SchemaRegistryComponent implements LocalComponent {
       throw new IllegalStateException("Schema registry already started");
     }
     String bootstrap = bootstrapServers.get();
-    // Command-line arguments outrank the registry's application.yml and environment variables.
+    // Command-line arguments outrank the registry's schema-registry.yml and environment variables.
     List<String> args =
         List.of(
             "--server.address=" + KafkaBrokerComponent.HOST,
@@ -50,7 +49,7 @@ final class SchemaRegistryComponent implements LocalComponent {
             "--" + BOOTSTRAP_PROPERTY + "=" + bootstrap,
             "--spring.kafka.bootstrap-servers=" + bootstrap);
     context =
-        new SpringApplicationBuilder(SchemaRegistryApplication.class)
+        SchemaRegistryApplication.builder()
             .main(SchemaRegistryApplication.class)
             .bannerMode(Banner.Mode.OFF)
             // The launcher's own shutdown hook stops the components in reverse order.

@@ -7,8 +7,8 @@ import org.referralexchange.schemas.compatibility.CompatibilityLevel;
 import org.springframework.boot.context.properties.ConfigurationProperties;
 
 /**
- * The registry's settings, under {@code registry.*}; defaults in {@code application.yml}. Checked
- * when bound, so a bad value stops start-up with a message instead of failing later.
+ * The registry's settings, under {@code registry.*}; defaults in {@code schema-registry.yml}.
+ * Checked when bound, so a bad value stops start-up with a message instead of failing later.
  *
  * @param defaultCompatibility the global level until someone PUTs {@code /config}
  * @param initTimeout how long start-up may take to create and read the store topic

@@ -11,7 +11,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
-import org.springframework.boot.builder.SpringApplicationBuilder;
 import org.springframework.context.ConfigurableApplicationContext;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
@@ -42,7 +41,7 @@ public final class RegistryInstance implements AutoCloseable {
   /** Starts an instance on the shared broker; returns once it read its topic and serves. */
   public static RegistryInstance start(String topic, String... properties) {
     // As command-line arguments: SpringApplicationBuilder.properties() would lose to
-    // application.yml.
+    // schema-registry.yml.
     Map<String, String> settings = new LinkedHashMap<>();
     settings.put("server.port", "0");
     settings.put("server.address", "127.0.0.1");
@@ -57,8 +56,7 @@ public final class RegistryInstance implements AutoCloseable {
     List<String> args = new ArrayList<>();
     settings.forEach((key, value) -> args.add("--" + key + "=" + value));
     return new RegistryInstance(
-        new SpringApplicationBuilder(SchemaRegistryApplication.class)
-            .run(args.toArray(String[]::new)));
+        SchemaRegistryApplication.builder().run(args.toArray(String[]::new)));
   }
 
   @Override

@@ -1,7 +1,6 @@
 package org.referralexchange.registry.interop;
 
 import org.referralexchange.registry.SchemaRegistryApplication;
-import org.springframework.boot.builder.SpringApplicationBuilder;
 import org.springframework.context.ConfigurableApplicationContext;
 
 /** The stand-in registry running on a free port against a real broker, for one test class. */
@@ -17,8 +16,8 @@ final class StandInRegistry implements AutoCloseable {
 
   static StandInRegistry start(String bootstrapServers) {
     return new StandInRegistry(
-        // As arguments, not default properties: application.yml would win over those.
-        new SpringApplicationBuilder(SchemaRegistryApplication.class)
+        // As arguments, not default properties: schema-registry.yml would win over those.
+        SchemaRegistryApplication.builder()
             .run(
                 "--server.port=0",
                 "--server.address=127.0.0.1",
