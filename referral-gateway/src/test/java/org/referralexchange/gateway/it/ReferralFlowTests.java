@@ -1,0 +1,416 @@
+package org.referralexchange.gateway.it;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import java.util.List;
+import java.util.UUID;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+import org.referralexchange.schemas.Topics;
+import org.referralexchange.serde.WireFormat;
+import org.springframework.boot.test.context.SpringBootTest;
+import org.springframework.boot.test.system.CapturedOutput;
+import org.springframework.boot.test.system.OutputCaptureExtension;
+import org.springframework.boot.test.web.server.LocalServerPort;
+import org.springframework.test.context.DynamicPropertyRegistry;
+import org.springframework.test.context.DynamicPropertySource;
+
+/** The gateway's API against a real broker and registry, over real HTTP. */
+@SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT)
+@ExtendWith(OutputCaptureExtension.class)
+class ReferralFlowTests {
+
+  @DynamicPropertySource
+  static void infrastructure(DynamicPropertyRegistry properties) {
+    TestInfrastructure.register(properties);
+  }
+
+  @LocalServerPort int port;
+
+  GatewayClient client() {
+    return new GatewayClient(port);
+  }
+
+  String recordConsent(String agency, String body) {
+    GatewayClient.Response response = client().post(agency, "/api/v1/consents", body);
+    assertThat(response.status()).as(response.body()).isEqualTo(201);
+    return response.json().path("consentId").asString();
+  }
+
+  GatewayClient.Response submit(String agency, String key, String body) {
+    return client().post(agency, "/api/v1/referrals", body, "Idempotency-Key", key);
+  }
+
+  static int count(String topic) {
+    return TestInfrastructure.readAll(topic).size();
+  }
+
+  @Test
+  void readinessWaitsForTheLogAndTheRegistry() {
+    await()
+        .atMost(Duration.ofSeconds(30))
+        .untilAsserted(
+            () -> {
+              GatewayClient.Response ready = client().get(null, "/actuator/health/readiness");
+              assertThat(ready.status()).isEqualTo(200);
+              assertThat(ready.body()).contains("\"eventLog\"").contains("\"schemaRegistry\"");
+            });
+  }
+
+  @Test
+  void acceptedReferralIsOnTheTopicInWireFormatBeforeTheAnswer() {
+    String clientId = "client-" + UUID.randomUUID();
+    String consentId = recordConsent("county-hhs", Requests.consent(clientId));
+
+    GatewayClient.Response accepted =
+        submit("county-hhs", "key-" + UUID.randomUUID(), Requests.referral(consentId, clientId));
+
+    assertThat(accepted.status()).as(accepted.body()).isEqualTo(202);
+    String referralId = accepted.json().path("referralId").asString();
+    assertThat(accepted.header("Location")).isEqualTo("/api/v1/referrals/" + referralId);
+    List<ConsumerRecord<String, byte[]>> onTopic =
+        TestInfrastructure.readAll(Topics.REFERRAL_SUBMITTED.name()).stream()
+            .filter(r -> r.key().equals(referralId))
+            .toList();
+    assertThat(onTopic).hasSize(1);
+    assertThat(onTopic.get(0).value()[0]).isEqualTo(WireFormat.MAGIC_BYTE);
+
+    GatewayClient.Response shown = client().get("county-hhs", "/api/v1/referrals/" + referralId);
+    assertThat(shown.status()).isEqualTo(200);
+    assertThat(shown.json().path("status").asString()).isEqualTo("REQUESTED");
+    assertThat(shown.json().path("timeline").size()).isEqualTo(1);
+  }
+
+  @Test
+  void sameKeyAndBodyGivesSameReferralAndPublishesOnce() {
+    String clientId = "client-" + UUID.randomUUID();
+    String consentId = recordConsent("county-hhs", Requests.consent(clientId));
+    String key = "key-" + UUID.randomUUID();
+    String body = Requests.referral(consentId, clientId);
+
+    GatewayClient.Response first = submit("county-hhs", key, body);
+    GatewayClient.Response second = submit("county-hhs", key, body);
+
+    assertThat(first.status()).isEqualTo(202);
+    assertThat(second.status()).isEqualTo(202);
+    String referralId = first.json().path("referralId").asString();
+    assertThat(second.json().path("referralId").asString()).isEqualTo(referralId);
+    assertThat(second.header("Idempotent-Replayed")).isEqualTo("true");
+    assertThat(
+            TestInfrastructure.readAll(Topics.REFERRAL_SUBMITTED.name()).stream()
+                .filter(r -> r.key().equals(referralId)))
+        .hasSize(1);
+  }
+
+  @Test
+  void sameKeyWithDifferentBodyIsRefusedAndPublishesNothing() {
+    String clientId = "client-" + UUID.randomUUID();
+    String consentId = recordConsent("county-hhs", Requests.consent(clientId));
+    String key = "key-" + UUID.randomUUID();
+    submit("county-hhs", key, Requests.referral(consentId, clientId));
+    int before = count(Topics.REFERRAL_SUBMITTED.name());
+
+    GatewayClient.Response reused =
+        submit(
+            "county-hhs", key, Requests.referral(consentId, clientId).replace("URGENT", "ROUTINE"));
+
+    assertThat(reused.status()).isEqualTo(422);
+    assertThat(reused.json().path("type").asString()).isEqualTo("/problems/idempotency-key-reused");
+    assertThat(count(Topics.REFERRAL_SUBMITTED.name())).isEqualTo(before);
+  }
+
+  @Test
+  void missingIdempotencyKeyIsRefused() {
+    String clientId = "client-" + UUID.randomUUID();
+    String consentId = recordConsent("county-hhs", Requests.consent(clientId));
+    int before = count(Topics.REFERRAL_SUBMITTED.name());
+
+    GatewayClient.Response refused =
+        client().post("county-hhs", "/api/v1/referrals", Requests.referral(consentId, clientId));
+
+    assertThat(refused.status()).isEqualTo(400);
+    assertThat(refused.json().path("type").asString())
+        .isEqualTo("/problems/idempotency-key-missing");
+    assertThat(count(Topics.REFERRAL_SUBMITTED.name())).isEqualTo(before);
+  }
+
+  /** Each consent policy refuses with its own problem type, and nothing is published. */
+  @ParameterizedTest(name = "{0}")
+  @CsvSource(
+      delimiter = '|',
+      value = {
+        "consent-not-found           | unknown",
+        "consent-not-for-this-client | other-agency",
+        "consent-revoked             | revoked",
+        "consent-expired             | expired",
+        "consent-does-not-cover-information | more-categories",
+        "part2-consent-required      | sud",
+        "consent-purpose-mismatch    | purpose",
+        "consent-does-not-cover-recipient | other-provider"
+      })
+  void consentPolicyRefusalsPublishNothing(String policy, String scenario) {
+    String clientId = "client-" + UUID.randomUUID();
+    String consentId =
+        switch (scenario) {
+          case "unknown" -> "cns-does-not-exist";
+          case "other-agency" -> recordConsent("harbor-shelter", Requests.consent(clientId));
+          case "expired" ->
+              recordConsent(
+                  "county-hhs",
+                  Requests.consent(
+                      clientId,
+                      "northside-food-bank",
+                      "\"DEMOGRAPHICS\", \"SOCIAL_NEEDS\"",
+                      false,
+                      "COC",
+                      Instant.now().minus(1, ChronoUnit.MINUTES).truncatedTo(ChronoUnit.SECONDS)));
+          case "other-provider" ->
+              recordConsent(
+                  "county-hhs",
+                  Requests.consent(
+                      clientId,
+                      "riverside-housing",
+                      "\"DEMOGRAPHICS\", \"SOCIAL_NEEDS\"",
+                      false,
+                      "COC",
+                      Instant.now().plus(30, ChronoUnit.DAYS).truncatedTo(ChronoUnit.SECONDS)));
+          case "sud" ->
+              recordConsent(
+                  "county-hhs",
+                  Requests.consent(
+                      clientId,
+                      "northside-food-bank",
+                      "\"SOCIAL_NEEDS\", \"SUBSTANCE_USE_DISORDER\"",
+                      false,
+                      "COC",
+                      Instant.now().plus(30, ChronoUnit.DAYS).truncatedTo(ChronoUnit.SECONDS)));
+          default -> recordConsent("county-hhs", Requests.consent(clientId));
+        };
+    if (scenario.equals("revoked")) {
+      assertThat(
+              client()
+                  .post("county-hhs", "/api/v1/consents/" + consentId + "/revocation", "{}")
+                  .status())
+          .isEqualTo(200);
+    }
+    String categories =
+        switch (scenario) {
+          case "more-categories" -> "\"DEMOGRAPHICS\", \"MENTAL_HEALTH\"";
+          case "sud" -> "\"SOCIAL_NEEDS\", \"SUBSTANCE_USE_DISORDER\"";
+          default -> "\"DEMOGRAPHICS\", \"SOCIAL_NEEDS\"";
+        };
+    String body = Requests.referral(consentId, clientId, categories);
+    if (scenario.equals("purpose")) {
+      body = body.replace("\"purpose\": \"COC\"", "\"purpose\": \"HPAYMT\"");
+    }
+    int before = count(Topics.REFERRAL_SUBMITTED.name());
+
+    GatewayClient.Response refused = submit("county-hhs", "key-" + UUID.randomUUID(), body);
+
+    assertThat(refused.status()).as(refused.body()).isEqualTo(422);
+    assertThat(refused.json().path("type").asString()).isEqualTo("/problems/" + policy);
+    assertThat(refused.json().path("policy").asString()).isEqualTo(policy);
+    assertThat(count(Topics.REFERRAL_SUBMITTED.name())).isEqualTo(before);
+  }
+
+  @Test
+  void revokingConsentCancelsTheOpenReferralsItCovered() {
+    String clientId = "client-" + UUID.randomUUID();
+    String consentId = recordConsent("county-hhs", Requests.consent(clientId));
+    String referralId =
+        submit("county-hhs", "key-" + UUID.randomUUID(), Requests.referral(consentId, clientId))
+            .json()
+            .path("referralId")
+            .asString();
+
+    GatewayClient.Response revoked =
+        client()
+            .post(
+                "county-hhs",
+                "/api/v1/consents/" + consentId + "/revocation",
+                "{\"reasonCode\": \"client-request\"}");
+
+    assertThat(revoked.status()).as(revoked.body()).isEqualTo(200);
+    assertThat(revoked.json().path("status").asString()).isEqualTo("REVOKED");
+    assertThat(revoked.json().path("cancelledReferralIds").toString()).contains(referralId);
+    GatewayClient.Response referral = client().get("county-hhs", "/api/v1/referrals/" + referralId);
+    assertThat(referral.json().path("status").asString()).isEqualTo("CANCELLED");
+    assertThat(referral.json().path("timeline").get(1).path("reasonCode").asString())
+        .isEqualTo("consent-revoked");
+    assertThat(
+            TestInfrastructure.readAll(Topics.REFERRAL_STATUS_CHANGED.name()).stream()
+                .filter(r -> r.key().equals(referralId)))
+        .hasSize(1);
+
+    GatewayClient.Response again =
+        client().post("county-hhs", "/api/v1/consents/" + consentId + "/revocation", "{}");
+    assertThat(again.status()).isEqualTo(200);
+    assertThat(again.json().path("cancelledReferralIds").size()).isZero();
+  }
+
+  @Test
+  void onlyTheReferringAgencyCancelsAndOthersCannotSeeIt() {
+    String clientId = "client-" + UUID.randomUUID();
+    String consentId = recordConsent("county-hhs", Requests.consent(clientId));
+    String referralId =
+        submit("county-hhs", "key-" + UUID.randomUUID(), Requests.referral(consentId, clientId))
+            .json()
+            .path("referralId")
+            .asString();
+    String cancel =
+        "{\"reasonCode\": \"client-declined\", \"reasonText\": \"Found help elsewhere\"}";
+
+    assertThat(client().get("harbor-shelter", "/api/v1/referrals/" + referralId).status())
+        .isEqualTo(404);
+    assertThat(client().get("harbor-shelter", "/api/v1/consents/" + consentId).status())
+        .isEqualTo(404);
+    assertThat(client().get("northside-food-bank", "/api/v1/referrals/" + referralId).status())
+        .isEqualTo(200);
+    assertThat(
+            client()
+                .post(
+                    "northside-food-bank",
+                    "/api/v1/referrals/" + referralId + "/cancellation",
+                    cancel)
+                .status())
+        .isEqualTo(403);
+    assertThat(
+            client()
+                .post("harbor-shelter", "/api/v1/referrals/" + referralId + "/cancellation", cancel)
+                .status())
+        .isEqualTo(404);
+
+    GatewayClient.Response cancelled =
+        client().post("county-hhs", "/api/v1/referrals/" + referralId + "/cancellation", cancel);
+    assertThat(cancelled.status()).isEqualTo(202);
+    assertThat(cancelled.json().path("status").asString()).isEqualTo("CANCELLED");
+    GatewayClient.Response again =
+        client().post("county-hhs", "/api/v1/referrals/" + referralId + "/cancellation", cancel);
+    assertThat(again.status()).isEqualTo(202);
+    assertThat(
+            TestInfrastructure.readAll(Topics.REFERRAL_STATUS_CHANGED.name()).stream()
+                .filter(r -> r.key().equals(referralId)))
+        .hasSize(1);
+  }
+
+  @Test
+  void listsOnlyTheCallersReferralsFilteredByStatus() {
+    String clientId = "client-" + UUID.randomUUID();
+    String consentId = recordConsent("county-hhs", Requests.consent(clientId));
+    String referralId =
+        submit("county-hhs", "key-" + UUID.randomUUID(), Requests.referral(consentId, clientId))
+            .json()
+            .path("referralId")
+            .asString();
+
+    GatewayClient.Response mine =
+        client().get("county-hhs", "/api/v1/referrals?status=REQUESTED&size=100");
+    GatewayClient.Response theirs = client().get("harbor-shelter", "/api/v1/referrals");
+
+    assertThat(mine.status()).isEqualTo(200);
+    assertThat(mine.body()).contains(referralId);
+    assertThat(theirs.body()).doesNotContain(referralId);
+  }
+
+  @ParameterizedTest(name = "{0}")
+  @CsvSource(
+      delimiter = '|',
+      value = {
+        "mass assignment of status | \"status\": \"ACCEPTED\", | /problems/malformed-request | status",
+        "mass assignment of id     | \"referralId\": \"ref-x\", | /problems/malformed-request | referralId",
+        "wrong type                | \"priority\": 7, \"x\":1,   | /problems/malformed-request | ",
+      })
+  void refusesBodiesThatSetWhatTheExchangeSets(
+      String name, String injected, String type, String field) {
+    String clientId = "client-" + UUID.randomUUID();
+    String consentId = recordConsent("county-hhs", Requests.consent(clientId));
+    String body = Requests.referral(consentId, clientId).replaceFirst("\\{", "{" + injected);
+    int before = count(Topics.REFERRAL_SUBMITTED.name());
+
+    GatewayClient.Response refused = submit("county-hhs", "key-" + UUID.randomUUID(), body);
+
+    assertThat(refused.status()).as(refused.body()).isEqualTo(400);
+    assertThat(refused.json().path("type").asString()).isEqualTo(type);
+    if (field != null) {
+      assertThat(refused.json().path("detail").asString()).contains("'" + field + "'");
+    }
+    assertThat(count(Topics.REFERRAL_SUBMITTED.name())).isEqualTo(before);
+  }
+
+  @Test
+  void invalidFieldsAreNamedWithoutEchoingValues() {
+    String body =
+        Requests.referral("cns-x", "client-1")
+            .replace("\"+15555550107\"", "\"not-a-number\"")
+            .replace("\"America/Chicago\"", "\"Mars/Olympus\"");
+
+    GatewayClient.Response refused = submit("county-hhs", "key-" + UUID.randomUUID(), body);
+
+    assertThat(refused.status()).isEqualTo(400);
+    assertThat(refused.json().path("type").asString()).isEqualTo("/problems/validation-failed");
+    assertThat(refused.body()).contains("caseManager.mobile").doesNotContain("not-a-number");
+    assertThat(refused.body()).contains("timeZone");
+  }
+
+  @Test
+  void malformedJsonAndUnknownProviderGetClearProblems() {
+    GatewayClient.Response malformed =
+        submit("county-hhs", "k-" + UUID.randomUUID(), "{\"target\": ");
+    assertThat(malformed.status()).isEqualTo(400);
+    assertThat(malformed.json().path("type").asString()).isEqualTo("/problems/malformed-request");
+
+    String clientId = "client-" + UUID.randomUUID();
+    String consentId = recordConsent("county-hhs", Requests.consent(clientId));
+    GatewayClient.Response unknown =
+        submit(
+            "county-hhs",
+            "k-" + UUID.randomUUID(),
+            Requests.referral(consentId, clientId)
+                .replace("\"providerId\": \"northside-food-bank\"", "\"providerId\": \"nobody\""));
+    assertThat(unknown.status()).isEqualTo(422);
+    assertThat(unknown.json().path("type").asString()).isEqualTo("/problems/unknown-provider");
+  }
+
+  /** Canary values go in through every client field; none comes out in clear anywhere. */
+  @Test
+  void noClientDataInClearOnAnyTopicOrLogLine(CapturedOutput output) {
+    String clientId = "client-canary-id-9";
+    String consentId = recordConsent("county-hhs", Requests.consent(clientId));
+    String referralId =
+        submit("county-hhs", "key-" + UUID.randomUUID(), Requests.referral(consentId, clientId))
+            .json()
+            .path("referralId")
+            .asString();
+    client()
+        .post(
+            "county-hhs",
+            "/api/v1/referrals/" + referralId + "/cancellation",
+            "{\"reasonCode\": \"other\"}");
+    submit(
+        "county-hhs",
+        "key-" + UUID.randomUUID(),
+        Requests.referral(consentId, clientId)
+            .replace("\"status\"", "\"x\"")
+            .replace("{", "{\"status\":1,"));
+
+    for (var topic : Topics.ALL) {
+      for (ConsumerRecord<String, byte[]> record : TestInfrastructure.readAll(topic.name())) {
+        String raw = new String(record.value(), StandardCharsets.ISO_8859_1);
+        for (String canary : Requests.CANARIES) {
+          assertThat(raw).as(topic.name() + " holds " + canary).doesNotContain(canary);
+        }
+      }
+    }
+    for (String canary : Requests.CANARIES) {
+      assertThat(output.getAll()).as("logs hold " + canary).doesNotContain(canary);
+    }
+  }
+}
