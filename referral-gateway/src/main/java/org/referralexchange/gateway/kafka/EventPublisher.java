@@ -75,9 +75,12 @@ public class EventPublisher {
       throw new BrokerUnavailableException(
           "The broker did not take the event: " + e.getCause().getClass().getSimpleName(),
           e.getCause());
-    } catch (org.apache.kafka.common.KafkaException e) {
+    } catch (org.apache.kafka.common.KafkaException | org.springframework.kafka.KafkaException e) {
+      // Thrown before the send, e.g. no metadata within max.block.ms or no schema from the
+      // registry.
+      Throwable cause = e.getCause() == null ? e : e.getCause();
       throw new BrokerUnavailableException(
-          "The event could not be sent: " + e.getClass().getSimpleName(), e);
+          "The event could not be sent: " + cause.getClass().getSimpleName(), e);
     } finally {
       sample.stop(meters.timer("gateway.publish", "topic", topic.name(), "outcome", outcome));
     }
