@@ -66,6 +66,28 @@ class ReferralFlowTests {
   }
 
   @Test
+  void servesOpenApiDescriptionOfTheApi() {
+    GatewayClient.Response docs = client().get(null, "/v3/api-docs");
+
+    assertThat(docs.status()).isEqualTo(200);
+    assertThat(docs.json().path("paths").has("/api/v1/referrals")).isTrue();
+    assertThat(docs.json().path("paths").has("/api/v1/consents/{consentId}/revocation")).isTrue();
+  }
+
+  @Test
+  void countsConsentRefusalsByPolicyForPrometheus() {
+    String clientId = "client-" + UUID.randomUUID();
+    submit("county-hhs", "key-" + UUID.randomUUID(), Requests.referral("cns-unknown", clientId));
+
+    GatewayClient.Response metrics = client().get(null, "/actuator/prometheus");
+
+    assertThat(metrics.status()).isEqualTo(200);
+    assertThat(metrics.body())
+        .contains("gateway_consent_refusals_total{policy=\"consent-not-found\"")
+        .contains("gateway_publish_seconds");
+  }
+
+  @Test
   void acceptedReferralIsOnTheTopicInWireFormatBeforeTheAnswer() {
     String clientId = "client-" + UUID.randomUUID();
     String consentId = recordConsent("county-hhs", Requests.consent(clientId));
