@@ -1,0 +1,42 @@
+package org.referralexchange.adapter.provider;
+
+import java.time.Instant;
+import java.util.Collection;
+import java.util.List;
+
+/**
+ * How the exchange talks to one kind of provider system (a FHIR server, a webhook receiver, …).
+ * Implementations are stateless beans; everything about one provider comes in {@link
+ * ProviderSettings}. Every call is safe to repeat: the exchange redelivers after crashes and
+ * retries after outages.
+ *
+ * <p>Failures: {@link ProviderUnavailableException} when trying again later may work (connection
+ * refused, timeout, HTTP 5xx or 429); {@link ProviderRejectedException} when it will not (HTTP 4xx
+ * other than 429, a resource the provider refuses).
+ */
+public interface ProviderAdapter {
+
+  /** The kind named in configuration ({@code exchange.providers[].kind}), e.g. {@code fhir}. */
+  String kind();
+
+  /**
+   * Puts the referral into the provider's system. Delivering the same referral again creates
+   * nothing new and returns the same reference.
+   *
+   * @return the provider's own reference for the referral (e.g. {@code Task/123})
+   */
+  DeliveryReceipt deliver(ProviderSettings provider, OutboundReferral referral);
+
+  /** Tells the provider the referral is withdrawn (cancelled by the requester, consent revoked). */
+  void withdraw(
+      ProviderSettings provider, TrackedReferral referral, String reasonCode, String reasonText);
+
+  /** Reminds the provider that a referral still awaits an answer, due at {@code respondBy}. */
+  void remind(ProviderSettings provider, TrackedReferral referral, Instant respondBy);
+
+  /**
+   * Asks the provider for the current state of the given open referrals. Kinds whose providers call
+   * back (webhooks) return an empty list.
+   */
+  List<ProviderStatusUpdate> poll(ProviderSettings provider, Collection<TrackedReferral> open);
+}

@@ -1,0 +1,43 @@
+package org.referralexchange.adapter.provider;
+
+import java.math.BigDecimal;
+import java.time.Instant;
+import org.referralexchange.events.v1.ReferralStatus;
+
+/**
+ * What a provider says about a referral, in the exchange's lifecycle words. The exchange checks it
+ * against the lifecycle before publishing anything.
+ *
+ * @param referralId the exchange's referral id
+ * @param status the status the provider reports
+ * @param reasonCode coded reason (required for rejected, on-hold, failed, cancelled)
+ * @param reasonText the provider's words; must not contain client data
+ * @param providerReference the provider's reference
+ * @param outcome what was delivered, on completion
+ * @param occurredAt when the provider changed it (its clock)
+ */
+public record ProviderStatusUpdate(
+    String referralId,
+    ReferralStatus status,
+    String reasonCode,
+    String reasonText,
+    String providerReference,
+    Outcome outcome,
+    Instant occurredAt) {
+
+  /**
+   * What was delivered and what it cost (Open Referral HSDS cost_option words).
+   *
+   * @param delivered description of the service delivered
+   * @param units how many units, if counted
+   * @param unitName what a unit is
+   * @param costAmount cost, if any
+   * @param costCurrency ISO 4217 code of the cost
+   */
+  public record Outcome(
+      String delivered,
+      Double units,
+      String unitName,
+      BigDecimal costAmount,
+      String costCurrency) {}
+}
