@@ -26,8 +26,6 @@ import org.springframework.validation.annotation.Validated;
  *     pseudonym and a request into its idempotency fingerprint: stable across instances and
  *     restarts, and meaningless to anyone without it
  * @param encryption where the keyset for client data comes from
- * @param registerSchemasOnStartup register every topic's value schema at start-up (local runs);
- *     production registers them with the release and sets this to false
  * @param defaultResponseWindow how long a provider has to answer when a referral names no respondBy
  *     time
  */
@@ -37,10 +35,8 @@ public record GatewayProperties(
     @NotEmpty @Valid List<Agency> agencies,
     @NotEmpty @Valid List<Provider> providers,
     @NotNull @Valid Limits limits,
-    @NotNull Duration publishTimeout,
     @NotBlank String hmacSecret,
     @NotNull @Valid Encryption encryption,
-    boolean registerSchemasOnStartup,
     @NotNull Duration defaultResponseWindow) {
 
   /**

@@ -2,7 +2,7 @@ package org.referralexchange.gateway.problem;
 
 import java.util.List;
 import java.util.Map;
-import org.referralexchange.gateway.kafka.BrokerUnavailableException;
+import org.referralexchange.kafka.BrokerUnavailableException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.core.Ordered;

@@ -15,7 +15,7 @@ import org.referralexchange.events.v1.ActorRole;
 import org.referralexchange.events.v1.ReferralStatus;
 import org.referralexchange.events.v1.ReferralStatusChanged;
 import org.referralexchange.events.v1.ReferralSubmitted;
-import org.referralexchange.gateway.kafka.EventView;
+import org.referralexchange.kafka.EventView;
 import org.referralexchange.schemas.TopicSpec;
 import org.referralexchange.schemas.Topics;
 import org.springframework.stereotype.Component;

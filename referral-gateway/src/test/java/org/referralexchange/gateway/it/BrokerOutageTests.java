@@ -28,7 +28,7 @@ class BrokerOutageTests {
                 "--spring.kafka.bootstrap-servers=" + broker.getBrokersAsString(),
                 "--spring.kafka.properties.schema.registry.url=" + registry,
                 "--gateway.encryption.keyset-json=" + TestInfrastructure.KEYSET,
-                "--gateway.publish-timeout=2s")) {
+                "--exchange.kafka.publish-timeout=2s")) {
       GatewayClient client =
           new GatewayClient(
               Integer.parseInt(gateway.getEnvironment().getProperty("local.server.port")));

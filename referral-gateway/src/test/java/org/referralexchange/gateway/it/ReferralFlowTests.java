@@ -84,7 +84,7 @@ class ReferralFlowTests {
     assertThat(metrics.status()).isEqualTo(200);
     assertThat(metrics.body())
         .contains("gateway_consent_refusals_total{policy=\"consent-not-found\"")
-        .contains("gateway_publish_seconds");
+        .contains("exchange_publish_seconds");
   }
 
   @Test

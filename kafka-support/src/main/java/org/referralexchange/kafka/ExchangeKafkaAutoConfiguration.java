@@ -1,4 +1,4 @@
-package org.referralexchange.gateway.kafka;
+package org.referralexchange.kafka;
 
 import java.time.Duration;
 import java.util.ArrayList;
@@ -9,27 +9,34 @@ import org.apache.avro.specific.SpecificRecord;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.common.serialization.StringSerializer;
-import org.referralexchange.gateway.config.GatewayProperties;
 import org.referralexchange.schemas.TopicSpec;
 import org.referralexchange.schemas.Topics;
 import org.referralexchange.serde.AvroSerializer;
 import org.referralexchange.serde.SchemaRegistryClient;
 import org.referralexchange.serde.SerdeConfig;
+import org.springframework.boot.autoconfigure.AutoConfiguration;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnProperty;
+import org.springframework.boot.context.properties.EnableConfigurationProperties;
 import org.springframework.boot.kafka.autoconfigure.KafkaProperties;
 import org.springframework.context.annotation.Bean;
-import org.springframework.context.annotation.Configuration;
+import org.springframework.context.annotation.Import;
 import org.springframework.kafka.core.DefaultKafkaProducerFactory;
 import org.springframework.kafka.core.KafkaAdmin;
 import org.springframework.kafka.core.KafkaTemplate;
 
 /**
- * The gateway's Kafka clients. The producer is idempotent with {@code acks=all} and {@code
+ * A service's Kafka clients. The producer is idempotent with {@code acks=all} and {@code
  * linger.ms=0} (a request waits for its one record; Kafka 4's 5 ms default linger would add 5 ms to
  * every request), writes with each topic's registered schema ({@code use.latest.version}), and
  * gives up within the publish timeout so a request can answer 503 instead of hanging.
  */
-@Configuration(proxyBeanMethods = false)
-class KafkaWiring {
+@AutoConfiguration
+// Only in services that talk to a schema registry: the stand-in registry, which may share a JVM
+// with them in local runs and tests, has none of this.
+@ConditionalOnProperty(prefix = "spring.kafka.properties", name = "schema.registry.url")
+@Import(KafkaReadiness.class)
+@EnableConfigurationProperties(ExchangeKafkaProperties.class)
+public class ExchangeKafkaAutoConfiguration {
 
   @Bean
   SchemaRegistryClient schemaRegistryClient(KafkaProperties kafka) {
@@ -38,9 +45,9 @@ class KafkaWiring {
 
   @Bean
   KafkaTemplate<String, SpecificRecord> eventTemplate(
-      KafkaProperties kafka, SchemaRegistryClient registry, GatewayProperties gateway) {
+      KafkaProperties kafka, SchemaRegistryClient registry, ExchangeKafkaProperties properties) {
     Map<String, Object> config = new HashMap<>(kafka.buildProducerProperties());
-    long timeout = gateway.publishTimeout().toMillis();
+    long timeout = properties.publishTimeout().toMillis();
     config.put(ProducerConfig.ACKS_CONFIG, "all");
     config.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
     config.put(ProducerConfig.LINGER_MS_CONFIG, 0);
@@ -54,6 +61,30 @@ class KafkaWiring {
     DefaultKafkaProducerFactory<String, SpecificRecord> factory =
         new DefaultKafkaProducerFactory<>(config, new StringSerializer(), values);
     return new KafkaTemplate<>(factory);
+  }
+
+  @Bean
+  EventLog eventLog(
+      java.util.List<EventView> views,
+      KafkaProperties kafka,
+      SchemaRegistryClient registry,
+      io.micrometer.core.instrument.MeterRegistry meters) {
+    return new EventLog(views, kafka, registry, meters);
+  }
+
+  @Bean
+  EventPublisher eventPublisher(
+      KafkaTemplate<String, SpecificRecord> eventTemplate,
+      ExchangeKafkaProperties properties,
+      EventLog eventLog,
+      io.micrometer.core.instrument.MeterRegistry meters) {
+    return new EventPublisher(eventTemplate, properties, eventLog, meters);
+  }
+
+  @Bean
+  SchemaRegistration schemaRegistration(
+      SchemaRegistryClient registry, ExchangeKafkaProperties properties) {
+    return new SchemaRegistration(registry, properties);
   }
 
   /** Topics as {@link Topics} describes them, with their dead-letter topics; created if missing. */

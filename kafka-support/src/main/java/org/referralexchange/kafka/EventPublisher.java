@@ -1,4 +1,4 @@
-package org.referralexchange.gateway.kafka;
+package org.referralexchange.kafka;
 
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
@@ -7,30 +7,27 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import org.apache.avro.specific.SpecificRecord;
 import org.apache.kafka.clients.producer.RecordMetadata;
-import org.referralexchange.gateway.config.GatewayProperties;
 import org.referralexchange.schemas.TopicSpec;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.kafka.core.KafkaTemplate;
-import org.springframework.stereotype.Component;
 
 /**
  * Publishes one event and returns only once the broker acknowledged it ({@code acks=all}). A caller
  * that gets no exception may report the event as accepted; on any failure it must not.
  */
-@Component
 public class EventPublisher {
 
   private static final Logger log = LoggerFactory.getLogger(EventPublisher.class);
 
   private final KafkaTemplate<String, SpecificRecord> template;
-  private final GatewayProperties properties;
+  private final ExchangeKafkaProperties properties;
   private final EventLog eventLog;
   private final MeterRegistry meters;
 
-  EventPublisher(
+  public EventPublisher(
       KafkaTemplate<String, SpecificRecord> template,
-      GatewayProperties properties,
+      ExchangeKafkaProperties properties,
       EventLog eventLog,
       MeterRegistry meters) {
     this.template = template;
@@ -82,7 +79,7 @@ public class EventPublisher {
       throw new BrokerUnavailableException(
           "The event could not be sent: " + cause.getClass().getSimpleName(), e);
     } finally {
-      sample.stop(meters.timer("gateway.publish", "topic", topic.name(), "outcome", outcome));
+      sample.stop(meters.timer("exchange.publish", "topic", topic.name(), "outcome", outcome));
     }
   }
 }

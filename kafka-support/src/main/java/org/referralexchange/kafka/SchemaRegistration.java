@@ -1,30 +1,27 @@
-package org.referralexchange.gateway.kafka;
+package org.referralexchange.kafka;
 
 import java.util.concurrent.atomic.AtomicBoolean;
-import org.referralexchange.gateway.config.GatewayProperties;
 import org.referralexchange.schemas.TopicSchemaRegistration;
 import org.referralexchange.serde.AvroSerdeException;
 import org.referralexchange.serde.SchemaRegistryClient;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.beans.factory.SmartInitializingSingleton;
-import org.springframework.stereotype.Component;
 
 /**
- * Registers every topic's value schema when {@code gateway.register-schemas-on-startup} is set
- * (local runs). The producer never registers on its own ({@code auto.register.schemas=false}), so
- * an unregistered schema is an operator's error, reported by readiness, not a surprise in prod.
+ * Registers every topic's value schema when {@code exchange.kafka.register-schemas-on-startup} is
+ * set (local runs). The producer never registers on its own ({@code auto.register.schemas=false}),
+ * so an unregistered schema is an operator's error, reported by readiness, not a surprise in prod.
  */
-@Component
-class SchemaRegistration implements SmartInitializingSingleton {
+public class SchemaRegistration implements SmartInitializingSingleton {
 
   private static final Logger log = LoggerFactory.getLogger(SchemaRegistration.class);
 
   private final SchemaRegistryClient registry;
-  private final GatewayProperties properties;
+  private final ExchangeKafkaProperties properties;
   private final AtomicBoolean registered = new AtomicBoolean();
 
-  SchemaRegistration(SchemaRegistryClient registry, GatewayProperties properties) {
+  public SchemaRegistration(SchemaRegistryClient registry, ExchangeKafkaProperties properties) {
     this.registry = registry;
     this.properties = properties;
   }
@@ -35,7 +32,7 @@ class SchemaRegistration implements SmartInitializingSingleton {
   }
 
   /** Registers the schemas if that is this instance's job and not yet done; true when done. */
-  boolean ensureRegistered() {
+  public boolean ensureRegistered() {
     if (!properties.registerSchemasOnStartup() || registered.get()) {
       return true;
     }

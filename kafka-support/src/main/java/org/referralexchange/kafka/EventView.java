@@ -1,11 +1,11 @@
-package org.referralexchange.gateway.kafka;
+package org.referralexchange.kafka;
 
 import java.util.Set;
 import org.apache.avro.specific.SpecificRecord;
 import org.referralexchange.schemas.TopicSpec;
 
 /**
- * A view the gateway keeps of some topics. Events arrive from the log in order per partition, and
+ * A view a service keeps of some topics. Events arrive from the log in order per partition, and
  * once more from this instance's own publishes, so applying must be idempotent on {@code eventId}.
  * Called from more than one thread.
  */

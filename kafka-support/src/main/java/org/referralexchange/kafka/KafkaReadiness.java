@@ -1,4 +1,4 @@
-package org.referralexchange.gateway.kafka;
+package org.referralexchange.kafka;
 
 import org.referralexchange.schemas.TopicSpec;
 import org.referralexchange.schemas.Topics;
@@ -10,9 +10,9 @@ import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 
 /**
- * Readiness: the gateway takes requests only once it has read the log to where it stood at start-up
- * (so it knows every consent and referral) and the schema registry answers with the topics' schemas
- * (so it can publish).
+ * Readiness: a service takes work only once it has read the log to where it stood at start-up (so
+ * it knows every consent and referral) and the schema registry answers with the topics' schemas (so
+ * it can publish).
  */
 @Configuration(proxyBeanMethods = false)
 class KafkaReadiness {

@@ -1,4 +1,4 @@
-package org.referralexchange.gateway.kafka;
+package org.referralexchange.kafka;
 
 /** The broker did not acknowledge a publish in time; nothing may be reported as accepted. */
 public class BrokerUnavailableException extends RuntimeException {

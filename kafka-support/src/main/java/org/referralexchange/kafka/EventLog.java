@@ -1,4 +1,4 @@
-package org.referralexchange.gateway.kafka;
+package org.referralexchange.kafka;
 
 import io.micrometer.core.instrument.MeterRegistry;
 import java.time.Duration;
@@ -28,17 +28,15 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.boot.kafka.autoconfigure.KafkaProperties;
 import org.springframework.context.SmartLifecycle;
-import org.springframework.stereotype.Component;
 
 /**
- * Reads the topics the gateway's views need, from the beginning, on every instance, and applies
- * each event to the views. That is how state survives restarts and why two instances answer the
- * same: both read the same log. No consumer group is used, so no instance shares partitions.
+ * Reads the topics a service's views need, from the beginning, on every instance, and applies each
+ * event to the views. That is how state survives restarts and why two instances answer the same:
+ * both read the same log. No consumer group is used, so no instance shares partitions.
  *
  * <p>An undecodable record is logged by offset (never by content), counted, and skipped; a record
  * that cannot be decoded because the registry is unreachable is retried, not skipped.
  */
-@Component
 public class EventLog implements SmartLifecycle {
 
   private static final Logger log = LoggerFactory.getLogger(EventLog.class);
@@ -54,7 +52,7 @@ public class EventLog implements SmartLifecycle {
   private volatile KafkaConsumer<String, SpecificRecord> consumer;
   private Thread thread;
 
-  EventLog(
+  public EventLog(
       List<EventView> views,
       KafkaProperties kafka,
       SchemaRegistryClient registry,
@@ -87,7 +85,7 @@ public class EventLog implements SmartLifecycle {
   @Override
   public void start() {
     if (running.compareAndSet(false, true)) {
-      thread = new Thread(this::run, "gateway-event-log");
+      thread = new Thread(this::run, "exchange-event-log");
       thread.setDaemon(true);
       thread.start();
     }
@@ -174,7 +172,7 @@ public class EventLog implements SmartLifecycle {
       pause();
       return;
     }
-    meters.counter("gateway.event_log.skipped", "topic", bad.topicPartition().topic()).increment();
+    meters.counter("exchange.event_log.skipped", "topic", bad.topicPartition().topic()).increment();
     log.error(
         "Skipping undecodable record {}@{}: {}",
         bad.topicPartition(),
