@@ -5,6 +5,7 @@ import java.util.Optional;
 import org.apache.avro.Schema;
 import org.referralexchange.events.v1.ConsentRecorded;
 import org.referralexchange.events.v1.ConsentRevoked;
+import org.referralexchange.events.v1.ReferralDelivered;
 import org.referralexchange.events.v1.ReferralOverdue;
 import org.referralexchange.events.v1.ReferralStatusChanged;
 import org.referralexchange.events.v1.ReferralSubmitted;
@@ -47,6 +48,17 @@ public final class Topics {
           Optional.empty(),
           false);
 
+  /** Referrals the adapter put into a provider's system, keyed by referral id. */
+  public static final TopicSpec REFERRAL_DELIVERED =
+      new TopicSpec(
+          "referral.delivered",
+          "referralId",
+          ReferralDelivered.getClassSchema(),
+          List.of(ReferralDelivered.class),
+          REFERRAL_PARTITIONS,
+          Optional.empty(),
+          false);
+
   /** Referrals a provider has not answered in time, keyed by referral id. */
   public static final TopicSpec REFERRAL_OVERDUE =
       new TopicSpec(
@@ -75,7 +87,12 @@ public final class Topics {
 
   /** All topics, in the order a deployment should create them. */
   public static final List<TopicSpec> ALL =
-      List.of(REFERRAL_SUBMITTED, REFERRAL_STATUS_CHANGED, REFERRAL_OVERDUE, CONSENT_EVENTS);
+      List.of(
+          REFERRAL_SUBMITTED,
+          REFERRAL_STATUS_CHANGED,
+          REFERRAL_DELIVERED,
+          REFERRAL_OVERDUE,
+          CONSENT_EVENTS);
 
   private Topics() {}
 
