@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Runs the whole exchange on embedded defaults: a real Kafka broker (child process, data kept in
-# ./.local/kafka), the stand-in schema registry, and prints every address. Needs only a JDK 17+
-# and Maven. Ctrl-C stops everything.
+# ./.local/kafka), the stand-in schema registry and the referral gateway (in-process, client data
+# sealed with the keyset ./.local/keys/client-data.json, created on the first run), and prints
+# every address and the demo API keys. Needs only a JDK 17+ and Maven. Ctrl-C stops everything.
 #
 #   ./run-local.sh                                  build if sources changed, then run
 #   ./run-local.sh --exchange.kafka.port=19092      any setting of LocalSettings as --name=value

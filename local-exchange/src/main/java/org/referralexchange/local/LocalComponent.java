@@ -3,8 +3,8 @@ package org.referralexchange.local;
 import java.util.Map;
 
 /**
- * One part of the local exchange (broker, registry, later the services). Components are started in
- * list order, so a component may use what an earlier one provides, and stopped in reverse order.
+ * One part of the local exchange (broker, registry, the services). Components are started in list
+ * order, so a component may use what an earlier one provides, and stopped in reverse order.
  */
 interface LocalComponent {
 

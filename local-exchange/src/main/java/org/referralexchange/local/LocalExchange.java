@@ -2,6 +2,7 @@ package org.referralexchange.local;
 
 import java.lang.management.ManagementFactory;
 import java.util.ArrayDeque;
+import java.util.ArrayList;
 import java.util.Deque;
 import java.util.List;
 import java.util.Locale;
@@ -9,11 +10,19 @@ import java.util.Map;
 
 /**
  * Runs the exchange on embedded defaults: a real Kafka broker as a child process, then the stand-in
- * schema registry, each printing where it listens, and keeps them up until Ctrl-C.
+ * schema registry and the referral gateway in this JVM, each printing where it listens, and keeps
+ * them up until Ctrl-C.
  *
  * <p>Settings are listed in {@link LocalSettings}; e.g. {@code --exchange.kafka.port=19092}.
  */
 public final class LocalExchange {
+
+  /**
+   * The in-process applications share one logging system, and Spring Boot records the application
+   * name for it only once per JVM, so the first one's name would label every line. The logger names
+   * ({@code o.r.registry...}, {@code o.r.gateway...}) tell the parts apart instead.
+   */
+  static final String LOG_WITHOUT_APPLICATION_NAME = "logging.include-application-name=false";
 
   private static final String AVRO_TRUSTED_PACKAGES = "org.apache.avro.SERIALIZABLE_PACKAGES";
 
@@ -26,7 +35,10 @@ public final class LocalExchange {
     this.components = List.copyOf(components);
   }
 
-  /** The components of the local exchange, in start order. Later services join this list. */
+  /**
+   * The components of the local exchange, in start order. The agency adapter and the notifier join
+   * this list when they exist.
+   */
   static List<LocalComponent> components(LocalSettings settings) {
     KafkaBrokerComponent kafka =
         new KafkaBrokerComponent(
@@ -38,7 +50,13 @@ public final class LocalExchange {
                 settings.kafkaStartupTimeout()));
     SchemaRegistryComponent registry =
         new SchemaRegistryComponent(kafka::bootstrapServers, settings.registryPort());
-    return List.of(kafka, registry);
+    GatewayComponent gateway =
+        new GatewayComponent(
+            kafka::bootstrapServers,
+            registry::url,
+            new GatewayComponent.Settings(
+                settings.gatewayPort(), settings.keysetFile(), settings.gatewayStartupTimeout()));
+    return List.of(kafka, registry, gateway);
   }
 
   /**
@@ -100,11 +118,15 @@ public final class LocalExchange {
   }
 
   String addresses() {
-    StringBuilder text = new StringBuilder();
+    List<Map.Entry<String, String>> lines = new ArrayList<>();
     for (LocalComponent component : components) {
-      for (Map.Entry<String, String> line : component.describe().entrySet()) {
-        text.append(String.format(Locale.ROOT, "  %-20s %s%n", line.getKey(), line.getValue()));
-      }
+      lines.addAll(component.describe().entrySet());
+    }
+    int width = lines.stream().mapToInt(line -> line.getKey().length()).max().orElse(0);
+    StringBuilder text = new StringBuilder();
+    for (Map.Entry<String, String> line : lines) {
+      text.append(
+          String.format(Locale.ROOT, "  %-" + width + "s  %s%n", line.getKey(), line.getValue()));
     }
     return text.toString();
   }

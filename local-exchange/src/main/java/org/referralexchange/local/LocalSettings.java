@@ -24,6 +24,13 @@ import java.util.regex.Pattern;
  *     exchange.kafka.startup-timeout-seconds})
  * @param registryPort the schema registry's HTTP port, 0 for any free one ({@code
  *     exchange.registry.port})
+ * @param gatewayPort the referral gateway's HTTP port, 0 for any free one ({@code
+ *     exchange.gateway.port})
+ * @param gatewayStartupTimeout how long the gateway may take to be ready ({@code
+ *     exchange.gateway.startup-timeout-seconds})
+ * @param keysetFile the Tink keyset that seals client data, created on the first run and reused
+ *     after; the gateway and (later) the agency adapter share it ({@code exchange.keyset-file},
+ *     default {@code .local/keys/client-data.json})
  * @param launchedAtMillis when the run script started, to report the full time to ready ({@code
  *     exchange.launched-at}, epoch milliseconds)
  */
@@ -34,6 +41,9 @@ record LocalSettings(
     int controllerPort,
     Duration kafkaStartupTimeout,
     int registryPort,
+    int gatewayPort,
+    Duration gatewayStartupTimeout,
+    Path keysetFile,
     OptionalLong launchedAtMillis) {
 
   static final String KAFKA_DATA_DIR = "exchange.kafka.data-dir";
@@ -42,6 +52,9 @@ record LocalSettings(
   static final String CONTROLLER_PORT = "exchange.kafka.controller-port";
   static final String KAFKA_STARTUP_TIMEOUT = "exchange.kafka.startup-timeout-seconds";
   static final String REGISTRY_PORT = "exchange.registry.port";
+  static final String GATEWAY_PORT = "exchange.gateway.port";
+  static final String GATEWAY_STARTUP_TIMEOUT = "exchange.gateway.startup-timeout-seconds";
+  static final String KEYSET_FILE = "exchange.keyset-file";
   static final String LAUNCHED_AT = "exchange.launched-at";
 
   private static final Pattern NESTED_JAR = Pattern.compile("^jar:nested:(.+?\\.jar)/!");
@@ -63,6 +76,10 @@ record LocalSettings(
         intSetting(lookup, CONTROLLER_PORT, 9093),
         Duration.ofSeconds(intSetting(lookup, KAFKA_STARTUP_TIMEOUT, 90)),
         intSetting(lookup, REGISTRY_PORT, 8081),
+        intSetting(lookup, GATEWAY_PORT, 8080),
+        Duration.ofSeconds(intSetting(lookup, GATEWAY_STARTUP_TIMEOUT, 60)),
+        Path.of(orDefault(lookup.get(KEYSET_FILE), ".local/keys/client-data.json"))
+            .toAbsolutePath(),
         launchedAt == null || launchedAt.isBlank()
             ? OptionalLong.empty()
             : OptionalLong.of(Long.parseLong(launchedAt.trim())));

@@ -47,7 +47,12 @@ final class SchemaRegistryComponent implements LocalComponent {
             "--server.address=" + KafkaBrokerComponent.HOST,
             "--server.port=" + port,
             "--" + BOOTSTRAP_PROPERTY + "=" + bootstrap,
-            "--spring.kafka.bootstrap-servers=" + bootstrap);
+            "--spring.kafka.bootstrap-servers=" + bootstrap,
+            // The gateway shares this classpath and brings springdoc; the registry's API is
+            // Confluent's, with no OpenAPI page of its own.
+            "--springdoc.api-docs.enabled=false",
+            "--springdoc.swagger-ui.enabled=false",
+            "--" + LocalExchange.LOG_WITHOUT_APPLICATION_NAME);
     context =
         SchemaRegistryApplication.builder()
             .main(SchemaRegistryApplication.class)

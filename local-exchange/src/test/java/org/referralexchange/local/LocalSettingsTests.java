@@ -17,6 +17,9 @@ class LocalSettingsTests {
     assertThat(settings.kafkaPort()).isEqualTo(9092);
     assertThat(settings.controllerPort()).isEqualTo(9093);
     assertThat(settings.registryPort()).isEqualTo(8081);
+    assertThat(settings.gatewayPort()).isEqualTo(8080);
+    assertThat(settings.keysetFile())
+        .isEqualTo(Path.of(".local/keys/client-data.json").toAbsolutePath());
     assertThat(settings.kafkaDataDir()).isEqualTo(Path.of(".local/kafka").toAbsolutePath());
     assertThat(settings.launchedAtMillis()).isEmpty();
   }
@@ -38,6 +41,21 @@ class LocalSettingsTests {
     assertThat(settings.kafkaPort()).isEqualTo(19092);
     assertThat(settings.registryPort()).isEqualTo(28081);
     assertThat(settings.controllerPort()).isEqualTo(39093);
+  }
+
+  @Test
+  void gatewayPortAndKeysetFileFollowTheSamePattern() {
+    Properties properties = new Properties();
+    properties.setProperty("exchange.keyset-file", "/secure/keys.json");
+    Map<String, String> env = Map.of("EXCHANGE_GATEWAY_PORT", "38080");
+
+    LocalSettings fromEnv = LocalSettings.from(new String[0], properties, env);
+    LocalSettings fromArgument =
+        LocalSettings.from(new String[] {"--exchange.gateway.port=18080"}, properties, env);
+
+    assertThat(fromEnv.gatewayPort()).isEqualTo(38080);
+    assertThat(fromArgument.gatewayPort()).isEqualTo(18080);
+    assertThat(fromEnv.keysetFile()).isEqualTo(Path.of("/secure/keys.json"));
   }
 
   @Test

@@ -1,0 +1,81 @@
+package org.referralexchange.local;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.net.URL;
+import java.net.URLClassLoader;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The gateway component's own checks, without starting the gateway. */
+class GatewayComponentTests {
+
+  @TempDir Path localDir;
+
+  @Test
+  void createsTheKeysetOnceAndReusesItAfter() throws Exception {
+    Path keyset = localDir.resolve("keys/client-data.json");
+
+    assertThat(GatewayComponent.ensureKeyset(keyset)).isTrue();
+    String created = Files.readString(keyset);
+    assertThat(GatewayComponent.ensureKeyset(keyset)).isFalse();
+
+    assertThat(created).contains("\"primaryKeyId\"");
+    assertThat(Files.readString(keyset)).isEqualTo(created);
+    try (var files = Files.list(keyset.getParent())) {
+      assertThat(files).containsExactly(keyset);
+    }
+  }
+
+  @Test
+  void refusesAnEmptyKeysetFileRatherThanReplacingIt() throws Exception {
+    Path keyset = Files.createFile(localDir.resolve("client-data.json"));
+
+    assertThatThrownBy(() -> GatewayComponent.ensureKeyset(keyset))
+        .isInstanceOf(LocalStartupException.class)
+        .hasMessageContaining("is empty");
+    assertThat(keyset).isEmptyFile();
+  }
+
+  @Test
+  void theGatewaysApplicationYmlIsTheOnlyOneOnTheClasspath() throws Exception {
+    GatewayComponent.requireOnlyTheGatewaysConfigFile(getClass().getClassLoader());
+  }
+
+  @Test
+  void refusesToStartWhenAnotherApplicationYmlIsOnTheClasspath() throws Exception {
+    Files.writeString(localDir.resolve("application.yml"), "spring.application.name: stale\n");
+    try (URLClassLoader withStaleFile =
+        new URLClassLoader(new URL[] {localDir.toUri().toURL()}, getClass().getClassLoader())) {
+
+      assertThatThrownBy(() -> GatewayComponent.requireOnlyTheGatewaysConfigFile(withStaleFile))
+          .isInstanceOf(LocalStartupException.class)
+          .hasMessageContaining(localDir.resolve("application.yml").toUri().toURL().toString())
+          .hasMessageContaining("clean install");
+    }
+  }
+
+  @Test
+  void aTakenPortIsNamedWithTheSettingToChangeIt() throws Exception {
+    try (ServerSocket taken = new ServerSocket(0, 0, InetAddress.getByName("127.0.0.1"))) {
+      Path keyset = localDir.resolve("keys/client-data.json");
+      GatewayComponent gateway =
+          new GatewayComponent(
+              () -> "127.0.0.1:1",
+              () -> "http://127.0.0.1:1",
+              new GatewayComponent.Settings(taken.getLocalPort(), keyset, Duration.ofSeconds(5)));
+
+      assertThatThrownBy(gateway::start)
+          .isInstanceOf(LocalStartupException.class)
+          .hasMessageContaining("127.0.0.1:" + taken.getLocalPort())
+          .hasMessageContaining("--exchange.gateway.port=");
+      assertThat(keyset).doesNotExist();
+    }
+  }
+}
