@@ -1,0 +1,475 @@
+package org.referralexchange.adapter.provider.fhir;
+
+import ca.uhn.fhir.context.FhirContext;
+import ca.uhn.fhir.parser.DataFormatException;
+import ca.uhn.fhir.rest.api.Constants;
+import ca.uhn.fhir.rest.api.EncodingEnum;
+import ca.uhn.fhir.rest.client.api.IGenericClient;
+import ca.uhn.fhir.rest.client.api.IRestfulClientFactory;
+import ca.uhn.fhir.rest.client.api.ServerValidationModeEnum;
+import ca.uhn.fhir.rest.client.exceptions.FhirClientConnectionException;
+import ca.uhn.fhir.rest.client.interceptor.BearerTokenAuthInterceptor;
+import ca.uhn.fhir.rest.server.exceptions.BaseServerResponseException;
+import ca.uhn.fhir.rest.server.exceptions.PreconditionFailedException;
+import ca.uhn.fhir.rest.server.exceptions.ResourceGoneException;
+import ca.uhn.fhir.rest.server.exceptions.ResourceNotFoundException;
+import ca.uhn.fhir.rest.server.exceptions.ResourceVersionConflictException;
+import java.io.IOException;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneId;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeFormatter;
+import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.Date;
+import java.util.List;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentMap;
+import java.util.function.Predicate;
+import java.util.function.Supplier;
+import org.hl7.fhir.r4.model.Annotation;
+import org.hl7.fhir.r4.model.Bundle;
+import org.hl7.fhir.r4.model.CodeableConcept;
+import org.hl7.fhir.r4.model.Coding;
+import org.hl7.fhir.r4.model.DateTimeType;
+import org.hl7.fhir.r4.model.IdType;
+import org.hl7.fhir.r4.model.Resource;
+import org.hl7.fhir.r4.model.ServiceRequest;
+import org.hl7.fhir.r4.model.StringType;
+import org.hl7.fhir.r4.model.Task;
+import org.referralexchange.adapter.provider.DeliveryReceipt;
+import org.referralexchange.adapter.provider.OutboundReferral;
+import org.referralexchange.adapter.provider.ProviderAdapter;
+import org.referralexchange.adapter.provider.ProviderRejectedException;
+import org.referralexchange.adapter.provider.ProviderSettings;
+import org.referralexchange.adapter.provider.ProviderStatusUpdate;
+import org.referralexchange.adapter.provider.ProviderUnavailableException;
+import org.referralexchange.adapter.provider.TrackedReferral;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnProperty;
+import org.springframework.stereotype.Component;
+
+/**
+ * The {@code fhir} provider kind: a provider that runs a FHIR R4 server receives each referral as a
+ * Gravity SDOHCC ServiceRequest + Task (one transaction of conditional creates, so redelivery
+ * creates nothing new) and answers by updating the Task, which {@link #poll} reads back.
+ *
+ * <p>Stateless apart from one {@link FhirContext} (expensive to build) and one HAPI client per
+ * endpoint and credential. Log lines and exception messages name the provider, the referral id and
+ * the HTTP status only: never a response body, which may echo client data.
+ */
+@Component
+@ConditionalOnProperty(
+    prefix = "exchange.adapters.fhir",
+    name = "enabled",
+    havingValue = "true",
+    matchIfMissing = true)
+public class FhirProviderAdapter implements ProviderAdapter {
+
+  static final String KIND = "fhir";
+
+  /** A slow provider fails fast; the core's retry takes over. */
+  static final Duration CONNECT_TIMEOUT = Duration.ofSeconds(3);
+
+  static final Duration SOCKET_TIMEOUT = Duration.ofSeconds(5);
+
+  /** Read-modify-write attempts when the provider changes the Task under us (HTTP 409/412). */
+  private static final int UPDATE_ATTEMPTS = 3;
+
+  private static final Logger log = LoggerFactory.getLogger(FhirProviderAdapter.class);
+
+  private final FhirContext fhir;
+  private final ConcurrentMap<ClientKey, IGenericClient> clients = new ConcurrentHashMap<>();
+
+  public FhirProviderAdapter() {
+    this(CONNECT_TIMEOUT, SOCKET_TIMEOUT);
+  }
+
+  FhirProviderAdapter(Duration connectTimeout, Duration socketTimeout) {
+    this.fhir = FhirContext.forR4();
+    IRestfulClientFactory factory = fhir.getRestfulClientFactory();
+    factory.setConnectTimeout(millis(connectTimeout));
+    factory.setConnectionRequestTimeout(millis(connectTimeout));
+    factory.setSocketTimeout(millis(socketTimeout));
+    // No CapabilityStatement fetch before the first call: one request per operation, no surprises.
+    factory.setServerValidationMode(ServerValidationModeEnum.NEVER);
+  }
+
+  @Override
+  public String kind() {
+    return KIND;
+  }
+
+  @Override
+  public DeliveryReceipt deliver(ProviderSettings provider, OutboundReferral referral) {
+    IGenericClient client = client(provider);
+    Bundle transaction = ReferralTranslator.transaction(provider, referral);
+    Bundle response =
+        call(
+            provider,
+            "deliver",
+            referral.referralId(),
+            () -> client.transaction().withBundle(transaction).execute());
+    String reference = taskReference(response);
+    if (reference == null) {
+      // The server did not say where the Task is: find it by the referral id.
+      reference =
+          findTask(provider, client, new TrackedReferral(referral.referralId(), null), "deliver")
+              .map(FhirProviderAdapter::reference)
+              .orElseThrow(
+                  () ->
+                      new ProviderUnavailableException(
+                          describe(provider, "deliver", referral.referralId())
+                              + " failed: the transaction answer names no Task",
+                          null));
+    }
+    log.info(
+        "Delivered referral {} to FHIR provider {} as {}",
+        referral.referralId(),
+        provider.id(),
+        reference);
+    return new DeliveryReceipt(reference);
+  }
+
+  @Override
+  public List<ProviderStatusUpdate> poll(
+      ProviderSettings provider, Collection<TrackedReferral> open) {
+    if (open == null || open.isEmpty()) {
+      return List.of();
+    }
+    IGenericClient client = client(provider);
+    List<ProviderStatusUpdate> updates = new ArrayList<>();
+    for (TrackedReferral tracked : open) {
+      Optional<Task> task = findTask(provider, client, tracked, "poll");
+      if (task.isEmpty()) {
+        log.warn(
+            "FHIR provider {} has no Task for referral {}; nothing to report",
+            provider.id(),
+            tracked.referralId());
+        continue;
+      }
+      ProviderStatusUpdate update =
+          TaskReading.update(tracked.referralId(), reference(task.get()), task.get());
+      if (update != null) {
+        updates.add(update);
+      }
+    }
+    return updates;
+  }
+
+  @Override
+  public void withdraw(
+      ProviderSettings provider, TrackedReferral referral, String reasonCode, String reasonText) {
+    IGenericClient client = client(provider);
+    Optional<Task> cancelled =
+        modifyTask(
+            provider,
+            client,
+            referral,
+            "withdraw",
+            task -> {
+              if (TaskReading.terminal(task.getStatus())) {
+                log.info(
+                    "Referral {} at FHIR provider {} is already {}; nothing to withdraw",
+                    referral.referralId(),
+                    provider.id(),
+                    task.getStatus().toCode());
+                return false;
+              }
+              CodeableConcept reason = new CodeableConcept().setText(reasonText);
+              if (reasonCode != null && !reasonCode.isBlank()) {
+                reason.addCoding(new Coding(FhirCodes.STATUS_REASON, reasonCode, null));
+              }
+              task.setStatus(Task.TaskStatus.CANCELLED);
+              task.setStatusReason(reason);
+              task.setLastModifiedElement(ReferralTranslator.dateTime(Instant.now()));
+              return true;
+            });
+    cancelled.ifPresent(task -> revokeFocus(provider, client, referral, task));
+  }
+
+  @Override
+  public void remind(ProviderSettings provider, TrackedReferral referral, Instant respondBy) {
+    String due =
+        respondBy == null
+            ? "as soon as possible"
+            : respondBy
+                .truncatedTo(ChronoUnit.SECONDS)
+                .atZone(zone(provider))
+                .format(DateTimeFormatter.ISO_OFFSET_DATE_TIME);
+    modifyTask(
+        provider,
+        client(provider),
+        referral,
+        "remind",
+        task -> {
+          task.addNote(
+              new Annotation()
+                  .setAuthor(new StringType("Referral exchange"))
+                  .setTimeElement(new DateTimeType(new Date()))
+                  .setText("Reminder: answer due by " + due));
+          return true;
+        });
+  }
+
+  /**
+   * Reads the Task, lets {@code change} edit it and writes it back with {@code If-Match} on the
+   * version read, so a provider's concurrent answer is never overwritten; on a version conflict it
+   * reads again. Returns the Task written, or empty when {@code change} said there is nothing to
+   * do.
+   */
+  private Optional<Task> modifyTask(
+      ProviderSettings provider,
+      IGenericClient client,
+      TrackedReferral referral,
+      String operation,
+      Predicate<Task> change) {
+    for (int attempt = 1; attempt <= UPDATE_ATTEMPTS; attempt++) {
+      Task task =
+          findTask(provider, client, referral, operation)
+              .orElseThrow(
+                  () ->
+                      new ProviderRejectedException(
+                          describe(provider, operation, referral.referralId())
+                              + " failed: the provider has no Task for it",
+                          null));
+      if (!change.test(task)) {
+        return Optional.empty();
+      }
+      if (update(provider, client, referral.referralId(), operation, task)) {
+        return Optional.of(task);
+      }
+      log.info(
+          "Task for referral {} at FHIR provider {} changed while we wrote it; reading again",
+          referral.referralId(),
+          provider.id());
+    }
+    throw new ProviderUnavailableException(
+        describe(provider, operation, referral.referralId())
+            + " failed: the Task kept changing (version conflict)",
+        null);
+  }
+
+  /** Writes the resource back; false on a version conflict (HTTP 409/412). */
+  private boolean update(
+      ProviderSettings provider,
+      IGenericClient client,
+      String referralId,
+      String operation,
+      Resource resource) {
+    IdType id = resource.getIdElement();
+    String version = id.getVersionIdPart();
+    return call(
+        provider,
+        operation,
+        referralId,
+        () -> {
+          var update = client.update().resource(resource).withId(id.toUnqualifiedVersionless());
+          if (version != null && !version.isBlank()) {
+            update =
+                update.withAdditionalHeader(Constants.HEADER_IF_MATCH, "W/\"" + version + "\"");
+          }
+          try {
+            update.execute();
+            return true;
+          } catch (PreconditionFailedException | ResourceVersionConflictException conflict) {
+            return false;
+          }
+        });
+  }
+
+  /**
+   * After a cancel, also revokes the ServiceRequest the Task points at (FHIR request pattern:
+   * authorisation to act is withdrawn). Best effort: the cancelled Task is what tells the provider.
+   */
+  private void revokeFocus(
+      ProviderSettings provider, IGenericClient client, TrackedReferral referral, Task task) {
+    IdType focus = new IdType(task.getFocus().getReference());
+    if (!"ServiceRequest".equals(focus.getResourceType()) || !focus.hasIdPart()) {
+      return;
+    }
+    try {
+      ServiceRequest request =
+          call(
+              provider,
+              "withdraw",
+              referral.referralId(),
+              () ->
+                  client.read().resource(ServiceRequest.class).withId(focus.getIdPart()).execute());
+      ServiceRequest.ServiceRequestStatus status = request.getStatus();
+      if (status == ServiceRequest.ServiceRequestStatus.ACTIVE
+          || status == ServiceRequest.ServiceRequestStatus.ONHOLD
+          || status == ServiceRequest.ServiceRequestStatus.DRAFT) {
+        request.setStatus(ServiceRequest.ServiceRequestStatus.REVOKED);
+        update(provider, client, referral.referralId(), "withdraw", request);
+      }
+    } catch (ProviderUnavailableException | ProviderRejectedException e) {
+      log.warn(
+          "Referral {} cancelled at FHIR provider {} but its ServiceRequest was not revoked: {}",
+          referral.referralId(),
+          provider.id(),
+          e.getMessage());
+    }
+  }
+
+  /**
+   * The Task for a tracked referral: read by its reference, else (no reference, or one that is not
+   * a Task) searched by the referral identifier. Empty when the provider has none (404/410).
+   */
+  private Optional<Task> findTask(
+      ProviderSettings provider, IGenericClient client, TrackedReferral tracked, String operation) {
+    IdType id =
+        tracked.providerReference() == null ? null : new IdType(tracked.providerReference());
+    if (id != null && "Task".equals(id.getResourceType()) && id.hasIdPart()) {
+      return Optional.ofNullable(
+          call(
+              provider,
+              operation,
+              tracked.referralId(),
+              () -> {
+                try {
+                  return client.read().resource(Task.class).withId(id.getIdPart()).execute();
+                } catch (ResourceNotFoundException | ResourceGoneException gone) {
+                  return null;
+                }
+              }));
+    }
+    Bundle found =
+        call(
+            provider,
+            operation,
+            tracked.referralId(),
+            () ->
+                client
+                    .search()
+                    .forResource(Task.class)
+                    .where(
+                        Task.IDENTIFIER
+                            .exactly()
+                            .systemAndCode(FhirCodes.REFERRAL_ID, tracked.referralId()))
+                    .returnBundle(Bundle.class)
+                    .execute());
+    return found.getEntry().stream()
+        .map(Bundle.BundleEntryComponent::getResource)
+        .filter(Task.class::isInstance)
+        .map(Task.class::cast)
+        .findFirst();
+  }
+
+  /**
+   * {@code Task/<id>} from the transaction answer: the Task entry's location, else its resource.
+   */
+  private static String taskReference(Bundle response) {
+    if (response == null) {
+      return null;
+    }
+    List<Bundle.BundleEntryComponent> entries = new ArrayList<>();
+    if (response.getEntry().size() > ReferralTranslator.TASK_ENTRY) {
+      entries.add(response.getEntry().get(ReferralTranslator.TASK_ENTRY));
+    }
+    entries.addAll(response.getEntry());
+    for (Bundle.BundleEntryComponent entry : entries) {
+      if (entry.getResponse().hasLocation()) {
+        IdType location = new IdType(entry.getResponse().getLocation());
+        if ("Task".equals(location.getResourceType()) && location.hasIdPart()) {
+          return "Task/" + location.getIdPart();
+        }
+      }
+      if (entry.getResource() instanceof Task task && task.getIdElement().hasIdPart()) {
+        return reference(task);
+      }
+    }
+    return null;
+  }
+
+  private static String reference(Task task) {
+    return "Task/" + task.getIdElement().getIdPart();
+  }
+
+  /**
+   * Runs one call to the provider and translates HAPI's failures into the SPI's: connection
+   * trouble, timeouts, 5xx, 408 and 429 may pass; other 4xx and 3xx will not. The HAPI exception is
+   * not kept as the cause, since its message carries the response body.
+   */
+  private <T> T call(
+      ProviderSettings provider, String operation, String referralId, Supplier<T> action) {
+    try {
+      return action.get();
+    } catch (FhirClientConnectionException e) {
+      throw new ProviderUnavailableException(
+          describe(provider, operation, referralId) + " failed: provider unreachable or too slow",
+          transportCause(e));
+    } catch (BaseServerResponseException e) {
+      int status = e.getStatusCode();
+      String message = describe(provider, operation, referralId) + " failed: HTTP " + status;
+      // 0 or 2xx here means an answer HAPI could not use (not FHIR): worth another try.
+      if (status == 408 || status == 429 || status >= 500 || status < 300) {
+        throw new ProviderUnavailableException(message, null);
+      }
+      throw new ProviderRejectedException(message, null);
+    } catch (DataFormatException e) {
+      throw new ProviderUnavailableException(
+          describe(provider, operation, referralId) + " failed: the answer is not valid FHIR",
+          null);
+    }
+  }
+
+  /** The network-level cause (connection refused, read timed out): safe to keep, no payload. */
+  private static Throwable transportCause(Throwable e) {
+    for (Throwable cause = e.getCause(); cause != null; cause = cause.getCause()) {
+      if (cause instanceof IOException) {
+        return cause;
+      }
+    }
+    return null;
+  }
+
+  private static String describe(ProviderSettings provider, String operation, String referralId) {
+    return "FHIR provider " + provider.id() + ": " + operation + " of referral " + referralId;
+  }
+
+  private IGenericClient client(ProviderSettings provider) {
+    if (provider.endpoint() == null) {
+      throw new ProviderRejectedException(
+          "FHIR provider " + provider.id() + " has no endpoint configured", null);
+    }
+    String token =
+        provider.secret() == null || provider.secret().isBlank() ? null : provider.secret();
+    String base = provider.endpoint().toString();
+    // A rotated token replaces the client that carried the old one.
+    clients
+        .keySet()
+        .removeIf(key -> key.base().equals(base) && !Objects.equals(key.token(), token));
+    return clients.computeIfAbsent(new ClientKey(base, token), this::newClient);
+  }
+
+  private IGenericClient newClient(ClientKey key) {
+    IGenericClient client = fhir.newRestfulGenericClient(key.base());
+    client.setEncoding(EncodingEnum.JSON);
+    if (key.token() != null) {
+      client.registerInterceptor(new BearerTokenAuthInterceptor(key.token()));
+    }
+    return client;
+  }
+
+  private static ZoneId zone(ProviderSettings provider) {
+    return provider.zone() == null ? ZoneOffset.UTC : provider.zone();
+  }
+
+  private static int millis(Duration duration) {
+    return Math.toIntExact(duration.toMillis());
+  }
+
+  /** One HAPI client per FHIR base and bearer token; a rotated token gets a new client. */
+  private record ClientKey(String base, String token) {
+    @Override
+    public String toString() {
+      return "ClientKey[" + base + "]";
+    }
+  }
+}

@@ -1,0 +1,463 @@
+package org.referralexchange.adapter.provider.fhir;
+
+import ca.uhn.fhir.context.FhirContext;
+import ca.uhn.fhir.rest.annotation.ConditionalUrlParam;
+import ca.uhn.fhir.rest.annotation.Create;
+import ca.uhn.fhir.rest.annotation.IdParam;
+import ca.uhn.fhir.rest.annotation.Read;
+import ca.uhn.fhir.rest.annotation.RequiredParam;
+import ca.uhn.fhir.rest.annotation.ResourceParam;
+import ca.uhn.fhir.rest.annotation.Search;
+import ca.uhn.fhir.rest.annotation.Transaction;
+import ca.uhn.fhir.rest.annotation.TransactionParam;
+import ca.uhn.fhir.rest.annotation.Update;
+import ca.uhn.fhir.rest.api.EncodingEnum;
+import ca.uhn.fhir.rest.api.MethodOutcome;
+import ca.uhn.fhir.rest.param.TokenParam;
+import ca.uhn.fhir.rest.server.IResourceProvider;
+import ca.uhn.fhir.rest.server.RestfulServer;
+import ca.uhn.fhir.rest.server.exceptions.InvalidRequestException;
+import ca.uhn.fhir.rest.server.exceptions.PreconditionFailedException;
+import ca.uhn.fhir.rest.server.exceptions.ResourceNotFoundException;
+import jakarta.servlet.ServletException;
+import jakarta.servlet.http.HttpServletRequest;
+import jakarta.servlet.http.HttpServletResponse;
+import java.io.IOException;
+import java.net.URI;
+import java.net.URLDecoder;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Date;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.function.Consumer;
+import org.apache.catalina.Context;
+import org.apache.catalina.LifecycleException;
+import org.apache.catalina.startup.Tomcat;
+import org.hl7.fhir.r4.model.Bundle;
+import org.hl7.fhir.r4.model.IdType;
+import org.hl7.fhir.r4.model.Identifier;
+import org.hl7.fhir.r4.model.OperationOutcome;
+import org.hl7.fhir.r4.model.Patient;
+import org.hl7.fhir.r4.model.Reference;
+import org.hl7.fhir.r4.model.Resource;
+import org.hl7.fhir.r4.model.ServiceRequest;
+import org.hl7.fhir.r4.model.Task;
+
+/**
+ * A real FHIR R4 server on loopback for the tests: HAPI's {@link RestfulServer} in an embedded
+ * Tomcat on a random port, keeping Patient, ServiceRequest and Task in memory. It supports read,
+ * create (conditional on {@code identifier=system|value}), update (honouring {@code If-Match}),
+ * search by identifier and transactions of conditional creates with {@code urn:uuid} references, as
+ * a FHIR server of a provider would. Tests can play the provider (change a Task), break the server
+ * (answer every request with a status) or stop it.
+ */
+final class InMemoryFhirServer implements AutoCloseable {
+
+  private final Store store;
+  private final Tomcat tomcat;
+  private final Path baseDir;
+  private final FhirServlet servlet;
+  private final int port;
+
+  private InMemoryFhirServer(FhirContext fhir) throws Exception {
+    this.store = new Store(fhir);
+    this.baseDir = Files.createTempDirectory("fhir-test-server");
+    this.servlet = new FhirServlet(fhir, store);
+    this.tomcat = new Tomcat();
+    tomcat.setBaseDir(baseDir.toString());
+    tomcat.setPort(0);
+    tomcat.getConnector().setProperty("address", "127.0.0.1");
+    Context context = tomcat.addContext("", baseDir.toString());
+    Tomcat.addServlet(context, "fhir", servlet).setLoadOnStartup(1);
+    context.addServletMappingDecoded("/fhir/*", "fhir");
+    tomcat.start();
+    this.port = tomcat.getConnector().getLocalPort();
+    warmUp();
+  }
+
+  /**
+   * One request before the tests' own: a cold HAPI server can take longer than the adapter's read
+   * timeout to answer its first request on a busy machine.
+   */
+  private void warmUp() throws IOException, InterruptedException {
+    HttpResponse<Void> response =
+        HttpClient.newHttpClient()
+            .send(
+                HttpRequest.newBuilder(URI.create(baseUrl() + "/metadata")).build(),
+                HttpResponse.BodyHandlers.discarding());
+    if (response.statusCode() != 200) {
+      throw new IllegalStateException("Test FHIR server answered " + response.statusCode());
+    }
+    servlet.authorizations.clear();
+  }
+
+  static InMemoryFhirServer start(FhirContext fhir) throws Exception {
+    return new InMemoryFhirServer(fhir);
+  }
+
+  String baseUrl() {
+    return "http://127.0.0.1:" + port + "/fhir";
+  }
+
+  /** Answers every request with this status and an OperationOutcome saying {@code diagnostics}. */
+  void answerEverythingWith(int status, String diagnostics) {
+    servlet.failure = new Failure(status, diagnostics);
+  }
+
+  void stop() throws LifecycleException {
+    tomcat.stop();
+    tomcat.destroy();
+  }
+
+  @Override
+  public void close() throws Exception {
+    if (tomcat.getServer().getState().isAvailable()) {
+      stop();
+    }
+  }
+
+  /** The Authorization header of every request received, in order (null when absent). */
+  List<String> authorizations() {
+    return new ArrayList<>(servlet.authorizations);
+  }
+
+  <T extends Resource> List<T> all(Class<T> type) {
+    return store.all(type);
+  }
+
+  <T extends Resource> T read(Class<T> type, String id) {
+    return store.read(type, id);
+  }
+
+  /** Plays the provider: changes the Task as its staff would, which bumps its version. */
+  void providerChangesTask(String id, Consumer<Task> change) {
+    Task task = store.read(Task.class, id);
+    change.accept(task);
+    store.update(Task.class, id, null, task);
+  }
+
+  /**
+   * Runs {@code change} just before the next Task update received over HTTP is applied: the
+   * provider answering while the exchange writes.
+   */
+  void beforeNextTaskUpdate(Runnable change) {
+    store.beforeNextTaskUpdate = change;
+  }
+
+  record Failure(int status, String diagnostics) {}
+
+  /** HAPI's servlet, plus a way to fail every request and a record of credentials sent. */
+  private static final class FhirServlet extends RestfulServer {
+    private final transient List<String> authorizations = new CopyOnWriteArrayList<>();
+    private volatile Failure failure;
+
+    FhirServlet(FhirContext fhir, Store store) {
+      super(fhir);
+      setDefaultResponseEncoding(EncodingEnum.JSON);
+      setResourceProviders(
+          new PatientProvider(store), new ServiceRequestProvider(store), new TaskProvider(store));
+      registerProvider(new TransactionProvider(store));
+    }
+
+    @Override
+    protected void service(HttpServletRequest request, HttpServletResponse response)
+        throws ServletException, IOException {
+      authorizations.add(request.getHeader("Authorization"));
+      Failure current = failure;
+      if (current != null) {
+        OperationOutcome outcome = new OperationOutcome();
+        outcome
+            .addIssue()
+            .setSeverity(OperationOutcome.IssueSeverity.ERROR)
+            .setCode(OperationOutcome.IssueType.PROCESSING)
+            .setDiagnostics(current.diagnostics());
+        response.setStatus(current.status());
+        response.setContentType("application/fhir+json");
+        response
+            .getWriter()
+            .write(getFhirContext().newJsonParser().encodeResourceToString(outcome));
+        return;
+      }
+      super.service(request, response);
+    }
+  }
+
+  /** The resources, with versions; every read hands out a copy. */
+  static final class Store {
+    private final FhirContext fhir;
+    private final Map<String, Map<String, Resource>> resources = new HashMap<>();
+    private long nextId = 1;
+    private volatile Runnable beforeNextTaskUpdate;
+
+    Store(FhirContext fhir) {
+      this.fhir = fhir;
+    }
+
+    synchronized <T extends Resource> List<T> all(Class<T> type) {
+      return resources.getOrDefault(type.getSimpleName(), Map.of()).values().stream()
+          .map(resource -> type.cast(resource.copy()))
+          .toList();
+    }
+
+    synchronized <T extends Resource> T read(Class<T> type, String id) {
+      Resource resource = resources.getOrDefault(type.getSimpleName(), Map.of()).get(id);
+      if (resource == null) {
+        throw new ResourceNotFoundException(new IdType(type.getSimpleName(), id));
+      }
+      return type.cast(resource.copy());
+    }
+
+    synchronized <T extends Resource> List<T> search(Class<T> type, String system, String value) {
+      return all(type).stream().filter(resource -> hasIdentifier(resource, system, value)).toList();
+    }
+
+    synchronized <T extends Resource> MethodOutcome create(T resource, String conditionalUrl) {
+      if (conditionalUrl != null) {
+        Optional<Resource> existing = match(resource.fhirType(), conditionalUrl);
+        if (existing.isPresent()) {
+          return new MethodOutcome(existing.get().getIdElement(), false);
+        }
+      }
+      Resource stored = store(resource, String.valueOf(nextId++), 1);
+      return new MethodOutcome(stored.getIdElement(), true).setResource(stored.copy());
+    }
+
+    synchronized <T extends Resource> MethodOutcome update(
+        Class<T> type, String id, String ifMatchVersion, T resource) {
+      Resource current = read(type, id);
+      String version = current.getIdElement().getVersionIdPart();
+      if (ifMatchVersion != null && !ifMatchVersion.equals(version)) {
+        throw new PreconditionFailedException(
+            "Version " + ifMatchVersion + " is not current (" + version + ")");
+      }
+      Resource stored = store(resource, id, Long.parseLong(version) + 1);
+      return new MethodOutcome(stored.getIdElement(), false).setResource(stored.copy());
+    }
+
+    /** POST entries only, each optionally conditional; references to fullUrls are resolved. */
+    synchronized Bundle transaction(Bundle request) {
+      Map<String, String> resolved = new HashMap<>();
+      Map<Bundle.BundleEntryComponent, String> toCreate = new LinkedHashMap<>();
+      List<Bundle.BundleEntryComponent> answers = new ArrayList<>();
+      for (Bundle.BundleEntryComponent entry : request.getEntry()) {
+        if (entry.getRequest().getMethod() != Bundle.HTTPVerb.POST || entry.getResource() == null) {
+          throw new InvalidRequestException("This test server takes POST entries only");
+        }
+        String type = entry.getResource().fhirType();
+        Optional<Resource> existing =
+            entry.getRequest().hasIfNoneExist()
+                ? match(type, entry.getRequest().getIfNoneExist())
+                : Optional.empty();
+        Bundle.BundleEntryComponent answer = new Bundle.BundleEntryComponent();
+        if (existing.isPresent()) {
+          IdType id = existing.get().getIdElement();
+          resolved.put(entry.getFullUrl(), type + "/" + id.getIdPart());
+          answer.getResponse().setStatus("200 OK").setLocation(id.getValue());
+        } else {
+          String id = String.valueOf(nextId++);
+          resolved.put(entry.getFullUrl(), type + "/" + id);
+          toCreate.put(entry, id);
+          answer
+              .getResponse()
+              .setStatus("201 Created")
+              .setLocation(type + "/" + id + "/_history/1");
+        }
+        answers.add(answer);
+      }
+      toCreate.forEach(
+          (entry, id) -> {
+            Resource resource = entry.getResource();
+            for (Reference reference :
+                fhir.newTerser().getAllPopulatedChildElementsOfType(resource, Reference.class)) {
+              String target = resolved.get(reference.getReference());
+              if (target != null) {
+                reference.setReference(target);
+              }
+            }
+            store(resource, id, 1);
+          });
+      Bundle response = new Bundle().setType(Bundle.BundleType.TRANSACTIONRESPONSE);
+      answers.forEach(response::addEntry);
+      return response;
+    }
+
+    private Resource store(Resource resource, String id, long version) {
+      Resource stored = resource.copy();
+      stored.setId(new IdType(resource.fhirType(), id, String.valueOf(version)));
+      stored.getMeta().setVersionId(String.valueOf(version)).setLastUpdated(new Date());
+      resources.computeIfAbsent(resource.fhirType(), type -> new LinkedHashMap<>()).put(id, stored);
+      return stored;
+    }
+
+    /** {@code [Type?]identifier=system|value}, as in If-None-Exist. */
+    private Optional<Resource> match(String type, String conditionalUrl) {
+      String query = conditionalUrl.substring(conditionalUrl.indexOf('?') + 1);
+      if (!query.startsWith("identifier=")) {
+        throw new InvalidRequestException("This test server matches on identifier only");
+      }
+      String token =
+          URLDecoder.decode(query.substring("identifier=".length()), StandardCharsets.UTF_8);
+      int bar = token.indexOf('|');
+      String system = token.substring(0, bar);
+      String value = token.substring(bar + 1);
+      List<Resource> matches =
+          resources.getOrDefault(type, Map.of()).values().stream()
+              .filter(resource -> hasIdentifier(resource, system, value))
+              .toList();
+      if (matches.size() > 1) {
+        throw new PreconditionFailedException("More than one match for " + conditionalUrl);
+      }
+      return matches.stream().findFirst();
+    }
+
+    private static boolean hasIdentifier(Resource resource, String system, String value) {
+      List<Identifier> identifiers = List.of();
+      if (resource instanceof Patient patient) {
+        identifiers = patient.getIdentifier();
+      } else if (resource instanceof ServiceRequest request) {
+        identifiers = request.getIdentifier();
+      } else if (resource instanceof Task task) {
+        identifiers = task.getIdentifier();
+      }
+      return identifiers.stream()
+          .anyMatch(
+              identifier ->
+                  (system == null || system.isEmpty() || system.equals(identifier.getSystem()))
+                      && value.equals(identifier.getValue()));
+    }
+  }
+
+  /** Plain provider: the server-level transaction interaction. */
+  public static final class TransactionProvider {
+    private final Store store;
+
+    TransactionProvider(Store store) {
+      this.store = store;
+    }
+
+    @Transaction
+    public Bundle transaction(@TransactionParam Bundle bundle) {
+      return store.transaction(bundle);
+    }
+  }
+
+  public static final class PatientProvider implements IResourceProvider {
+    private final Store store;
+
+    PatientProvider(Store store) {
+      this.store = store;
+    }
+
+    @Override
+    public Class<Patient> getResourceType() {
+      return Patient.class;
+    }
+
+    @Read
+    public Patient read(@IdParam IdType id) {
+      return store.read(Patient.class, id.getIdPart());
+    }
+
+    @Create
+    public MethodOutcome create(
+        @ResourceParam Patient patient, @ConditionalUrlParam String conditionalUrl) {
+      return store.create(patient, conditionalUrl);
+    }
+
+    @Update
+    public MethodOutcome update(@IdParam IdType id, @ResourceParam Patient patient) {
+      return store.update(Patient.class, id.getIdPart(), id.getVersionIdPart(), patient);
+    }
+
+    @Search
+    public List<Patient> byIdentifier(
+        @RequiredParam(name = Patient.SP_IDENTIFIER) TokenParam identifier) {
+      return store.search(Patient.class, identifier.getSystem(), identifier.getValue());
+    }
+  }
+
+  public static final class ServiceRequestProvider implements IResourceProvider {
+    private final Store store;
+
+    ServiceRequestProvider(Store store) {
+      this.store = store;
+    }
+
+    @Override
+    public Class<ServiceRequest> getResourceType() {
+      return ServiceRequest.class;
+    }
+
+    @Read
+    public ServiceRequest read(@IdParam IdType id) {
+      return store.read(ServiceRequest.class, id.getIdPart());
+    }
+
+    @Create
+    public MethodOutcome create(
+        @ResourceParam ServiceRequest request, @ConditionalUrlParam String conditionalUrl) {
+      return store.create(request, conditionalUrl);
+    }
+
+    @Update
+    public MethodOutcome update(@IdParam IdType id, @ResourceParam ServiceRequest request) {
+      return store.update(ServiceRequest.class, id.getIdPart(), id.getVersionIdPart(), request);
+    }
+
+    @Search
+    public List<ServiceRequest> byIdentifier(
+        @RequiredParam(name = ServiceRequest.SP_IDENTIFIER) TokenParam identifier) {
+      return store.search(ServiceRequest.class, identifier.getSystem(), identifier.getValue());
+    }
+  }
+
+  public static final class TaskProvider implements IResourceProvider {
+    private final Store store;
+
+    TaskProvider(Store store) {
+      this.store = store;
+    }
+
+    @Override
+    public Class<Task> getResourceType() {
+      return Task.class;
+    }
+
+    @Read
+    public Task read(@IdParam IdType id) {
+      return store.read(Task.class, id.getIdPart());
+    }
+
+    @Create
+    public MethodOutcome create(
+        @ResourceParam Task task, @ConditionalUrlParam String conditionalUrl) {
+      return store.create(task, conditionalUrl);
+    }
+
+    @Update
+    public MethodOutcome update(@IdParam IdType id, @ResourceParam Task task) {
+      Runnable meanwhile = store.beforeNextTaskUpdate;
+      store.beforeNextTaskUpdate = null;
+      if (meanwhile != null) {
+        meanwhile.run();
+      }
+      return store.update(Task.class, id.getIdPart(), id.getVersionIdPart(), task);
+    }
+
+    @Search
+    public List<Task> byIdentifier(
+        @RequiredParam(name = Task.SP_IDENTIFIER) TokenParam identifier) {
+      return store.search(Task.class, identifier.getSystem(), identifier.getValue());
+    }
+  }
+}
