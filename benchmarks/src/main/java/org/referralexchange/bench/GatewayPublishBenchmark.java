@@ -1,0 +1,779 @@
+package org.referralexchange.bench;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.lang.management.ManagementFactory;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.LongAdder;
+import java.util.function.Function;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.clients.producer.RecordMetadata;
+import org.apache.kafka.common.serialization.StringSerializer;
+import org.referralexchange.envelope.EnvelopeKeys;
+import org.referralexchange.events.v1.ReferralSubmitted;
+import org.referralexchange.gateway.ReferralGatewayApplication;
+import org.referralexchange.registry.SchemaRegistryApplication;
+import org.referralexchange.schemas.TopicSpec;
+import org.referralexchange.schemas.Topics;
+import org.referralexchange.schemas.samples.SampleEvents;
+import org.referralexchange.serde.AvroSerializer;
+import org.referralexchange.serde.SchemaRegistryClient;
+import org.referralexchange.serde.SerdeConfig;
+import org.springframework.boot.builder.SpringApplicationBuilder;
+import org.springframework.context.ConfigurableApplicationContext;
+import org.springframework.kafka.test.EmbeddedKafkaKraftBroker;
+
+/**
+ * {@code POST /api/v1/referrals} answered after the broker's ack, against a plain Java loop doing
+ * {@code KafkaProducer.send(...).get()} with the same serializer at the same concurrency, in the
+ * same JVM and run. Not a JMH benchmark: it starts an in-process KRaft broker, the stand-in schema
+ * registry and the gateway on a free port, records one consent, warms both paths up, then measures
+ * them in alternating order for a number of rounds and prints medians and gateway/plain ratios.
+ *
+ * <p>Run it with {@code benchmarks/run-gateway.sh} (see BENCHMARKS.md); every loop is bounded by
+ * time and stops by itself. Options (all optional): {@code --concurrency=8,1 --warmup-seconds=90
+ * --seconds=10 --rounds=3 --profile-seconds=0 --profile-concurrency=8}.
+ *
+ * <p>The warm-up runs 5-second slices of each mode at the highest concurrency until a slice of each
+ * (the second or later) spent less than {@value #QUIET_JIT_SHARE_PERCENT}% of the machine's time in
+ * the JIT compilers (CompilationMXBean's elapsed compilation time), or {@code --warmup-seconds} are
+ * spent. A fixed 5 s was far too short: the gateway's stack is large, and on this 2-core machine
+ * the compilers were then busy for most of the next 30 s of gateway load, halving the CPU left for
+ * requests. With {@code --profile-seconds} above 0, one extra gateway phase runs after the measured
+ * rounds under Java Flight Recorder and a summary of where the CPU went is printed; it never
+ * overlaps a measured phase.
+ */
+public final class GatewayPublishBenchmark {
+
+  /** The plain loop's twin of {@code referral.submitted}, which the gateway does not read. */
+  static final String PLAIN_TOPIC = "bench." + Topics.REFERRAL_SUBMITTED.name();
+
+  private static final String AGENCY_KEY = "local-county-hhs-key";
+  private static final Duration CALL_TIMEOUT = Duration.ofSeconds(10);
+  private static final Duration WARMUP_SLICE = Duration.ofSeconds(5);
+  static final int QUIET_JIT_SHARE_PERCENT = 10;
+  private static final ObjectMapper JSON = new ObjectMapper();
+
+  private GatewayPublishBenchmark() {}
+
+  /** The command line: which concurrencies, how long, how many rounds. */
+  record Options(
+      List<Integer> concurrencies,
+      Duration warmup,
+      Duration measure,
+      int rounds,
+      Duration profile,
+      int profileConcurrency) {
+
+    static Options parse(String[] args) {
+      Map<String, String> given = new HashMap<>();
+      for (String arg : args) {
+        if (!arg.startsWith("--") || !arg.contains("=")) {
+          throw new IllegalArgumentException("Expected --name=value, got " + arg);
+        }
+        given.put(arg.substring(2, arg.indexOf('=')), arg.substring(arg.indexOf('=') + 1));
+      }
+      List<Integer> concurrencies =
+          Arrays.stream(given.getOrDefault("concurrency", "8,1").split(","))
+              .map(String::trim)
+              .map(Integer::parseInt)
+              .toList();
+      Options options =
+          new Options(
+              concurrencies,
+              Duration.ofSeconds(Long.parseLong(given.getOrDefault("warmup-seconds", "90"))),
+              Duration.ofSeconds(Long.parseLong(given.getOrDefault("seconds", "10"))),
+              Integer.parseInt(given.getOrDefault("rounds", "3")),
+              Duration.ofSeconds(Long.parseLong(given.getOrDefault("profile-seconds", "0"))),
+              Integer.parseInt(
+                  given.getOrDefault(
+                      "profile-concurrency", Integer.toString(concurrencies.get(0)))));
+      if (concurrencies.stream().anyMatch(c -> c < 1 || c > 256)
+          || options.rounds < 1
+          || options.measure.isZero()) {
+        throw new IllegalArgumentException("Concurrency 1-256, rounds and seconds at least 1");
+      }
+      return options;
+    }
+  }
+
+  public static void main(String[] args) throws Exception {
+    // Before any Avro or slf4j class loads: generated classes are trusted, Logback logs.
+    System.setProperty(
+        "org.apache.avro.SERIALIZABLE_PACKAGES",
+        System.getProperty(
+            "org.apache.avro.SERIALIZABLE_PACKAGES", "org.referralexchange.events.v1"));
+    System.setProperty(
+        "slf4j.provider",
+        System.getProperty("slf4j.provider", "ch.qos.logback.classic.spi.LogbackServiceProvider"));
+    Options options = Options.parse(args);
+    long started = System.nanoTime();
+    System.out.printf(
+        "%s; %d cores; Java %s; load average %s%n",
+        Instant.now().truncatedTo(ChronoUnit.SECONDS),
+        Runtime.getRuntime().availableProcessors(),
+        System.getProperty("java.vm.version"),
+        loadAverage());
+    System.out.println(options);
+
+    EmbeddedKafkaKraftBroker broker = new EmbeddedKafkaKraftBroker(1, 1);
+    ConfigurableApplicationContext registry = null;
+    ConfigurableApplicationContext gateway = null;
+    try {
+      broker.afterPropertiesSet();
+      String bootstrap = broker.getBrokersAsString();
+      registry =
+          SchemaRegistryApplication.builder()
+              .run(
+                  "--server.port=0",
+                  "--server.address=127.0.0.1",
+                  "--registry.kafka.bootstrap-servers=" + bootstrap,
+                  "--spring.main.banner-mode=off",
+                  "--logging.level.root=WARN");
+      String registryUrl =
+          "http://127.0.0.1:" + registry.getEnvironment().getProperty("local.server.port");
+      gateway =
+          new SpringApplicationBuilder(ReferralGatewayApplication.class)
+              .run(
+                  "--server.port=0",
+                  "--server.address=127.0.0.1",
+                  "--spring.kafka.bootstrap-servers=" + bootstrap,
+                  "--spring.kafka.properties.schema.registry.url=" + registryUrl,
+                  "--gateway.encryption.keyset-json=" + EnvelopeKeys.generateKeysetJson(),
+                  "--gateway.limits.requests-per-minute=1000000",
+                  "--spring.main.banner-mode=off",
+                  "--logging.level.root=WARN");
+      String base = "http://127.0.0.1:" + gateway.getEnvironment().getProperty("local.server.port");
+      System.out.printf(
+          "Broker %s, registry %s, gateway %s up after %.1f s%n",
+          bootstrap, registryUrl, base, (System.nanoTime() - started) / 1e9);
+      run(options, bootstrap, registryUrl, base);
+    } finally {
+      if (gateway != null) {
+        gateway.close();
+      }
+      if (registry != null) {
+        registry.close();
+      }
+      broker.destroy();
+    }
+    System.out.printf("Total %.0f s%n", (System.nanoTime() - started) / 1e9);
+    // The broker and clients leave non-daemon threads behind now and then; the run is over.
+    System.exit(0);
+  }
+
+  private static void run(Options options, String bootstrap, String registryUrl, String base)
+      throws Exception {
+    HttpClient http =
+        HttpClient.newBuilder()
+            .version(HttpClient.Version.HTTP_1_1)
+            .connectTimeout(Duration.ofSeconds(5))
+            .build();
+    awaitReady(http, base);
+    createPlainTopic(bootstrap, registryUrl);
+
+    String clientId = "bench-client-1";
+    HttpResponse<String> consent =
+        http.send(
+            post(base + "/api/v1/consents", consentBody(clientId)).build(),
+            HttpResponse.BodyHandlers.ofString());
+    if (consent.statusCode() != 201) {
+      throw new IllegalStateException(
+          "Consent answered " + consent.statusCode() + ": " + consent.body());
+    }
+    String consentId = JSON.readTree(consent.body()).path("consentId").asText();
+    byte[] referral = referralBody(consentId, clientId).getBytes();
+    String referralsUrl = base + "/api/v1/referrals";
+    String runId = Long.toString(System.currentTimeMillis(), 36);
+    AtomicLong sequence = new AtomicLong();
+    Call gatewayCall =
+        () -> {
+          HttpResponse<Void> response =
+              http.send(
+                  post(referralsUrl, referral)
+                      .header(
+                          "Idempotency-Key", "bench-" + runId + "-" + sequence.incrementAndGet())
+                      .build(),
+                  HttpResponse.BodyHandlers.discarding());
+          if (response.statusCode() != 202) {
+            return "HTTP " + response.statusCode();
+          }
+          // A replay is answered 202 too but publishes nothing; keys are unique, so it must not be.
+          return response.headers().firstValue("Idempotent-Replayed").orElse("").equals("false")
+              ? null
+              : "replayed";
+        };
+
+    try (KafkaProducer<String, ReferralSubmitted> producer =
+        plainProducer(bootstrap, registryUrl)) {
+      ReferralSubmitted event = SampleEvents.referralSubmitted("ref-bench-plain");
+      Call plainCall =
+          () -> {
+            producer
+                .send(
+                    new ProducerRecord<>(
+                        PLAIN_TOPIC, "ref-bench-" + sequence.incrementAndGet(), event))
+                .get(CALL_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
+            return null;
+          };
+      Map<String, Call> modes = Map.of("plain", plainCall, "gateway", gatewayCall);
+
+      String failed = gatewayCall.call();
+      if (failed != null) {
+        throw new IllegalStateException("First referral failed: " + failed);
+      }
+      RecordMetadata first =
+          producer
+              .send(new ProducerRecord<>(PLAIN_TOPIC, "ref-bench-0", event))
+              .get(CALL_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
+      System.out.printf(
+          "Plain record value: %d bytes; gateway record value: %d bytes%n",
+          first.serializedValueSize(), gatewayRecordSize(bootstrap));
+
+      if (!options.profile.isZero()) {
+        Profile.initialise();
+      }
+      int warmupConcurrency = options.concurrencies.stream().max(Integer::compare).orElseThrow();
+      warmUp(options, warmupConcurrency, modes);
+
+      List<Phase> phases = new ArrayList<>();
+      for (int round = 1; round <= options.rounds; round++) {
+        for (int i = 0; i < options.concurrencies.size(); i++) {
+          int concurrency = options.concurrencies.get(i);
+          List<String> order =
+              (round + i) % 2 == 1 ? List.of("plain", "gateway") : List.of("gateway", "plain");
+          for (String mode : order) {
+            Phase phase = Phase.run(mode, concurrency, options.measure, modes.get(mode));
+            phase.round = round;
+            phases.add(phase);
+            System.out.println("round " + round + "  " + phase.line());
+          }
+        }
+      }
+      Report.print(options, phases);
+
+      if (!options.profile.isZero()) {
+        Profile.run(
+            options.profile,
+            () -> Phase.run("gateway", options.profileConcurrency, options.profile, gatewayCall));
+      }
+    }
+  }
+
+  /** Slices of both modes until the JIT compilers are nearly idle in both, within the budget. */
+  private static void warmUp(Options options, int concurrency, Map<String, Call> modes)
+      throws InterruptedException {
+    long deadline = System.nanoTime() + options.warmup.toNanos();
+    Duration slice = options.warmup.compareTo(WARMUP_SLICE) < 0 ? options.warmup : WARMUP_SLICE;
+    long quietJitMillis =
+        slice.toMillis()
+            * Runtime.getRuntime().availableProcessors()
+            * QUIET_JIT_SHARE_PERCENT
+            / 100;
+    Map<String, Boolean> quiet = new HashMap<>(Map.of("plain", false, "gateway", false));
+    Map<String, Integer> slices = new HashMap<>(Map.of("plain", 0, "gateway", 0));
+    // The plain loop settles within a few slices; the gateway needs far more requests, so once the
+    // plain loop is quiet (after two slices at least) the budget goes to the gateway alone.
+    while (System.nanoTime() + slice.toNanos() <= deadline && quiet.containsValue(false)) {
+      for (String mode : List.of("plain", "gateway")) {
+        if (quiet.get(mode) || System.nanoTime() + slice.toNanos() > deadline) {
+          continue;
+        }
+        Phase warm = Phase.run(mode, concurrency, slice, modes.get(mode));
+        slices.merge(mode, 1, Integer::sum);
+        quiet.put(mode, slices.get(mode) >= 2 && warm.jitMillis < quietJitMillis);
+        System.out.println("warm-up  " + warm.line());
+      }
+    }
+    if (quiet.containsValue(false)) {
+      System.out.println(
+          "WARNING: warm-up budget spent while the JIT compilers were still busy: " + quiet);
+    }
+  }
+
+  /** One request of a mode: null when it succeeded, else what went wrong. */
+  @FunctionalInterface
+  interface Call {
+    String call() throws Exception;
+  }
+
+  /** One measured (or warm-up) phase: N threads calling one mode for a fixed time. */
+  static final class Phase {
+    final String mode;
+    final int concurrency;
+    final double seconds;
+    final long[] latencies;
+    final Map<String, Long> errors;
+    final double cpuMicrosPerRequest;
+    final long gcMillis;
+    final long jitMillis;
+    final long loadThreadCpuNanos;
+    int round;
+
+    private Phase(
+        String mode,
+        int concurrency,
+        double seconds,
+        long[] latencies,
+        Map<String, Long> errors,
+        double cpuMicrosPerRequest,
+        long gcMillis,
+        long jitMillis,
+        long loadThreadCpuNanos) {
+      this.loadThreadCpuNanos = loadThreadCpuNanos;
+      this.gcMillis = gcMillis;
+      this.jitMillis = jitMillis;
+      this.mode = mode;
+      this.concurrency = concurrency;
+      this.seconds = seconds;
+      this.latencies = latencies;
+      this.errors = errors;
+      this.cpuMicrosPerRequest = cpuMicrosPerRequest;
+    }
+
+    /**
+     * Runs {@code concurrency} threads, each calling {@code call} back to back until {@code
+     * duration} is over. Only calls that start and end within the window count; a slow call can
+     * overrun the window by at most its own timeout.
+     */
+    static Phase run(String mode, int concurrency, Duration duration, Call call)
+        throws InterruptedException {
+      CountDownLatch ready = new CountDownLatch(concurrency);
+      CountDownLatch go = new CountDownLatch(1);
+      long[][] perThread = new long[concurrency][];
+      int[] counts = new int[concurrency];
+      Map<String, Long> errors = new ConcurrentHashMap<>();
+      LongAdder erred = new LongAdder();
+      LongAdder loadCpu = new LongAdder();
+      long[] window = new long[2];
+      List<Thread> threads = new ArrayList<>();
+      for (int t = 0; t < concurrency; t++) {
+        int index = t;
+        Thread thread =
+            new Thread(
+                () -> {
+                  long[] mine = new long[1 << 14];
+                  int n = 0;
+                  ready.countDown();
+                  try {
+                    go.await();
+                  } catch (InterruptedException e) {
+                    return;
+                  }
+                  long start = window[0];
+                  long end = window[1];
+                  long now;
+                  while ((now = System.nanoTime()) < end) {
+                    String error;
+                    try {
+                      error = call.call();
+                    } catch (InterruptedException e) {
+                      Thread.currentThread().interrupt();
+                      break;
+                    } catch (Exception e) {
+                      Throwable cause = e.getCause() == null ? e : e.getCause();
+                      error = cause.getClass().getSimpleName();
+                    }
+                    long done = System.nanoTime();
+                    if (now < start || done > end) {
+                      continue;
+                    }
+                    if (error != null) {
+                      errors.merge(error, 1L, Long::sum);
+                      erred.increment();
+                    } else {
+                      if (n == mine.length) {
+                        mine = Arrays.copyOf(mine, n * 2);
+                      }
+                      mine[n++] = done - now;
+                    }
+                  }
+                  perThread[index] = mine;
+                  counts[index] = n;
+                  loadCpu.add(ManagementFactory.getThreadMXBean().getCurrentThreadCpuTime());
+                },
+                "bench-" + mode + "-" + t);
+        thread.setDaemon(true);
+        threads.add(thread);
+        thread.start();
+      }
+      ready.await();
+      long cpuBefore = processCpuNanos();
+      long gcBefore = gcMillis();
+      long jitBefore = ManagementFactory.getCompilationMXBean().getTotalCompilationTime();
+      window[0] = System.nanoTime();
+      window[1] = window[0] + duration.toNanos();
+      go.countDown();
+      for (Thread thread : threads) {
+        thread.join(duration.plus(CALL_TIMEOUT).plusSeconds(5).toMillis());
+        if (thread.isAlive()) {
+          throw new IllegalStateException(thread.getName() + " did not stop");
+        }
+      }
+      long cpu = processCpuNanos() - cpuBefore;
+      long gc = gcMillis() - gcBefore;
+      long jit = ManagementFactory.getCompilationMXBean().getTotalCompilationTime() - jitBefore;
+      int total = Arrays.stream(counts).sum();
+      long[] all = new long[total];
+      int at = 0;
+      for (int t = 0; t < concurrency; t++) {
+        System.arraycopy(perThread[t], 0, all, at, counts[t]);
+        at += counts[t];
+      }
+      Arrays.sort(all);
+      long requests = total + erred.sum();
+      return new Phase(
+          mode,
+          concurrency,
+          duration.toNanos() / 1e9,
+          all,
+          new TreeMap<>(errors),
+          requests == 0 ? Double.NaN : cpu / 1e3 / requests,
+          gc,
+          jit,
+          loadCpu.sum());
+    }
+
+    long requests() {
+      return latencies.length + errorCount();
+    }
+
+    long errorCount() {
+      return errors.values().stream().mapToLong(Long::longValue).sum();
+    }
+
+    /** Successful requests per second of the window. */
+    double throughput() {
+      return latencies.length / seconds;
+    }
+
+    double percentileMillis(double p) {
+      if (latencies.length == 0) {
+        return Double.NaN;
+      }
+      int index = (int) Math.ceil(p * latencies.length) - 1;
+      return latencies[Math.max(0, Math.min(index, latencies.length - 1))] / 1e6;
+    }
+
+    String line() {
+      return String.format(
+          Locale.ROOT,
+          "%-7s c=%-3d %7d req %5d err %9.1f req/s  p50 %7.2f ms  p99 %7.2f ms  %6.0f us CPU/req"
+              + "  GC %5d ms  JIT %6d ms%s",
+          mode,
+          concurrency,
+          requests(),
+          errorCount(),
+          throughput(),
+          percentileMillis(0.50),
+          percentileMillis(0.99),
+          cpuMicrosPerRequest,
+          gcMillis,
+          jitMillis,
+          errors.isEmpty() ? "" : "  errors " + errors);
+    }
+  }
+
+  /** Medians over rounds and the gateway/plain ratios, as Markdown tables. */
+  static final class Report {
+
+    static void print(Options options, List<Phase> phases) {
+      System.out.println();
+      System.out.println("Each round:");
+      System.out.println();
+      System.out.println(
+          "| round | concurrency | mode | requests | errors | req/s | p50 ms | p99 ms | CPU µs/req |"
+              + " GC ms | JIT ms |");
+      System.out.println("|---:|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|");
+      for (Phase p : phases) {
+        System.out.printf(
+            Locale.ROOT,
+            "| %d | %d | %s | %,d | %d | %,.0f | %.2f | %.2f | %,.0f | %,d | %,d |%n",
+            p.round,
+            p.concurrency,
+            p.mode,
+            p.requests(),
+            p.errorCount(),
+            p.throughput(),
+            p.percentileMillis(0.50),
+            p.percentileMillis(0.99),
+            p.cpuMicrosPerRequest,
+            p.gcMillis,
+            p.jitMillis);
+      }
+
+      System.out.println();
+      System.out.printf(
+          "Medians of %d rounds of %d s (errors: total over the rounds):%n%n",
+          options.rounds, options.measure.toSeconds());
+      System.out.println(
+          "| mode | concurrency | requests | errors | throughput req/s | p50 ms | p99 ms | CPU µs/req |");
+      System.out.println("|---|---:|---:|---:|---:|---:|---:|---:|");
+      for (int concurrency : options.concurrencies) {
+        for (String mode : List.of("plain", "gateway")) {
+          List<Phase> mine =
+              phases.stream()
+                  .filter(p -> p.concurrency == concurrency && p.mode.equals(mode))
+                  .toList();
+          System.out.printf(
+              Locale.ROOT,
+              "| %s | %d | %,.0f | %d | %,.0f | %.2f | %.2f | %,.0f |%n",
+              mode,
+              concurrency,
+              median(mine, p -> (double) p.requests()),
+              mine.stream().mapToLong(Phase::errorCount).sum(),
+              median(mine, Phase::throughput),
+              median(mine, p -> p.percentileMillis(0.50)),
+              median(mine, p -> p.percentileMillis(0.99)),
+              median(mine, p -> p.cpuMicrosPerRequest));
+        }
+      }
+
+      System.out.println();
+      System.out.println(
+          "Ratios gateway/plain, median of each round's own ratio (range); target: throughput ≥"
+              + " 0.6, p99 ≤ 2.0:");
+      System.out.println();
+      System.out.println(
+          "| concurrency | throughput gateway/plain | p99 gateway/plain | p50 gateway/plain |"
+              + " CPU per request gateway/plain | target met |");
+      System.out.println("|---:|---:|---:|---:|---:|---|");
+      for (int concurrency : options.concurrencies) {
+        List<Double> throughput = new ArrayList<>();
+        List<Double> p99 = new ArrayList<>();
+        List<Double> p50 = new ArrayList<>();
+        List<Double> cpu = new ArrayList<>();
+        for (int round = 1; round <= options.rounds; round++) {
+          Phase plain = find(phases, round, concurrency, "plain");
+          Phase gateway = find(phases, round, concurrency, "gateway");
+          throughput.add(gateway.throughput() / plain.throughput());
+          p99.add(gateway.percentileMillis(0.99) / plain.percentileMillis(0.99));
+          p50.add(gateway.percentileMillis(0.50) / plain.percentileMillis(0.50));
+          cpu.add(gateway.cpuMicrosPerRequest / plain.cpuMicrosPerRequest);
+        }
+        double t = median(throughput);
+        double l = median(p99);
+        System.out.printf(
+            Locale.ROOT,
+            "| %d | **%.2f** %s | **%.2f** %s | %.2f %s | %.2f %s | %s |%n",
+            concurrency,
+            t,
+            range(throughput),
+            l,
+            range(p99),
+            median(p50),
+            range(p50),
+            median(cpu),
+            range(cpu),
+            (t >= 0.6 ? "throughput yes" : "throughput NO")
+                + ", "
+                + (l <= 2.0 ? "p99 yes" : "p99 NO"));
+      }
+    }
+
+    private static Phase find(List<Phase> phases, int round, int concurrency, String mode) {
+      return phases.stream()
+          .filter(p -> p.round == round && p.concurrency == concurrency && p.mode.equals(mode))
+          .findFirst()
+          .orElseThrow();
+    }
+
+    private static double median(List<Phase> phases, Function<Phase, Double> value) {
+      return median(phases.stream().map(value).toList());
+    }
+
+    static double median(List<Double> values) {
+      double[] sorted = values.stream().mapToDouble(Double::doubleValue).sorted().toArray();
+      int n = sorted.length;
+      return n % 2 == 1 ? sorted[n / 2] : (sorted[n / 2 - 1] + sorted[n / 2]) / 2;
+    }
+
+    private static String range(List<Double> values) {
+      return String.format(
+          Locale.ROOT,
+          "(%.2f – %.2f)",
+          values.stream().mapToDouble(Double::doubleValue).min().orElse(Double.NaN),
+          values.stream().mapToDouble(Double::doubleValue).max().orElse(Double.NaN));
+    }
+  }
+
+  private static HttpRequest.Builder post(String url, String body) {
+    return post(url, body.getBytes());
+  }
+
+  private static HttpRequest.Builder post(String url, byte[] body) {
+    return HttpRequest.newBuilder(URI.create(url))
+        .timeout(CALL_TIMEOUT)
+        .header("Content-Type", "application/json")
+        .header("X-Api-Key", AGENCY_KEY)
+        .POST(HttpRequest.BodyPublishers.ofByteArray(body));
+  }
+
+  /** Readiness includes the gateway's event log having caught up and the registry answering. */
+  private static void awaitReady(HttpClient http, String base) throws Exception {
+    long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+    HttpRequest readiness =
+        HttpRequest.newBuilder(URI.create(base + "/actuator/health/readiness"))
+            .timeout(CALL_TIMEOUT)
+            .build();
+    int status = 0;
+    while (System.nanoTime() < deadline) {
+      status = http.send(readiness, HttpResponse.BodyHandlers.discarding()).statusCode();
+      if (status == 200) {
+        return;
+      }
+      Thread.sleep(250);
+    }
+    throw new IllegalStateException("Gateway not ready within 60 s (last status " + status + ")");
+  }
+
+  /**
+   * The plain loop writes to a twin of {@code referral.submitted}: same partitions and settings,
+   * the same schema registered under its subject. The gateway tails {@code referral.submitted}, so
+   * records the plain loop wrote there would cost the gateway's reader CPU during the baseline.
+   */
+  private static void createPlainTopic(String bootstrap, String registryUrl) throws Exception {
+    TopicSpec spec = Topics.REFERRAL_SUBMITTED;
+    try (Admin admin =
+        Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap))) {
+      admin
+          .createTopics(
+              List.of(
+                  new NewTopic(PLAIN_TOPIC, spec.partitions(), (short) -1).configs(spec.config())))
+          .all()
+          .get(30, TimeUnit.SECONDS);
+    }
+    SchemaRegistryClient client =
+        new SchemaRegistryClient(
+            SerdeConfig.from(Map.of(SerdeConfig.SCHEMA_REGISTRY_URL, registryUrl)));
+    int plainId = client.register(PLAIN_TOPIC + "-value", ReferralSubmitted.getClassSchema());
+    int gatewayId = client.latest(spec.valueSubject()).id();
+    if (plainId != gatewayId) {
+      throw new IllegalStateException(
+          "Schema ids differ: plain " + plainId + ", gateway " + gatewayId);
+    }
+  }
+
+  /** The producer the gateway's KafkaWiring builds, without Spring: same serializer, same acks. */
+  private static KafkaProducer<String, ReferralSubmitted> plainProducer(
+      String bootstrap, String registryUrl) {
+    Map<String, Object> config = new HashMap<>();
+    config.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
+    config.put(ProducerConfig.ACKS_CONFIG, "all");
+    config.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
+    config.put(ProducerConfig.LINGER_MS_CONFIG, 0);
+    config.put(SerdeConfig.SCHEMA_REGISTRY_URL, registryUrl);
+    config.put(SerdeConfig.AUTO_REGISTER_SCHEMAS, false);
+    config.put(SerdeConfig.USE_LATEST_VERSION, true);
+    AvroSerializer<ReferralSubmitted> values = new AvroSerializer<>();
+    values.configure(config, false);
+    return new KafkaProducer<>(config, new StringSerializer(), values);
+  }
+
+  /** Size of one record value the gateway wrote, read back raw. */
+  private static int gatewayRecordSize(String bootstrap) {
+    Map<String, Object> config = new HashMap<>();
+    config.put("bootstrap.servers", bootstrap);
+    config.put("enable.auto.commit", false);
+    try (var consumer =
+        new org.apache.kafka.clients.consumer.KafkaConsumer<String, byte[]>(
+            config,
+            new org.apache.kafka.common.serialization.StringDeserializer(),
+            new org.apache.kafka.common.serialization.ByteArrayDeserializer())) {
+      List<org.apache.kafka.common.TopicPartition> partitions =
+          consumer.partitionsFor(Topics.REFERRAL_SUBMITTED.name(), Duration.ofSeconds(10)).stream()
+              .map(p -> new org.apache.kafka.common.TopicPartition(p.topic(), p.partition()))
+              .toList();
+      consumer.assign(partitions);
+      consumer.seekToBeginning(partitions);
+      long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+      while (System.nanoTime() < deadline) {
+        for (var record : consumer.poll(Duration.ofMillis(200))) {
+          return record.serializedValueSize();
+        }
+      }
+    }
+    return -1;
+  }
+
+  private static long processCpuNanos() {
+    return ((com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean())
+        .getProcessCpuTime();
+  }
+
+  private static long gcMillis() {
+    return ManagementFactory.getGarbageCollectorMXBeans().stream()
+        .mapToLong(java.lang.management.GarbageCollectorMXBean::getCollectionTime)
+        .sum();
+  }
+
+  private static String loadAverage() {
+    try {
+      return Files.readString(Path.of("/proc/loadavg")).trim();
+    } catch (Exception e) {
+      return "unknown";
+    }
+  }
+
+  /** A consent as the gateway's integration tests record it (Requests.consent). */
+  static String consentBody(String clientId) {
+    Instant signed = Instant.now().minus(1, ChronoUnit.HOURS).truncatedTo(ChronoUnit.SECONDS);
+    Instant expires = Instant.now().plus(365, ChronoUnit.DAYS).truncatedTo(ChronoUnit.SECONDS);
+    return """
+        {"clientId": "%s",
+         "recipients": {"providerIds": ["northside-food-bank"]},
+         "informationCategories": ["DEMOGRAPHICS", "CONTACT_DETAILS", "SOCIAL_NEEDS"],
+         "part2": false,
+         "purpose": "COC",
+         "expiresAt": "%s",
+         "signature": {"method": "ELECTRONIC", "signedAt": "%s", "signerRole": "CLIENT"},
+         "revocationRightAcknowledged": true,
+         "servicesConditionedOnSigning": false,
+         "redisclosureNoticeAcknowledged": true,
+         "sourceReference": "forms/roi-1"}
+        """
+        .formatted(clientId, expires, signed);
+  }
+
+  /** A referral as the gateway's integration tests submit it (Requests.referral). */
+  static String referralBody(String consentId, String clientId) {
+    return """
+        {"target": {"providerId": "northside-food-bank", "serviceId": "emergency-groceries"},
+         "needs": [{"system": "http://hl7.org/fhir/us/sdoh-clinicalcare/CodeSystem/SDOHCC-CodeSystemTemporaryCodes", "code": "food-insecurity", "display": "Food Insecurity"}],
+         "narrative": {"needsDescription": "Needs groceries for a family of three", "goals": ["Groceries for two weeks"], "notes": "Call after 5pm"},
+         "priority": "URGENT",
+         "consent": {"consentId": "%s", "informationCategories": ["DEMOGRAPHICS", "SOCIAL_NEEDS"], "purpose": "COC"},
+         "client": {"clientId": "%s", "givenName": "Alex", "familyName": "Example",
+                    "birthDate": "1980-02-29", "phone": "+15555550199", "email": "alex.example@example.org",
+                    "address": {"lines": ["77 Example Lane"], "city": "Springfield", "state": "IL", "postalCode": "62701", "country": "US"},
+                    "identifiers": [{"system": "urn:county:mrn", "value": "MRN-4471"}]},
+         "caseManager": {"id": "cm-7", "name": "Casey Manager", "email": "casey@county.example",
+                         "mobile": "+15555550107", "preferredChannels": ["EMAIL", "SMS"], "timeZone": "America/Chicago"},
+         "contactingSubjectProhibited": false}
+        """
+        .formatted(consentId, clientId);
+  }
+}
