@@ -18,11 +18,16 @@ public final class TopicSchemaRegistration {
 
   private TopicSchemaRegistration() {}
 
-  /** Registers every topic's value schema; returns the id of each subject. */
+  /**
+   * Registers every topic's value schema, and the same schema for its dead-letter topic (which
+   * carries the topic's records as they were); returns the id of each subject.
+   */
   public static Map<String, Integer> registerAll(SchemaRegistryClient client) {
     Map<String, Integer> ids = new LinkedHashMap<>();
     for (TopicSpec topic : Topics.ALL) {
       ids.put(topic.valueSubject(), client.register(topic.valueSubject(), topic.valueSchema()));
+      String deadLetters = topic.deadLetterTopic() + "-value";
+      ids.put(deadLetters, client.register(deadLetters, topic.valueSchema()));
     }
     return ids;
   }

@@ -1,0 +1,123 @@
+package org.referralexchange.adapter.referral;
+
+import java.util.ArrayList;
+import java.util.EnumSet;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.UUID;
+import java.util.function.Predicate;
+import org.apache.avro.specific.SpecificRecord;
+import org.referralexchange.events.v1.ActorRole;
+import org.referralexchange.events.v1.OverdueStage;
+import org.referralexchange.events.v1.ReferralDelivered;
+import org.referralexchange.events.v1.ReferralOverdue;
+import org.referralexchange.events.v1.ReferralStatus;
+import org.referralexchange.events.v1.ReferralStatusChanged;
+import org.referralexchange.events.v1.ReferralSubmitted;
+import org.referralexchange.kafka.EventView;
+import org.referralexchange.schemas.TopicSpec;
+import org.referralexchange.schemas.Topics;
+import org.springframework.stereotype.Component;
+
+/**
+ * Every referral's state from the referral topics. The topics are read independently, so events
+ * about a referral may arrive before its submission; they wait until it does. Repeated events (same
+ * {@code eventId}) change nothing.
+ */
+@Component
+public class ReferralStateView implements EventView {
+
+  private final Map<String, ReferralState> byId = new HashMap<>();
+  private final Map<String, List<SpecificRecord>> early = new HashMap<>();
+  private final Set<UUID> seen = new HashSet<>();
+
+  @Override
+  public Set<TopicSpec> topics() {
+    return Set.of(
+        Topics.REFERRAL_SUBMITTED,
+        Topics.REFERRAL_STATUS_CHANGED,
+        Topics.REFERRAL_DELIVERED,
+        Topics.REFERRAL_OVERDUE);
+  }
+
+  @Override
+  public synchronized void apply(TopicSpec topic, String key, SpecificRecord event) {
+    if (event instanceof ReferralSubmitted submitted) {
+      if (!byId.containsKey(submitted.getReferralId())) {
+        byId.put(
+            submitted.getReferralId(),
+            new ReferralState(
+                submitted,
+                ReferralStatus.REQUESTED,
+                ActorRole.REQUESTER,
+                Optional.empty(),
+                false,
+                Set.of()));
+        for (SpecificRecord waiting : early.getOrDefault(submitted.getReferralId(), List.of())) {
+          later(waiting);
+        }
+        early.remove(submitted.getReferralId());
+      }
+      return;
+    }
+    if (!byId.containsKey(key)) {
+      early.computeIfAbsent(key, k -> new ArrayList<>()).add(event);
+      return;
+    }
+    later(event);
+  }
+
+  private void later(SpecificRecord event) {
+    if (event instanceof ReferralStatusChanged changed && seen.add(changed.getEventId())) {
+      byId.computeIfPresent(
+          changed.getReferralId(),
+          (id, s) ->
+              new ReferralState(
+                  s.submitted(),
+                  changed.getStatus(),
+                  changed.getActor().getRole(),
+                  s.providerReference()
+                      .or(() -> Optional.ofNullable(changed.getProviderReference())),
+                  s.providerAnswered() || changed.getActor().getRole() == ActorRole.PROVIDER,
+                  s.overdue()));
+    } else if (event instanceof ReferralDelivered delivered && seen.add(delivered.getEventId())) {
+      byId.computeIfPresent(
+          delivered.getReferralId(),
+          (id, s) ->
+              new ReferralState(
+                  s.submitted(),
+                  s.status(),
+                  s.statusSetBy(),
+                  Optional.of(delivered.getProviderReference()),
+                  s.providerAnswered(),
+                  s.overdue()));
+    } else if (event instanceof ReferralOverdue overdue && seen.add(overdue.getEventId())) {
+      byId.computeIfPresent(
+          overdue.getReferralId(),
+          (id, s) -> {
+            Set<OverdueStage> stages = EnumSet.noneOf(OverdueStage.class);
+            stages.addAll(s.overdue());
+            stages.add(overdue.getStage());
+            return new ReferralState(
+                s.submitted(),
+                s.status(),
+                s.statusSetBy(),
+                s.providerReference(),
+                s.providerAnswered(),
+                stages);
+          });
+    }
+  }
+
+  public synchronized Optional<ReferralState> get(String referralId) {
+    return Optional.ofNullable(byId.get(referralId));
+  }
+
+  public synchronized List<ReferralState> find(Predicate<ReferralState> filter) {
+    return byId.values().stream().filter(filter).toList();
+  }
+}

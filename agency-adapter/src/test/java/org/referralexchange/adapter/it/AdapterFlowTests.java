@@ -1,0 +1,432 @@
+package org.referralexchange.adapter.it;
+
+import static com.github.tomakehurst.wiremock.client.WireMock.aResponse;
+import static com.github.tomakehurst.wiremock.client.WireMock.equalTo;
+import static com.github.tomakehurst.wiremock.client.WireMock.matchingJsonPath;
+import static com.github.tomakehurst.wiremock.client.WireMock.post;
+import static com.github.tomakehurst.wiremock.client.WireMock.postRequestedFor;
+import static com.github.tomakehurst.wiremock.client.WireMock.urlEqualTo;
+import static com.github.tomakehurst.wiremock.core.WireMockConfiguration.options;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import com.github.tomakehurst.wiremock.WireMockServer;
+import com.github.tomakehurst.wiremock.verification.LoggedRequest;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.LocalDate;
+import java.util.List;
+import java.util.UUID;
+import org.apache.avro.specific.SpecificRecord;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.Test;
+import org.referralexchange.adapter.provider.webhook.StandardWebhooks;
+import org.referralexchange.envelope.EnvelopeCipher;
+import org.referralexchange.events.v1.ClientBlock;
+import org.referralexchange.events.v1.ClientIdentity;
+import org.referralexchange.events.v1.ConsentDetails;
+import org.referralexchange.events.v1.ConsentRecipients;
+import org.referralexchange.events.v1.ConsentRecorded;
+import org.referralexchange.events.v1.ConsentReference;
+import org.referralexchange.events.v1.ConsentRevoked;
+import org.referralexchange.events.v1.Identifier;
+import org.referralexchange.events.v1.InformationCategory;
+import org.referralexchange.events.v1.OverdueStage;
+import org.referralexchange.events.v1.ReferralDelivered;
+import org.referralexchange.events.v1.ReferralNarrative;
+import org.referralexchange.events.v1.ReferralOverdue;
+import org.referralexchange.events.v1.ReferralStatus;
+import org.referralexchange.events.v1.ReferralStatusChanged;
+import org.referralexchange.events.v1.ReferralSubmitted;
+import org.referralexchange.events.v1.ServiceTarget;
+import org.referralexchange.schemas.Topics;
+import org.referralexchange.schemas.samples.SampleEvents;
+import org.springframework.boot.test.context.SpringBootTest;
+import org.springframework.boot.test.web.server.LocalServerPort;
+import org.springframework.test.context.DynamicPropertyRegistry;
+import org.springframework.test.context.DynamicPropertySource;
+
+/**
+ * The adapter against a real broker and registry, with webhook providers played by WireMock on
+ * loopback: delivery with the allow-list, signed callbacks, consent re-check, a provider down while
+ * another flows, and the response clock.
+ */
+@SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT)
+class AdapterFlowTests {
+
+  static final String SECRET = "whsec_dGVzdC1vbmx5LXdlYmhvb2stc2VjcmV0LTEyMw==";
+  static final WireMockServer FOOD = started();
+  static final WireMockServer HOUSING = started();
+
+  static WireMockServer started() {
+    WireMockServer server = new WireMockServer(options().dynamicPort().bindAddress("127.0.0.1"));
+    server.start();
+    return server;
+  }
+
+  @AfterAll
+  static void stopProviders() {
+    FOOD.stop();
+    HOUSING.stop();
+  }
+
+  @DynamicPropertySource
+  static void properties(DynamicPropertyRegistry properties) {
+    properties.add("spring.kafka.bootstrap-servers", AdapterInfrastructure::bootstrapServers);
+    properties.add(
+        "spring.kafka.properties.schema.registry.url", AdapterInfrastructure::registryUrl);
+    properties.add("adapter.encryption.keyset-json", () -> AdapterInfrastructure.KEYSET);
+    properties.add("adapter.minimum-poll-interval", () -> "PT0S");
+    properties.add("adapter.tick-interval", () -> "PT0.2S");
+    properties.add("adapter.delivery.attempts", () -> "3");
+    properties.add("adapter.delivery.initial-backoff", () -> "PT0.1S");
+    properties.add("adapter.delivery.max-backoff", () -> "PT0.3S");
+    provider(properties, 0, "food", FOOD.baseUrl() + "/food", "PT1H", "givenName,narrative");
+    provider(properties, 1, "housing", HOUSING.baseUrl() + "/housing", "PT1H", "givenName");
+    provider(properties, 2, "clinic", FOOD.baseUrl() + "/clinic", "PT2S", "givenName");
+    FOOD.stubFor(post(urlEqualTo("/food")).willReturn(aResponse().withStatus(202)));
+    FOOD.stubFor(post(urlEqualTo("/clinic")).willReturn(aResponse().withStatus(202)));
+    HOUSING.stubFor(post(urlEqualTo("/housing")).willReturn(aResponse().withStatus(503)));
+  }
+
+  static void provider(
+      DynamicPropertyRegistry properties,
+      int i,
+      String id,
+      String url,
+      String grace,
+      String fields) {
+    String p = "adapter.providers[" + i + "].";
+    properties.add(p + "id", () -> id);
+    properties.add(p + "name", () -> id + " provider");
+    properties.add(p + "kind", () -> "webhook");
+    properties.add(p + "endpoint", () -> url);
+    properties.add(p + "secret", () -> SECRET);
+    properties.add(p + "allowed-fields", () -> fields);
+    properties.add(p + "service-categories", () -> id);
+    properties.add(p + "time-zone", () -> "UTC");
+    properties.add(p + "opens-at", () -> "00:00");
+    properties.add(p + "closes-at", () -> "23:59:59.999");
+    properties.add(
+        p + "business-days", () -> "MONDAY,TUESDAY,WEDNESDAY,THURSDAY,FRIDAY,SATURDAY,SUNDAY");
+    properties.add(p + "response-window", () -> "P2D");
+    properties.add(p + "grace", () -> grace);
+    properties.add(p + "poll-interval", () -> "PT15M");
+    properties.add(p + "enabled", () -> "true");
+  }
+
+  @LocalServerPort int port;
+
+  // --- the scenarios ---------------------------------------------------------------------
+
+  @Test
+  void deliversOnlyAllowListedFieldsAndRecordsTheDelivery() {
+    String referralId = submit("food", Instant.now().plus(Duration.ofDays(2)), true);
+
+    ReferralDelivered delivered =
+        awaitEvent(Topics.REFERRAL_DELIVERED.name(), referralId, ReferralDelivered.class);
+    assertThat(delivered.getProviderId()).isEqualTo("food");
+    List<LoggedRequest> posts =
+        FOOD.findAll(
+            postRequestedFor(urlEqualTo("/food"))
+                .withRequestBody(matchingJsonPath("$.referral.referralId", equalTo(referralId))));
+    assertThat(posts).hasSize(1);
+    String body = posts.get(0).getBodyAsString();
+    assertThat(body).contains("Zebulon-Canary").contains("canary needs narrative");
+    assertThat(body)
+        .doesNotContain("Quixote-Canary")
+        .doesNotContain("+15555550199")
+        .doesNotContain("MRN-CANARY");
+    String id = posts.get(0).getHeader("webhook-id");
+    String timestamp = posts.get(0).getHeader("webhook-timestamp");
+    assertThat(posts.get(0).getHeader("webhook-signature"))
+        .isEqualTo(
+            StandardWebhooks.sign(id, Long.parseLong(timestamp), posts.get(0).getBody(), SECRET));
+  }
+
+  @Test
+  void signedCallbacksBecomeStatusEventsAndIllegalOnesAreRefused() throws Exception {
+    String referralId = submit("food", Instant.now().plus(Duration.ofDays(2)), true);
+    awaitEvent(Topics.REFERRAL_DELIVERED.name(), referralId, ReferralDelivered.class);
+
+    assertThat(
+            callback(
+                "food",
+                "{\"referralId\":\""
+                    + referralId
+                    + "\",\"status\":\"accepted\",\"occurredAt\":\""
+                    + Instant.now()
+                    + "\"}"))
+        .isEqualTo(202);
+    ReferralStatusChanged accepted = awaitStatus(referralId, ReferralStatus.ACCEPTED);
+    assertThat(accepted.getActor().getOrganizationId()).isEqualTo("food");
+
+    int illegal =
+        callback(
+            "food",
+            "{\"referralId\":\""
+                + referralId
+                + "\",\"status\":\"received\",\"occurredAt\":\""
+                + Instant.now()
+                + "\"}");
+    assertThat(illegal).isEqualTo(409);
+    int notTheirs =
+        callback(
+            "housing",
+            "{\"referralId\":\""
+                + referralId
+                + "\",\"status\":\"completed\",\"occurredAt\":\""
+                + Instant.now()
+                + "\"}");
+    assertThat(notTheirs).isEqualTo(409);
+
+    assertThat(
+            callback(
+                "food",
+                "{\"referralId\":\""
+                    + referralId
+                    + "\",\"status\":\"completed\",\"occurredAt\":\""
+                    + Instant.now()
+                    + "\",\"outcome\":{\"delivered\":\"Two weeks of groceries\",\"units\":2,\"unitName\":\"box\",\"cost\":{\"amount\":85.50,\"currency\":\"USD\"}}}"))
+        .isEqualTo(202);
+    ReferralStatusChanged completed = awaitStatus(referralId, ReferralStatus.COMPLETED);
+    assertThat(completed.getOutcome().getCost().getAmount()).isEqualByComparingTo("85.50");
+    assertThat(statuses(referralId))
+        .extracting(ReferralStatusChanged::getStatus)
+        .containsExactly(ReferralStatus.ACCEPTED, ReferralStatus.COMPLETED);
+  }
+
+  @Test
+  void revokedConsentWinsOverDeliveryAndTheReferralIsCancelled() {
+    String referralId = submit("food", Instant.now().plus(Duration.ofDays(2)), false);
+
+    ReferralStatusChanged cancelled = awaitStatus(referralId, ReferralStatus.CANCELLED);
+    assertThat(cancelled.getReason().getCode()).isEqualTo("consent-revoked");
+    assertThat(
+            FOOD.findAll(
+                postRequestedFor(urlEqualTo("/food"))
+                    .withRequestBody(
+                        matchingJsonPath("$.referral.referralId", equalTo(referralId)))))
+        .isEmpty();
+  }
+
+  @Test
+  void providerThatStaysDownFailsTheReferralWithoutHoldingUpAnother() {
+    String down = submit("housing", Instant.now().plus(Duration.ofDays(2)), true);
+    String up = submit("food", Instant.now().plus(Duration.ofDays(2)), true);
+
+    awaitEvent(Topics.REFERRAL_DELIVERED.name(), up, ReferralDelivered.class);
+    ReferralStatusChanged failed = awaitStatus(down, ReferralStatus.FAILED);
+    assertThat(failed.getReason().getCode()).isEqualTo("delivery-failed");
+    assertThat(
+            HOUSING.findAll(
+                postRequestedFor(urlEqualTo("/housing"))
+                    .withRequestBody(matchingJsonPath("$.referral.referralId", equalTo(down)))))
+        .hasSize(3);
+    var dead =
+        AdapterInfrastructure.read(
+            Topics.REFERRAL_SUBMITTED.deadLetterTopic(),
+            java.util.Map.of(
+                "bootstrap.servers",
+                AdapterInfrastructure.bootstrapServers(),
+                "group.id",
+                "dlt-" + UUID.randomUUID()),
+            new ByteArrayDeserializer());
+    assertThat(dead)
+        .anySatisfy(
+            r -> {
+              assertThat(r.key()).isEqualTo(down);
+              assertThat(
+                      new String(
+                          r.headers().lastHeader("exchange-dlt-reason").value(),
+                          StandardCharsets.UTF_8))
+                  .isEqualTo("delivery-failed");
+              assertThat(new String(r.value(), StandardCharsets.ISO_8859_1))
+                  .doesNotContain("Zebulon-Canary");
+            });
+  }
+
+  @Test
+  void unansweredReferralIsRemindedThenReturned() {
+    String referralId = submit("clinic", Instant.now().plusSeconds(4), true);
+    awaitEvent(Topics.REFERRAL_DELIVERED.name(), referralId, ReferralDelivered.class);
+
+    ReferralOverdue reminder = awaitOverdue(referralId, OverdueStage.REMINDER);
+    assertThat(reminder.getProviderId()).isEqualTo("clinic");
+    ReferralStatusChanged returned = awaitStatus(referralId, ReferralStatus.FAILED);
+    assertThat(returned.getReason().getCode()).isEqualTo("no-response");
+    awaitOverdue(referralId, OverdueStage.RETURNED);
+    assertThat(
+            FOOD.findAll(
+                postRequestedFor(urlEqualTo("/clinic"))
+                    .withRequestBody(matchingJsonPath("$.type", equalTo("referral.reminder")))
+                    .withRequestBody(matchingJsonPath("$.referralId", equalTo(referralId)))))
+        .hasSize(1);
+    assertThat(AdapterInfrastructure.events(Topics.REFERRAL_OVERDUE.name(), referralId)).hasSize(2);
+  }
+
+  @Test
+  void answerInTimeStopsTheClock() throws Exception {
+    String referralId = submit("clinic", Instant.now().plusSeconds(3), true);
+    awaitEvent(Topics.REFERRAL_DELIVERED.name(), referralId, ReferralDelivered.class);
+    assertThat(
+            callback(
+                "clinic",
+                "{\"referralId\":\""
+                    + referralId
+                    + "\",\"status\":\"received\",\"occurredAt\":\""
+                    + Instant.now()
+                    + "\"}"))
+        .isEqualTo(202);
+    awaitStatus(referralId, ReferralStatus.RECEIVED);
+
+    // Through respondBy and the grace period after it, the clock must stay silent.
+    await()
+        .during(Duration.ofSeconds(6))
+        .atMost(Duration.ofSeconds(10))
+        .until(
+            () ->
+                AdapterInfrastructure.events(Topics.REFERRAL_OVERDUE.name(), referralId).isEmpty());
+  }
+
+  // --- helpers ---------------------------------------------------------------------------
+
+  /** Publishes a consent (revoked unless {@code consentStands}) and a referral under it. */
+  static String submit(String providerId, Instant respondBy, boolean consentStands) {
+    String referralId = "ref-" + UUID.randomUUID();
+    String consentId = "cns-" + UUID.randomUUID();
+    String pseudonym = "cl-" + UUID.randomUUID();
+    Instant now = Instant.now();
+    ConsentRecorded sample = SampleEvents.consentRecorded(consentId);
+    ConsentDetails details =
+        ConsentDetails.newBuilder(sample.getConsent())
+            .setClientPseudonym(pseudonym)
+            .setRecipients(
+                ConsentRecipients.newBuilder().setProviderIds(List.of(providerId)).build())
+            .setEffectiveFrom(now.minus(Duration.ofDays(1)))
+            .setExpiresAt(now.plus(Duration.ofDays(30)))
+            .build();
+    AdapterInfrastructure.publish(
+        Topics.CONSENT_EVENTS,
+        consentId,
+        ConsentRecorded.newBuilder(sample).setConsent(details).build());
+    if (!consentStands) {
+      AdapterInfrastructure.publish(
+          Topics.CONSENT_EVENTS,
+          consentId,
+          ConsentRevoked.newBuilder()
+              .setEventId(UUID.randomUUID())
+              .setOccurredAt(now)
+              .setConsent(details)
+              .setRevokedAt(now)
+              .setRevokedBy(sample.getRecordedBy())
+              .build());
+    }
+    EnvelopeCipher cipher = EnvelopeCipher.fromKeysetJson(AdapterInfrastructure.KEYSET);
+    ClientIdentity identity =
+        ClientIdentity.newBuilder()
+            .setGivenName("Zebulon-Canary")
+            .setFamilyName("Quixote-Canary")
+            .setBirthDate(LocalDate.of(1980, 2, 29))
+            .setPhone("+15555550199")
+            .setIdentifiers(
+                List.of(
+                    Identifier.newBuilder()
+                        .setSystem("urn:mrn")
+                        .setValue("MRN-CANARY-4471")
+                        .build()))
+            .build();
+    ReferralSubmitted referral =
+        ReferralSubmitted.newBuilder(SampleEvents.referralSubmitted(referralId))
+            .setEventId(UUID.randomUUID())
+            .setOccurredAt(now)
+            .setTarget(
+                ServiceTarget.newBuilder().setProviderId(providerId).setServiceId("svc").build())
+            .setRespondBy(respondBy)
+            .setConsent(
+                ConsentReference.newBuilder()
+                    .setConsentId(consentId)
+                    .setInformationCategories(
+                        List.of(InformationCategory.DEMOGRAPHICS, InformationCategory.SOCIAL_NEEDS))
+                    .setPurpose("COC")
+                    .build())
+            .setClient(
+                ClientBlock.newBuilder()
+                    .setClientPseudonym(pseudonym)
+                    .setIdentity(cipher.seal(identity, referralId))
+                    .build())
+            .setNarrative(
+                cipher.seal(
+                    ReferralNarrative.newBuilder()
+                        .setNeedsDescription("canary needs narrative")
+                        .build(),
+                    referralId))
+            .build();
+    AdapterInfrastructure.publish(Topics.REFERRAL_SUBMITTED, referralId, referral);
+    return referralId;
+  }
+
+  int callback(String providerId, String body) throws Exception {
+    String id = "msg-" + UUID.randomUUID();
+    long timestamp = Instant.now().getEpochSecond();
+    HttpRequest request =
+        HttpRequest.newBuilder(
+                URI.create("http://127.0.0.1:" + port + "/providers/" + providerId + "/status"))
+            .header("Content-Type", "application/json")
+            .header("webhook-id", id)
+            .header("webhook-timestamp", Long.toString(timestamp))
+            .header("webhook-signature", StandardWebhooks.sign(id, timestamp, body, SECRET))
+            .POST(HttpRequest.BodyPublishers.ofString(body))
+            .build();
+    return HttpClient.newHttpClient()
+        .send(request, HttpResponse.BodyHandlers.ofString())
+        .statusCode();
+  }
+
+  static <T extends SpecificRecord> T awaitEvent(String topic, String key, Class<T> type) {
+    return await()
+        .atMost(Duration.ofSeconds(45))
+        .until(
+            () ->
+                AdapterInfrastructure.events(topic, key).stream()
+                    .filter(type::isInstance)
+                    .map(type::cast)
+                    .findFirst(),
+            java.util.Optional::isPresent)
+        .get();
+  }
+
+  static List<ReferralStatusChanged> statuses(String referralId) {
+    return AdapterInfrastructure.events(Topics.REFERRAL_STATUS_CHANGED.name(), referralId).stream()
+        .map(ReferralStatusChanged.class::cast)
+        .toList();
+  }
+
+  static ReferralStatusChanged awaitStatus(String referralId, ReferralStatus status) {
+    return await()
+        .atMost(Duration.ofSeconds(45))
+        .until(
+            () -> statuses(referralId).stream().filter(s -> s.getStatus() == status).findFirst(),
+            java.util.Optional::isPresent)
+        .get();
+  }
+
+  static ReferralOverdue awaitOverdue(String referralId, OverdueStage stage) {
+    return await()
+        .atMost(Duration.ofSeconds(45))
+        .until(
+            () ->
+                AdapterInfrastructure.events(Topics.REFERRAL_OVERDUE.name(), referralId).stream()
+                    .map(ReferralOverdue.class::cast)
+                    .filter(o -> o.getStage() == stage)
+                    .findFirst(),
+            java.util.Optional::isPresent)
+        .get();
+  }
+}
