@@ -318,9 +318,18 @@ final class ReferralTranslator {
         && "URGENT".equals(referral.priority().toUpperCase(Locale.ROOT));
   }
 
+  private static final Set<String> ADDRESS_PARTS = Set.of("addressLines", "city", "state", "postalCode");
+
+  /**
+   * The allow-list test. {@code address} names the whole address, as the core and the webhook
+   * kind read it; each part may also be named alone.
+   */
   private static Predicate<String> allowed(ProviderSettings provider) {
     Set<String> fields = provider.allowedFields();
-    return fields == null ? field -> false : fields::contains;
+    if (fields == null) {
+      return field -> false;
+    }
+    return field -> fields.contains(field) || (ADDRESS_PARTS.contains(field) && fields.contains("address"));
   }
 
   private static boolean notBlank(String value) {

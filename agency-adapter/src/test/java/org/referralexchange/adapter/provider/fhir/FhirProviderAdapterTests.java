@@ -168,6 +168,17 @@ class FhirProviderAdapterTests {
   }
 
   @Test
+  void addressInTheAllowListGrantsTheWholeAddress() {
+    adapter.deliver(provider(Set.of("givenName", "address")), referral("ref-1", client()));
+
+    Patient patient = server.all(Patient.class).get(0);
+    assertThat(patient.getAddressFirstRep().getCity()).isEqualTo("Springfield");
+    assertThat(patient.getAddressFirstRep().hasLine()).isTrue();
+    assertThat(patient.getAddressFirstRep().hasPostalCode()).isTrue();
+    assertThat(patient.hasBirthDate()).isFalse();
+  }
+
+  @Test
   void deliverSendsOnlyTheAllowListedClientFieldsEvenWhenMoreArePresent() {
     // The core should already have removed these; the adapter must not pass them on regardless.
     adapter.deliver(
