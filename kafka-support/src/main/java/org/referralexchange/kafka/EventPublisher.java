@@ -36,6 +36,16 @@ public class EventPublisher {
     this.meters = meters;
   }
 
+  /** Meters are looked up once per topic and outcome, not on every publish. */
+  private final java.util.Map<String, Timer> timers =
+      new java.util.concurrent.ConcurrentHashMap<>();
+
+  private Timer timer(TopicSpec topic, String outcome) {
+    return timers.computeIfAbsent(
+        topic.name() + "\u0000" + outcome,
+        k -> meters.timer("exchange.publish", "topic", topic.name(), "outcome", outcome));
+  }
+
   /**
    * Sends {@code event} keyed by {@code key} and waits for the acknowledgement; then applies it to
    * this instance's view, so the caller's next read sees it.
@@ -79,7 +89,7 @@ public class EventPublisher {
       throw new BrokerUnavailableException(
           "The event could not be sent: " + cause.getClass().getSimpleName(), e);
     } finally {
-      sample.stop(meters.timer("exchange.publish", "topic", topic.name(), "outcome", outcome));
+      sample.stop(timer(topic, outcome));
     }
   }
 }

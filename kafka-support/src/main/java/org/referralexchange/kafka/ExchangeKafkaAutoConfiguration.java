@@ -43,8 +43,12 @@ public class ExchangeKafkaAutoConfiguration {
     return new SchemaRegistryClient(SerdeConfig.from(kafka.getProperties()));
   }
 
+  /**
+   * The producer factory is a bean of its own so the context closes it (and its producer) on
+   * shutdown.
+   */
   @Bean
-  KafkaTemplate<String, SpecificRecord> eventTemplate(
+  DefaultKafkaProducerFactory<String, SpecificRecord> eventProducerFactory(
       KafkaProperties kafka, SchemaRegistryClient registry, ExchangeKafkaProperties properties) {
     Map<String, Object> config = new HashMap<>(kafka.buildProducerProperties());
     long timeout = properties.publishTimeout().toMillis();
@@ -58,9 +62,13 @@ public class ExchangeKafkaAutoConfiguration {
     config.put(SerdeConfig.USE_LATEST_VERSION, true);
     AvroSerializer<SpecificRecord> values = new AvroSerializer<>(registry);
     values.configure(config, false);
-    DefaultKafkaProducerFactory<String, SpecificRecord> factory =
-        new DefaultKafkaProducerFactory<>(config, new StringSerializer(), values);
-    return new KafkaTemplate<>(factory);
+    return new DefaultKafkaProducerFactory<>(config, new StringSerializer(), values);
+  }
+
+  @Bean
+  KafkaTemplate<String, SpecificRecord> eventTemplate(
+      DefaultKafkaProducerFactory<String, SpecificRecord> eventProducerFactory) {
+    return new KafkaTemplate<>(eventProducerFactory);
   }
 
   @Bean

@@ -69,6 +69,8 @@ class ReferralService implements RevocationCascade {
   private final Clock clock;
   private final MeterRegistry meters;
   private final Map<String, String> inFlight = new ConcurrentHashMap<>();
+  private final Map<Priority, io.micrometer.core.instrument.Counter> submittedCounters =
+      new ConcurrentHashMap<>();
 
   ReferralService(
       ReferralView referrals,
@@ -123,8 +125,10 @@ class ReferralService implements RevocationCascade {
       try {
         ReferralSubmitted event = build(agencyId, referralId, fingerprint, request);
         publisher.publish(Topics.REFERRAL_SUBMITTED, referralId, event);
-        meters
-            .counter("gateway.referrals.submitted", "priority", event.getPriority().name())
+        submittedCounters
+            .computeIfAbsent(
+                event.getPriority(),
+                p -> meters.counter("gateway.referrals.submitted", "priority", p.name()))
             .increment();
         log.info("Referral accepted for provider {}", event.getTarget().getProviderId());
         return new Submission(referrals.get(referralId).orElseThrow(), true);
