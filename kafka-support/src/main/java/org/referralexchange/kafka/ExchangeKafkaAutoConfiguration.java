@@ -15,8 +15,10 @@ import org.referralexchange.serde.AvroSerializer;
 import org.referralexchange.serde.SchemaRegistryClient;
 import org.referralexchange.serde.SerdeConfig;
 import org.springframework.boot.autoconfigure.AutoConfiguration;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnBean;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnProperty;
 import org.springframework.boot.context.properties.EnableConfigurationProperties;
+import org.springframework.boot.kafka.autoconfigure.KafkaAutoConfiguration;
 import org.springframework.boot.kafka.autoconfigure.KafkaProperties;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Import;
@@ -30,7 +32,8 @@ import org.springframework.kafka.core.KafkaTemplate;
  * every request), writes with each topic's registered schema ({@code use.latest.version}), and
  * gives up within the publish timeout so a request can answer 503 instead of hanging.
  */
-@AutoConfiguration
+@AutoConfiguration(after = KafkaAutoConfiguration.class)
+@ConditionalOnBean(KafkaProperties.class)
 // Only in services that talk to a schema registry: the stand-in registry, which may share a JVM
 // with them in local runs and tests, has none of this.
 @ConditionalOnProperty(prefix = "spring.kafka.properties", name = "schema.registry.url")
