@@ -5,6 +5,7 @@ import java.util.Optional;
 import org.apache.avro.Schema;
 import org.referralexchange.events.v1.ConsentRecorded;
 import org.referralexchange.events.v1.ConsentRevoked;
+import org.referralexchange.events.v1.NotificationRecorded;
 import org.referralexchange.events.v1.ReferralDelivered;
 import org.referralexchange.events.v1.ReferralOverdue;
 import org.referralexchange.events.v1.ReferralStatusChanged;
@@ -70,6 +71,17 @@ public final class Topics {
           Optional.empty(),
           false);
 
+  /** Every notification attempt and its result, keyed by referral id: who was told what, when. */
+  public static final TopicSpec NOTIFICATIONS =
+      new TopicSpec(
+          "notifications",
+          "referralId",
+          NotificationRecorded.getClassSchema(),
+          List.of(NotificationRecorded.class),
+          REFERRAL_PARTITIONS,
+          Optional.empty(),
+          false);
+
   /**
    * Consents, keyed by consent id and compacted: the latest event of each consent (recorded or
    * revoked, both carrying the full consent) is its current state. The value schema is the union of
@@ -92,6 +104,7 @@ public final class Topics {
           REFERRAL_STATUS_CHANGED,
           REFERRAL_DELIVERED,
           REFERRAL_OVERDUE,
+          NOTIFICATIONS,
           CONSENT_EVENTS);
 
   private Topics() {}
