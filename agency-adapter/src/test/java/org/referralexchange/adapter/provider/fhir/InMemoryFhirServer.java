@@ -61,7 +61,7 @@ import org.hl7.fhir.r4.model.Task;
  * a FHIR server of a provider would. Tests can play the provider (change a Task), break the server
  * (answer every request with a status) or stop it.
  */
-final class InMemoryFhirServer implements AutoCloseable {
+public final class InMemoryFhirServer implements AutoCloseable {
 
   private final Store store;
   private final Tomcat tomcat;
@@ -101,11 +101,11 @@ final class InMemoryFhirServer implements AutoCloseable {
     servlet.authorizations.clear();
   }
 
-  static InMemoryFhirServer start(FhirContext fhir) throws Exception {
+  public static InMemoryFhirServer start(FhirContext fhir) throws Exception {
     return new InMemoryFhirServer(fhir);
   }
 
-  String baseUrl() {
+  public String baseUrl() {
     return "http://127.0.0.1:" + port + "/fhir";
   }
 
@@ -131,7 +131,7 @@ final class InMemoryFhirServer implements AutoCloseable {
     return new ArrayList<>(servlet.authorizations);
   }
 
-  <T extends Resource> List<T> all(Class<T> type) {
+  public <T extends Resource> List<T> all(Class<T> type) {
     return store.all(type);
   }
 

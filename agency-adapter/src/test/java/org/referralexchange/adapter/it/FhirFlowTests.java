@@ -1,0 +1,113 @@
+package org.referralexchange.adapter.it;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import ca.uhn.fhir.context.FhirContext;
+import ca.uhn.fhir.rest.client.api.IGenericClient;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.UUID;
+import org.hl7.fhir.r4.model.Task;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.Test;
+import org.referralexchange.adapter.provider.fhir.InMemoryFhirServer;
+import org.referralexchange.events.v1.Actor;
+import org.referralexchange.events.v1.ActorRole;
+import org.referralexchange.events.v1.Reason;
+import org.referralexchange.events.v1.ReferralDelivered;
+import org.referralexchange.events.v1.ReferralStatus;
+import org.referralexchange.events.v1.ReferralStatusChanged;
+import org.referralexchange.schemas.Topics;
+import org.springframework.boot.test.context.SpringBootTest;
+import org.springframework.test.context.DynamicPropertyRegistry;
+import org.springframework.test.context.DynamicPropertySource;
+
+/**
+ * The closed loop with a FHIR provider, through the adapter's core: the referral becomes a
+ * Gravity Task at a real HAPI FHIR server, the provider's status change is polled back as a
+ * status event, and a cancellation by the requester cancels the Task.
+ */
+@SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT)
+class FhirFlowTests {
+
+  static final FhirContext FHIR = FhirContext.forR4();
+  static final InMemoryFhirServer SERVER = start();
+
+  static InMemoryFhirServer start() {
+    try {
+      return InMemoryFhirServer.start(FHIR);
+    } catch (Exception e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  @AfterAll
+  static void stop() throws Exception {
+    SERVER.close();
+  }
+
+  @DynamicPropertySource
+  static void properties(DynamicPropertyRegistry properties) {
+    properties.add("spring.kafka.bootstrap-servers", AdapterInfrastructure::bootstrapServers);
+    properties.add("spring.kafka.properties.schema.registry.url", AdapterInfrastructure::registryUrl);
+    properties.add("adapter.encryption.keyset-json", () -> AdapterInfrastructure.KEYSET);
+    properties.add("adapter.minimum-poll-interval", () -> "PT0S");
+    properties.add("adapter.tick-interval", () -> "PT0.2S");
+    String p = "adapter.providers[0].";
+    properties.add(p + "id", () -> "housing");
+    properties.add(p + "name", () -> "Housing program");
+    properties.add(p + "kind", () -> "fhir");
+    properties.add(p + "endpoint", SERVER::baseUrl);
+    properties.add(p + "secret", () -> "");
+    properties.add(p + "allowed-fields", () -> "givenName,familyName,birthDate");
+    properties.add(p + "service-categories", () -> "housing");
+    properties.add(p + "time-zone", () -> "UTC");
+    properties.add(p + "opens-at", () -> "00:00");
+    properties.add(p + "closes-at", () -> "23:59:59.999");
+    properties.add(p + "response-window", () -> "P2D");
+    properties.add(p + "grace", () -> "P2D");
+    properties.add(p + "poll-interval", () -> "PT0.5S");
+    properties.add(p + "enabled", () -> "true");
+  }
+
+  @Test
+  void referralBecomesATaskWhoseStatusComesBackAndCancellationReachesIt() {
+    String referralId = AdapterFlowTests.submit("housing", Instant.now().plus(Duration.ofDays(2)), true);
+
+    ReferralDelivered delivered =
+        AdapterFlowTests.awaitEvent(Topics.REFERRAL_DELIVERED.name(), referralId, ReferralDelivered.class);
+    assertThat(delivered.getProviderReference()).startsWith("Task/");
+    IGenericClient client = FHIR.newRestfulGenericClient(SERVER.baseUrl());
+    Task task = client.read().resource(Task.class).withId(delivered.getProviderReference()).execute();
+    assertThat(task.getStatus()).isEqualTo(Task.TaskStatus.REQUESTED);
+    assertThat(task.getIntent()).isEqualTo(Task.TaskIntent.ORDER);
+
+    task.setStatus(Task.TaskStatus.ACCEPTED);
+    client.update().resource(task).execute();
+    ReferralStatusChanged accepted = AdapterFlowTests.awaitStatus(referralId, ReferralStatus.ACCEPTED);
+    assertThat(accepted.getProviderReference()).isEqualTo(delivered.getProviderReference());
+
+    AdapterInfrastructure.publish(
+        Topics.REFERRAL_STATUS_CHANGED,
+        referralId,
+        ReferralStatusChanged.newBuilder()
+            .setEventId(UUID.randomUUID())
+            .setOccurredAt(Instant.now())
+            .setReferralId(referralId)
+            .setProviderId("housing")
+            .setStatus(ReferralStatus.CANCELLED)
+            .setReason(Reason.newBuilder().setCode("client-declined").setText("Found housing elsewhere").build())
+            .setActor(Actor.newBuilder().setRole(ActorRole.REQUESTER).setOrganizationId("county-hhs").build())
+            .build());
+
+    await()
+        .atMost(Duration.ofSeconds(30))
+        .until(
+            () ->
+                client.read().resource(Task.class).withId(delivered.getProviderReference()).execute().getStatus()
+                    == Task.TaskStatus.CANCELLED);
+    assertThat(AdapterFlowTests.statuses(referralId)).extracting(ReferralStatusChanged::getStatus)
+        .containsExactly(ReferralStatus.ACCEPTED, ReferralStatus.CANCELLED);
+  }
+}
