@@ -254,7 +254,7 @@ class AdapterFlowTests {
 
   @Test
   void unansweredReferralIsRemindedThenReturned() {
-    String referralId = submit("clinic", Instant.now().plusSeconds(4), true);
+    String referralId = submit("clinic", Instant.now().plusSeconds(10), true);
     awaitEvent(Topics.REFERRAL_DELIVERED.name(), referralId, ReferralDelivered.class);
 
     ReferralOverdue reminder = awaitOverdue(referralId, OverdueStage.REMINDER);
