@@ -24,9 +24,9 @@ import org.springframework.test.context.DynamicPropertyRegistry;
 import org.springframework.test.context.DynamicPropertySource;
 
 /**
- * The closed loop with a FHIR provider, through the adapter's core: the referral becomes a
- * Gravity Task at a real HAPI FHIR server, the provider's status change is polled back as a
- * status event, and a cancellation by the requester cancels the Task.
+ * The closed loop with a FHIR provider, through the adapter's core: the referral becomes a Gravity
+ * Task at a real HAPI FHIR server, the provider's status change is polled back as a status event,
+ * and a cancellation by the requester cancels the Task.
  */
 @SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT)
 class FhirFlowTests {
@@ -50,7 +50,8 @@ class FhirFlowTests {
   @DynamicPropertySource
   static void properties(DynamicPropertyRegistry properties) {
     properties.add("spring.kafka.bootstrap-servers", AdapterInfrastructure::bootstrapServers);
-    properties.add("spring.kafka.properties.schema.registry.url", AdapterInfrastructure::registryUrl);
+    properties.add(
+        "spring.kafka.properties.schema.registry.url", AdapterInfrastructure::registryUrl);
     properties.add("adapter.encryption.keyset-json", () -> AdapterInfrastructure.KEYSET);
     properties.add("adapter.minimum-poll-interval", () -> "PT0S");
     properties.add("adapter.tick-interval", () -> "PT0.2S");
@@ -73,19 +74,23 @@ class FhirFlowTests {
 
   @Test
   void referralBecomesATaskWhoseStatusComesBackAndCancellationReachesIt() {
-    String referralId = AdapterFlowTests.submit("housing", Instant.now().plus(Duration.ofDays(2)), true);
+    String referralId =
+        AdapterFlowTests.submit("housing", Instant.now().plus(Duration.ofDays(2)), true);
 
     ReferralDelivered delivered =
-        AdapterFlowTests.awaitEvent(Topics.REFERRAL_DELIVERED.name(), referralId, ReferralDelivered.class);
+        AdapterFlowTests.awaitEvent(
+            Topics.REFERRAL_DELIVERED.name(), referralId, ReferralDelivered.class);
     assertThat(delivered.getProviderReference()).startsWith("Task/");
     IGenericClient client = FHIR.newRestfulGenericClient(SERVER.baseUrl());
-    Task task = client.read().resource(Task.class).withId(delivered.getProviderReference()).execute();
+    Task task =
+        client.read().resource(Task.class).withId(delivered.getProviderReference()).execute();
     assertThat(task.getStatus()).isEqualTo(Task.TaskStatus.REQUESTED);
     assertThat(task.getIntent()).isEqualTo(Task.TaskIntent.ORDER);
 
     task.setStatus(Task.TaskStatus.ACCEPTED);
     client.update().resource(task).execute();
-    ReferralStatusChanged accepted = AdapterFlowTests.awaitStatus(referralId, ReferralStatus.ACCEPTED);
+    ReferralStatusChanged accepted =
+        AdapterFlowTests.awaitStatus(referralId, ReferralStatus.ACCEPTED);
     assertThat(accepted.getProviderReference()).isEqualTo(delivered.getProviderReference());
 
     AdapterInfrastructure.publish(
@@ -97,17 +102,31 @@ class FhirFlowTests {
             .setReferralId(referralId)
             .setProviderId("housing")
             .setStatus(ReferralStatus.CANCELLED)
-            .setReason(Reason.newBuilder().setCode("client-declined").setText("Found housing elsewhere").build())
-            .setActor(Actor.newBuilder().setRole(ActorRole.REQUESTER).setOrganizationId("county-hhs").build())
+            .setReason(
+                Reason.newBuilder()
+                    .setCode("client-declined")
+                    .setText("Found housing elsewhere")
+                    .build())
+            .setActor(
+                Actor.newBuilder()
+                    .setRole(ActorRole.REQUESTER)
+                    .setOrganizationId("county-hhs")
+                    .build())
             .build());
 
     await()
         .atMost(Duration.ofSeconds(30))
         .until(
             () ->
-                client.read().resource(Task.class).withId(delivered.getProviderReference()).execute().getStatus()
+                client
+                        .read()
+                        .resource(Task.class)
+                        .withId(delivered.getProviderReference())
+                        .execute()
+                        .getStatus()
                     == Task.TaskStatus.CANCELLED);
-    assertThat(AdapterFlowTests.statuses(referralId)).extracting(ReferralStatusChanged::getStatus)
+    assertThat(AdapterFlowTests.statuses(referralId))
+        .extracting(ReferralStatusChanged::getStatus)
         .containsExactly(ReferralStatus.ACCEPTED, ReferralStatus.CANCELLED);
   }
 }

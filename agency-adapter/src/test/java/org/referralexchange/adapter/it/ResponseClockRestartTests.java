@@ -26,26 +26,43 @@ import org.springframework.context.ConfigurableApplicationContext;
 class ResponseClockRestartTests {
 
   private static ConfigurableApplicationContext adapter(String providerUrl) {
-    List<String> args = new ArrayList<>(List.of(
-        "--server.port=0",
-        "--spring.main.banner-mode=off",
-        "--spring.kafka.bootstrap-servers=" + AdapterInfrastructure.bootstrapServers(),
-        "--spring.kafka.properties.schema.registry.url=" + AdapterInfrastructure.registryUrl(),
-        "--adapter.encryption.keyset-json=" + AdapterInfrastructure.KEYSET,
-        "--adapter.minimum-poll-interval=PT0S",
-        "--adapter.tick-interval=PT0.2S"));
+    List<String> args =
+        new ArrayList<>(
+            List.of(
+                "--server.port=0",
+                "--spring.main.banner-mode=off",
+                "--spring.kafka.bootstrap-servers=" + AdapterInfrastructure.bootstrapServers(),
+                "--spring.kafka.properties.schema.registry.url="
+                    + AdapterInfrastructure.registryUrl(),
+                "--adapter.encryption.keyset-json=" + AdapterInfrastructure.KEYSET,
+                "--adapter.minimum-poll-interval=PT0S",
+                "--adapter.tick-interval=PT0.2S"));
     String p = "--adapter.providers[0].";
-    args.addAll(List.of(
-        p + "id=clock", p + "name=Clock provider", p + "kind=webhook", p + "endpoint=" + providerUrl,
-        p + "secret=" + AdapterFlowTests.SECRET, p + "allowed-fields=givenName",
-        p + "service-categories=clock", p + "time-zone=UTC", p + "opens-at=00:00",
-        p + "closes-at=23:59:59.999",
-        p + "business-days=MONDAY,TUESDAY,WEDNESDAY,THURSDAY,FRIDAY,SATURDAY,SUNDAY",
-        p + "response-window=P2D", p + "grace=PT8S", p + "poll-interval=PT15M", p + "enabled=true"));
-    return new SpringApplicationBuilder(AgencyAdapterApplication.class).run(args.toArray(String[]::new));
+    args.addAll(
+        List.of(
+            p + "id=clock",
+            p + "name=Clock provider",
+            p + "kind=webhook",
+            p + "endpoint=" + providerUrl,
+            p + "secret=" + AdapterFlowTests.SECRET,
+            p + "allowed-fields=givenName",
+            p + "service-categories=clock",
+            p + "time-zone=UTC",
+            p + "opens-at=00:00",
+            p + "closes-at=23:59:59.999",
+            p + "business-days=MONDAY,TUESDAY,WEDNESDAY,THURSDAY,FRIDAY,SATURDAY,SUNDAY",
+            p + "response-window=P2D",
+            p + "grace=PT8S",
+            p + "poll-interval=PT15M",
+            p + "enabled=true"));
+    return new SpringApplicationBuilder(AgencyAdapterApplication.class)
+        .run(args.toArray(String[]::new));
   }
 
-  /** respondBy leaves time for delivery on a busy machine: a referral never delivered is not reminded. */
+  /**
+   * respondBy leaves time for delivery on a busy machine: a referral never delivered is not
+   * reminded.
+   */
   @Test
   void reminderIsNotRepeatedAndReturnStillComesAfterARestart() {
     WireMockServer provider = new WireMockServer(options().dynamicPort().bindAddress("127.0.0.1"));
@@ -55,7 +72,8 @@ class ResponseClockRestartTests {
       String referralId;
       try (ConfigurableApplicationContext first = adapter(provider.baseUrl() + "/clock")) {
         referralId = AdapterFlowTests.submit("clock", Instant.now().plusSeconds(10), true);
-        AdapterFlowTests.awaitEvent(Topics.REFERRAL_DELIVERED.name(), referralId, ReferralDelivered.class);
+        AdapterFlowTests.awaitEvent(
+            Topics.REFERRAL_DELIVERED.name(), referralId, ReferralDelivered.class);
         AdapterFlowTests.awaitOverdue(referralId, OverdueStage.REMINDER);
       }
       try (ConfigurableApplicationContext second = adapter(provider.baseUrl() + "/clock")) {
@@ -63,14 +81,20 @@ class ResponseClockRestartTests {
         AdapterFlowTests.awaitStatus(referralId, ReferralStatus.FAILED);
       }
 
-      assertThat(AdapterInfrastructure.events(Topics.REFERRAL_OVERDUE.name(), referralId)).hasSize(2);
-      assertThat(provider.findAll(postRequestedFor(urlEqualTo("/clock"))
-              .withRequestBody(matchingJsonPath("$.type", equalTo("referral.reminder")))
-              .withRequestBody(matchingJsonPath("$.referralId", equalTo(referralId)))))
+      assertThat(AdapterInfrastructure.events(Topics.REFERRAL_OVERDUE.name(), referralId))
+          .hasSize(2);
+      assertThat(
+              provider.findAll(
+                  postRequestedFor(urlEqualTo("/clock"))
+                      .withRequestBody(matchingJsonPath("$.type", equalTo("referral.reminder")))
+                      .withRequestBody(matchingJsonPath("$.referralId", equalTo(referralId)))))
           .hasSize(1);
-      assertThat(provider.findAll(postRequestedFor(urlEqualTo("/clock"))
-              .withRequestBody(matchingJsonPath("$.type", equalTo("referral.requested")))
-              .withRequestBody(matchingJsonPath("$.referral.referralId", equalTo(referralId)))))
+      assertThat(
+              provider.findAll(
+                  postRequestedFor(urlEqualTo("/clock"))
+                      .withRequestBody(matchingJsonPath("$.type", equalTo("referral.requested")))
+                      .withRequestBody(
+                          matchingJsonPath("$.referral.referralId", equalTo(referralId)))))
           .as("delivered once, not again after the restart")
           .hasSize(1);
     } finally {

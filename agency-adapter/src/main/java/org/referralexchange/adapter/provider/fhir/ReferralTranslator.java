@@ -318,18 +318,20 @@ final class ReferralTranslator {
         && "URGENT".equals(referral.priority().toUpperCase(Locale.ROOT));
   }
 
-  private static final Set<String> ADDRESS_PARTS = Set.of("addressLines", "city", "state", "postalCode");
+  private static final Set<String> ADDRESS_PARTS =
+      Set.of("addressLines", "city", "state", "postalCode");
 
   /**
-   * The allow-list test. {@code address} names the whole address, as the core and the webhook
-   * kind read it; each part may also be named alone.
+   * The allow-list test. {@code address} names the whole address, as the core and the webhook kind
+   * read it; each part may also be named alone.
    */
   private static Predicate<String> allowed(ProviderSettings provider) {
     Set<String> fields = provider.allowedFields();
     if (fields == null) {
       return field -> false;
     }
-    return field -> fields.contains(field) || (ADDRESS_PARTS.contains(field) && fields.contains("address"));
+    return field ->
+        fields.contains(field) || (ADDRESS_PARTS.contains(field) && fields.contains("address"));
   }
 
   private static boolean notBlank(String value) {
