@@ -46,6 +46,7 @@ public class EventLog implements SmartLifecycle {
   private final KafkaProperties kafka;
   private final SchemaRegistryClient registry;
   private final MeterRegistry meters;
+  private final java.util.Optional<DeadLetterWriter> deadLetters;
   private final Set<TopicSpec> topics = new LinkedHashSet<>();
   private final AtomicBoolean running = new AtomicBoolean();
   private volatile boolean caughtUp;
@@ -56,11 +57,13 @@ public class EventLog implements SmartLifecycle {
       List<EventView> views,
       KafkaProperties kafka,
       SchemaRegistryClient registry,
-      MeterRegistry meters) {
+      MeterRegistry meters,
+      java.util.Optional<DeadLetterWriter> deadLetters) {
     this.views = views;
     this.kafka = kafka;
     this.registry = registry;
     this.meters = meters;
+    this.deadLetters = deadLetters;
     views.forEach(v -> topics.addAll(v.topics()));
   }
 
@@ -105,6 +108,7 @@ public class EventLog implements SmartLifecycle {
         Thread.currentThread().interrupt();
       }
     }
+    deadLetters.ifPresent(DeadLetterWriter::destroy);
   }
 
   @Override
@@ -172,11 +176,26 @@ public class EventLog implements SmartLifecycle {
       pause();
       return;
     }
+    if (deadLetters.isPresent()) {
+      try {
+        deadLetters.get().write(bad);
+      } catch (Exception e) {
+        log.warn(
+            "Could not dead-letter {}@{}; retrying: {}",
+            bad.topicPartition(),
+            bad.offset(),
+            e.toString());
+        consumer.seek(bad.topicPartition(), bad.offset());
+        pause();
+        return;
+      }
+    }
     meters.counter("exchange.event_log.skipped", "topic", bad.topicPartition().topic()).increment();
     log.error(
-        "Skipping undecodable record {}@{}: {}",
+        "Skipping undecodable record {}@{}{}: {}",
         bad.topicPartition(),
         bad.offset(),
+        deadLetters.isPresent() ? " (dead-lettered)" : "",
         bad.getCause() == null ? bad.getMessage() : bad.getCause().getClass().getSimpleName());
     consumer.seek(bad.topicPartition(), bad.offset() + 1);
   }

@@ -79,8 +79,16 @@ public class ExchangeKafkaAutoConfiguration {
       java.util.List<EventView> views,
       KafkaProperties kafka,
       SchemaRegistryClient registry,
-      io.micrometer.core.instrument.MeterRegistry meters) {
-    return new EventLog(views, kafka, registry, meters);
+      io.micrometer.core.instrument.MeterRegistry meters,
+      ExchangeKafkaProperties properties) {
+    return new EventLog(
+        views,
+        kafka,
+        registry,
+        meters,
+        properties.deadLetterUndecodable()
+            ? java.util.Optional.of(new DeadLetterWriter(kafka))
+            : java.util.Optional.empty());
   }
 
   @Bean

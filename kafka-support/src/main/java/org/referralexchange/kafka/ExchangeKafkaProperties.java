@@ -13,11 +13,16 @@ import org.springframework.validation.annotation.Validated;
  *     reported as failed (a request then answers 503)
  * @param registerSchemasOnStartup register every topic's value schema at start-up (local runs);
  *     production registers them with the release and sets this to false
+ * @param deadLetterUndecodable write records no view can decode to their dead-letter topic; set in
+ *     the service that owns the topics it reads (the adapter for referral.submitted), so one
+ *     service, not every reader, reports a poison record
  */
 @Validated
 @ConfigurationProperties("exchange.kafka")
 public record ExchangeKafkaProperties(
-    @NotNull Duration publishTimeout, boolean registerSchemasOnStartup) {
+    @NotNull Duration publishTimeout,
+    boolean registerSchemasOnStartup,
+    boolean deadLetterUndecodable) {
 
   public ExchangeKafkaProperties {
     publishTimeout = publishTimeout == null ? Duration.ofSeconds(5) : publishTimeout;

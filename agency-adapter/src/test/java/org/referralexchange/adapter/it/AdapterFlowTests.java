@@ -295,6 +295,66 @@ class AdapterFlowTests {
                 AdapterInfrastructure.events(Topics.REFERRAL_OVERDUE.name(), referralId).isEmpty());
   }
 
+  @Test
+  void undecodableRecordsAreDeadLetteredWithTheirBytesAndTheWorkMovesOn() {
+    String poison = "poison-" + UUID.randomUUID();
+    byte[] badMagic = {7, 0, 0, 0, 1, 2, 3};
+    byte[] unknownId = {0, 0x7f, 0, 0, 9, 2, 3};
+    AdapterInfrastructure.publishRaw(Topics.REFERRAL_SUBMITTED.name(), poison + "-magic", badMagic);
+    AdapterInfrastructure.publishRaw(
+        Topics.REFERRAL_SUBMITTED.name(), poison + "-unknown", unknownId);
+    String good = submit("food", Instant.now().plus(Duration.ofDays(2)), true);
+
+    awaitEvent(Topics.REFERRAL_DELIVERED.name(), good, ReferralDelivered.class);
+    await()
+        .atMost(Duration.ofSeconds(30))
+        .untilAsserted(
+            () -> {
+              var dead =
+                  AdapterInfrastructure.read(
+                      Topics.REFERRAL_SUBMITTED.deadLetterTopic(),
+                      java.util.Map.of(
+                          "bootstrap.servers",
+                          AdapterInfrastructure.bootstrapServers(),
+                          "group.id",
+                          "dlt-" + UUID.randomUUID()),
+                      new ByteArrayDeserializer());
+              var mine =
+                  dead.stream().filter(r -> r.key() != null && r.key().startsWith(poison)).toList();
+              assertThat(mine).hasSize(2);
+              for (var record : mine) {
+                assertThat(
+                        new String(
+                            record.headers().lastHeader("exchange-dlt-reason").value(),
+                            StandardCharsets.UTF_8))
+                    .isEqualTo("undecodable");
+                assertThat(
+                        new String(
+                            record.headers().lastHeader("exchange-dlt-original-topic").value(),
+                            StandardCharsets.UTF_8))
+                    .isEqualTo(Topics.REFERRAL_SUBMITTED.name());
+              }
+              assertThat(
+                      mine.stream()
+                          .filter(r -> r.key().endsWith("-magic"))
+                          .findFirst()
+                          .orElseThrow()
+                          .value())
+                  .isEqualTo(badMagic);
+              assertThat(
+                      new String(
+                          mine.stream()
+                              .filter(r -> r.key().endsWith("-unknown"))
+                              .findFirst()
+                              .orElseThrow()
+                              .headers()
+                              .lastHeader("exchange-dlt-cause")
+                              .value(),
+                          StandardCharsets.UTF_8))
+                  .endsWith("UnknownSchemaId");
+            });
+  }
+
   // --- helpers ---------------------------------------------------------------------------
 
   /** Publishes a consent (revoked unless {@code consentStands}) and a referral under it. */

@@ -74,6 +74,21 @@ final class AdapterInfrastructure {
     }
   }
 
+  /** Publishes bytes as they are: poison for the tests that need it. */
+  static void publishRaw(String topic, String key, byte[] value) {
+    Map<String, Object> config = new HashMap<>();
+    config.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers());
+    try (KafkaProducer<String, byte[]> producer =
+        new KafkaProducer<>(
+            config,
+            new StringSerializer(),
+            new org.apache.kafka.common.serialization.ByteArraySerializer())) {
+      producer.send(new ProducerRecord<>(topic, key, value)).get();
+    } catch (Exception e) {
+      throw new IllegalStateException("publish to " + topic + " failed", e);
+    }
+  }
+
   /** Every event on a topic for one key so far, decoded. */
   static List<SpecificRecord> events(String topic, String key) {
     Map<String, Object> config = new HashMap<>();

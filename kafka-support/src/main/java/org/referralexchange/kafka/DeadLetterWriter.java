@@ -1,0 +1,146 @@
+package org.referralexchange.kafka;
+
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.errors.RecordDeserializationException;
+import org.apache.kafka.common.header.Header;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.referralexchange.schemas.Topics;
+import org.springframework.beans.factory.DisposableBean;
+import org.springframework.boot.kafka.autoconfigure.KafkaProperties;
+
+/**
+ * Writes a record that could not be decoded to its topic's dead-letter topic, byte for byte as it
+ * was, with why in the headers: {@code exchange-dlt-reason}, {@code exchange-dlt-cause}, {@code
+ * exchange-dlt-message} and where it came from ({@code exchange-dlt-original-topic}, {@code
+ * -partition}, {@code -offset}, which also tell repeated copies apart).
+ */
+public class DeadLetterWriter implements DisposableBean {
+
+  private final KafkaProperties kafka;
+  private volatile KafkaProducer<byte[], byte[]> producer;
+
+  public DeadLetterWriter(KafkaProperties kafka) {
+    this.kafka = kafka;
+  }
+
+  /** Where each dead-letter topic's records came from, read once per topic. */
+  private final Map<String, java.util.Set<String>> written =
+      new java.util.concurrent.ConcurrentHashMap<>();
+
+  /**
+   * Writes the undecodable record and waits for the broker's acknowledgement, unless an earlier run
+   * already did (every start reads the log from the beginning and meets the record again).
+   */
+  public void write(RecordDeserializationException bad) throws Exception {
+    String topic = bad.topicPartition().topic() + Topics.DEAD_LETTER_SUFFIX;
+    String origin = bad.topicPartition() + "@" + bad.offset();
+    java.util.Set<String> known = written.computeIfAbsent(topic, this::originsIn);
+    if (known.contains(origin)) {
+      return;
+    }
+    ProducerRecord<byte[], byte[]> record =
+        new ProducerRecord<>(topic, bytes(bad.keyBuffer()), bytes(bad.valueBuffer()));
+    if (bad.headers() != null) {
+      for (Header header : bad.headers()) {
+        record.headers().add(header);
+      }
+    }
+    Throwable cause = bad.getCause() == null ? bad : bad.getCause();
+    header(record, "exchange-dlt-reason", "undecodable");
+    header(record, "exchange-dlt-cause", cause.getClass().getName());
+    header(record, "exchange-dlt-message", String.valueOf(cause.getMessage()));
+    header(record, "exchange-dlt-original-topic", bad.topicPartition().topic());
+    header(
+        record,
+        "exchange-dlt-original-partition",
+        Integer.toString(bad.topicPartition().partition()));
+    header(record, "exchange-dlt-original-offset", Long.toString(bad.offset()));
+    producer().send(record).get(30, TimeUnit.SECONDS);
+    known.add(origin);
+  }
+
+  /** The origins (topic-partition@offset) of the records already in a dead-letter topic. */
+  private java.util.Set<String> originsIn(String deadLetterTopic) {
+    java.util.Set<String> origins = java.util.concurrent.ConcurrentHashMap.newKeySet();
+    Map<String, Object> config = new HashMap<>(kafka.buildConsumerProperties());
+    config.remove(org.apache.kafka.clients.consumer.ConsumerConfig.GROUP_ID_CONFIG);
+    config.put(org.apache.kafka.clients.consumer.ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
+    try (var consumer =
+        new org.apache.kafka.clients.consumer.KafkaConsumer<byte[], byte[]>(
+            config,
+            new org.apache.kafka.common.serialization.ByteArrayDeserializer(),
+            new org.apache.kafka.common.serialization.ByteArrayDeserializer())) {
+      var partitions =
+          consumer.partitionsFor(deadLetterTopic, java.time.Duration.ofSeconds(10)).stream()
+              .map(p -> new org.apache.kafka.common.TopicPartition(p.topic(), p.partition()))
+              .toList();
+      consumer.assign(partitions);
+      consumer.seekToBeginning(partitions);
+      Map<org.apache.kafka.common.TopicPartition, Long> end = consumer.endOffsets(partitions);
+      long deadline = System.nanoTime() + java.time.Duration.ofSeconds(30).toNanos();
+      while (end.entrySet().stream().anyMatch(e -> consumer.position(e.getKey()) < e.getValue())
+          && System.nanoTime() < deadline) {
+        for (var record : consumer.poll(java.time.Duration.ofMillis(200))) {
+          String topic = text(record.headers().lastHeader("exchange-dlt-original-topic"));
+          String partition = text(record.headers().lastHeader("exchange-dlt-original-partition"));
+          String offset = text(record.headers().lastHeader("exchange-dlt-original-offset"));
+          if (topic != null && partition != null && offset != null) {
+            origins.add(topic + "-" + partition + "@" + offset);
+          }
+        }
+      }
+    }
+    return origins;
+  }
+
+  private static String text(Header header) {
+    return header == null ? null : new String(header.value(), StandardCharsets.UTF_8);
+  }
+
+  private static void header(ProducerRecord<byte[], byte[]> record, String name, String value) {
+    record.headers().add(name, value.getBytes(StandardCharsets.UTF_8));
+  }
+
+  private static byte[] bytes(ByteBuffer buffer) {
+    if (buffer == null) {
+      return null;
+    }
+    ByteBuffer copy = buffer.duplicate();
+    byte[] bytes = new byte[copy.remaining()];
+    copy.get(bytes);
+    return bytes;
+  }
+
+  private KafkaProducer<byte[], byte[]> producer() {
+    KafkaProducer<byte[], byte[]> current = producer;
+    if (current == null) {
+      synchronized (this) {
+        if (producer == null) {
+          Map<String, Object> config = new HashMap<>(kafka.buildProducerProperties());
+          config.put(ProducerConfig.ACKS_CONFIG, "all");
+          config.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
+          config.put(ProducerConfig.LINGER_MS_CONFIG, 0);
+          producer =
+              new KafkaProducer<>(config, new ByteArraySerializer(), new ByteArraySerializer());
+        }
+        current = producer;
+      }
+    }
+    return current;
+  }
+
+  @Override
+  public void destroy() {
+    KafkaProducer<byte[], byte[]> current = producer;
+    if (current != null) {
+      current.close();
+    }
+  }
+}
