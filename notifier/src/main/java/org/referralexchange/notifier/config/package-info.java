@@ -1,0 +1,2 @@
+/** The notifier's typed configuration, validated at start-up. */
+package org.referralexchange.notifier.config;

@@ -1,0 +1,55 @@
+package org.referralexchange.notifier.referral;
+
+import java.util.EnumSet;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import org.apache.avro.specific.SpecificRecord;
+import org.referralexchange.events.v1.CaseManager;
+import org.referralexchange.events.v1.ReferralSubmitted;
+import org.referralexchange.kafka.EventView;
+import org.referralexchange.schemas.TopicSpec;
+import org.referralexchange.schemas.Topics;
+import org.springframework.stereotype.Component;
+
+/**
+ * Each referral's case manager, from {@code ReferralSubmitted}. The client block stays sealed: the
+ * notifier never opens it and keeps none of it.
+ */
+@Component
+public class ContactView implements EventView {
+
+  private final Map<String, Contact> byReferral = new ConcurrentHashMap<>();
+
+  @Override
+  public Set<TopicSpec> topics() {
+    return Set.of(Topics.REFERRAL_SUBMITTED);
+  }
+
+  @Override
+  public void apply(TopicSpec topic, String key, SpecificRecord event) {
+    if (event instanceof ReferralSubmitted submitted) {
+      CaseManager cm = submitted.getReferrer().getCaseManager();
+      byReferral.putIfAbsent(
+          submitted.getReferralId(),
+          new Contact(
+              submitted.getReferralId(),
+              cm.getId(),
+              cm.getName(),
+              cm.getEmail(),
+              Optional.ofNullable(cm.getMobile()).filter(m -> !m.isBlank()),
+              cm.getPreferredChannels().isEmpty()
+                  ? Set.of()
+                  : Set.copyOf(EnumSet.copyOf(cm.getPreferredChannels())),
+              cm.getTimeZone(),
+              submitted.getTarget().getProviderId(),
+              submitted.getTarget().getServiceId(),
+              Optional.ofNullable(submitted.getTarget().getServiceName())));
+    }
+  }
+
+  public Optional<Contact> get(String referralId) {
+    return Optional.ofNullable(byReferral.get(referralId));
+  }
+}

@@ -1,0 +1,52 @@
+package org.referralexchange.notifier.referral;
+
+import java.util.Optional;
+import java.util.Set;
+import org.referralexchange.events.v1.ActorRole;
+import org.referralexchange.events.v1.OverdueStage;
+import org.referralexchange.events.v1.ReferralOverdue;
+import org.referralexchange.events.v1.ReferralStatus;
+import org.referralexchange.events.v1.ReferralStatusChanged;
+
+/**
+ * Which events tell the case manager something, and what: one small policy, no Spring. A status
+ * notifies when configured; CANCELLED only when the provider cancelled (the case manager's own
+ * cancellation needs no message); FAILED with reason {@code no-response} is the referral coming
+ * back; an overdue REMINDER says the provider has not answered yet. RETURNED is followed by that
+ * FAILED event, so it says nothing of its own.
+ */
+public final class NotificationRules {
+
+  public static final String NO_RESPONSE = "no-response";
+  public static final String OVERDUE_REMINDER = "overdue-reminder";
+
+  private final Set<ReferralStatus> notifyOn;
+
+  public NotificationRules(Set<ReferralStatus> notifyOn) {
+    this.notifyOn = Set.copyOf(notifyOn);
+  }
+
+  /** The notification topic of a status change, or empty when it notifies no one. */
+  public Optional<String> topicOf(ReferralStatusChanged changed) {
+    ReferralStatus status = changed.getStatus();
+    if (!notifyOn.contains(status)) {
+      return Optional.empty();
+    }
+    if (status == ReferralStatus.CANCELLED && changed.getActor().getRole() != ActorRole.PROVIDER) {
+      return Optional.empty();
+    }
+    if (status == ReferralStatus.FAILED
+        && changed.getReason() != null
+        && NO_RESPONSE.equals(changed.getReason().getCode())) {
+      return Optional.of(NO_RESPONSE);
+    }
+    return Optional.of(status.name().toLowerCase().replace('_', '-'));
+  }
+
+  /** The notification topic of an overdue event, or empty. */
+  public Optional<String> topicOf(ReferralOverdue overdue) {
+    return overdue.getStage() == OverdueStage.REMINDER
+        ? Optional.of(OVERDUE_REMINDER)
+        : Optional.empty();
+  }
+}

@@ -1,0 +1,734 @@
+package org.referralexchange.notifier.it;
+
+import static com.github.tomakehurst.wiremock.client.WireMock.aResponse;
+import static com.github.tomakehurst.wiremock.client.WireMock.containing;
+import static com.github.tomakehurst.wiremock.client.WireMock.post;
+import static com.github.tomakehurst.wiremock.client.WireMock.postRequestedFor;
+import static com.github.tomakehurst.wiremock.client.WireMock.urlEqualTo;
+import static com.github.tomakehurst.wiremock.core.WireMockConfiguration.options;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import com.github.tomakehurst.wiremock.WireMockServer;
+import jakarta.mail.BodyPart;
+import jakarta.mail.internet.MimeMessage;
+import jakarta.mail.internet.MimeMultipart;
+import java.math.BigDecimal;
+import java.net.URLDecoder;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.util.List;
+import java.util.UUID;
+import java.util.concurrent.ThreadLocalRandom;
+import org.apache.avro.specific.SpecificRecord;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.Test;
+import org.referralexchange.events.v1.Actor;
+import org.referralexchange.events.v1.ActorRole;
+import org.referralexchange.events.v1.CaseManager;
+import org.referralexchange.events.v1.Money;
+import org.referralexchange.events.v1.NotificationChannel;
+import org.referralexchange.events.v1.NotificationOutcome;
+import org.referralexchange.events.v1.NotificationRecorded;
+import org.referralexchange.events.v1.Outcome;
+import org.referralexchange.events.v1.OverdueStage;
+import org.referralexchange.events.v1.Reason;
+import org.referralexchange.events.v1.ReferralOverdue;
+import org.referralexchange.events.v1.ReferralStatus;
+import org.referralexchange.events.v1.ReferralStatusChanged;
+import org.referralexchange.events.v1.ReferralSubmitted;
+import org.referralexchange.kafka.EventLog;
+import org.referralexchange.notifier.NotifierApplication;
+import org.referralexchange.schemas.Topics;
+import org.referralexchange.schemas.samples.SampleEvents;
+import org.springframework.boot.builder.SpringApplicationBuilder;
+import org.springframework.boot.test.context.SpringBootTest;
+import org.springframework.boot.test.context.TestConfiguration;
+import org.springframework.context.ConfigurableApplicationContext;
+import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Primary;
+import org.springframework.test.context.DynamicPropertyRegistry;
+import org.springframework.test.context.DynamicPropertySource;
+
+/**
+ * The notifier against a real broker and registry, a real SMTP server (GreenMail) and WireMock
+ * playing Twilio's API: what each status says on which channel, exactly once, through an SMTP
+ * outage, permanent failures, quiet hours, follow-ups, unknown referrals and a second instance.
+ */
+@SpringBootTest(
+    webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT,
+    classes = {NotifierApplication.class, NotifierFlowTests.TestClock.class})
+class NotifierFlowTests {
+
+  static final String ACCOUNT = "ACtest0000000000000000000000000001";
+  static final String MESSAGES = "/2010-04-01/Accounts/" + ACCOUNT + "/Messages.json";
+  static final String INVALID_NUMBER = "+15550000000";
+  static final String CANARY_PSEUDONYM = "CANARY-PSEUDONYM-7731";
+  static final String CANARY_CLIENT = "Quixote-Canary";
+  static final WireMockServer TWILIO = twilio();
+
+  static WireMockServer twilio() {
+    WireMockServer server = new WireMockServer(options().dynamicPort().bindAddress("127.0.0.1"));
+    server.start();
+    server.stubFor(
+        post(urlEqualTo(MESSAGES))
+            .atPriority(5)
+            .willReturn(
+                aResponse()
+                    .withStatus(201)
+                    .withHeader("Content-Type", "application/json")
+                    .withBody(
+                        "{\"sid\":\"SM00000000000000000000000000000001\",\"status\":\"queued\","
+                            + "\"account_sid\":\""
+                            + ACCOUNT
+                            + "\"}")));
+    server.stubFor(
+        post(urlEqualTo(MESSAGES))
+            .atPriority(1)
+            .withRequestBody(containing("To=%2B15550000000"))
+            .willReturn(
+                aResponse()
+                    .withStatus(400)
+                    .withHeader("Content-Type", "application/json")
+                    .withBody(
+                        "{\"code\":21211,\"message\":\"Invalid 'To' Phone Number\","
+                            + "\"more_info\":\"https://www.twilio.com/docs/errors/21211\","
+                            + "\"status\":400}")));
+    return server;
+  }
+
+  static final MutableClock CLOCK = new MutableClock();
+
+  @TestConfiguration
+  static class TestClock {
+    @Bean
+    @Primary
+    Clock testClock() {
+      return CLOCK;
+    }
+  }
+
+  @AfterAll
+  static void stop() {
+    TWILIO.stop();
+  }
+
+  @DynamicPropertySource
+  static void properties(DynamicPropertyRegistry properties) {
+    NotifierInfrastructure.startMail();
+    for (String[] p : settings()) {
+      properties.add(p[0], () -> p[1]);
+    }
+  }
+
+  static List<String[]> settings() {
+    return List.of(
+        new String[] {"spring.kafka.bootstrap-servers", NotifierInfrastructure.bootstrapServers()},
+        new String[] {
+          "spring.kafka.properties.schema.registry.url", NotifierInfrastructure.registryUrl()
+        },
+        new String[] {"spring.mail.host", "127.0.0.1"},
+        new String[] {"spring.mail.port", Integer.toString(NotifierInfrastructure.smtpPort())},
+        new String[] {"notifier.tick-interval", "PT0.2S"},
+        new String[] {"notifier.wait-for-referral", "PT3S"},
+        new String[] {"notifier.sms-quiet-hours", "21:00-08:00"},
+        new String[] {"notifier.gateway-base-url", "https://gateway.test"},
+        new String[] {"notifier.backoff.initial", "PT0.2S"},
+        new String[] {"notifier.backoff.max", "PT0.5S"},
+        new String[] {"notifier.twilio.enabled", "true"},
+        new String[] {"notifier.twilio.account-sid", ACCOUNT},
+        new String[] {"notifier.twilio.auth-token", "test-token"},
+        new String[] {"notifier.twilio.from-number", "+15005550006"},
+        new String[] {"notifier.twilio.api-base-url", TWILIO.baseUrl()});
+  }
+
+  // --- the scenarios ---------------------------------------------------------------------
+
+  @Test
+  void acceptedReachesTheCaseManagerByEmailAndSmsWithoutClientData() throws Exception {
+    Referral referral = submit(NotificationChannel.EMAIL, NotificationChannel.SMS);
+
+    publishStatus(referral, ReferralStatus.ACCEPTED, ActorRole.PROVIDER, null, null, null);
+
+    MimeMessage mail = awaitOneEmail(referral);
+    assertThat(mail.getSubject())
+        .isEqualTo("Referral " + referral.id + ": accepted by northside-food-bank");
+    String text = textOf(mail);
+    String html = htmlOf(mail);
+    assertThat(text)
+        .contains("northside-food-bank accepted the referral for Emergency groceries")
+        .contains("https://gateway.test/api/v1/referrals/" + referral.id);
+    assertThat(html).contains("href=\"https://gateway.test/api/v1/referrals/" + referral.id + "\"");
+    assertNoClientData(mail.getSubject() + text + html);
+
+    String sms = awaitOneSms(referral);
+    assertThat(sms)
+        .isEqualTo(
+            "Referral "
+                + referral.id
+                + ": provider accepted. Details: https://gateway.test/api/v1/referrals/"
+                + referral.id);
+    List<NotificationRecorded> records = awaitRecords(referral, 2);
+    assertThat(records)
+        .extracting(NotificationRecorded::getChannel, NotificationRecorded::getOutcome)
+        .containsExactlyInAnyOrder(
+            org.assertj.core.groups.Tuple.tuple(
+                NotificationChannel.EMAIL, NotificationOutcome.SENT),
+            org.assertj.core.groups.Tuple.tuple(NotificationChannel.SMS, NotificationOutcome.SENT));
+    assertThat(records)
+        .allSatisfy(r -> assertThat(r.getRecipientId()).isEqualTo("cm-" + referral.id));
+    assertThat(records).allSatisfy(r -> assertThat(r.getTopic()).isEqualTo("accepted"));
+    assertThat(records).allSatisfy(r -> assertThat(r.getProviderMessageId()).isNotBlank());
+    assertThat(records.toString()).doesNotContain(referral.email).doesNotContain(referral.mobile);
+  }
+
+  @Test
+  void declineSaysTheReasonByEmailButTheSmsOnlyPointsToTheReferral() throws Exception {
+    Referral referral = submit(NotificationChannel.EMAIL, NotificationChannel.SMS);
+
+    publishStatus(
+        referral,
+        ReferralStatus.REJECTED,
+        ActorRole.PROVIDER,
+        "no-capacity",
+        "No openings until next month",
+        null);
+
+    MimeMessage mail = awaitOneEmail(referral);
+    assertThat(mail.getSubject()).contains("declined by northside-food-bank");
+    assertThat(textOf(mail)).contains("Reason: no-capacity - No openings until next month");
+    assertThat(htmlOf(mail)).contains("no-capacity").contains("No openings until next month");
+    String sms = awaitOneSms(referral);
+    assertThat(sms).contains("provider declined").doesNotContain("No openings");
+    assertNoClientData(textOf(mail) + htmlOf(mail) + sms);
+  }
+
+  @Test
+  void completionSaysTheOutcomeAndCost() throws Exception {
+    Referral referral = submit(NotificationChannel.EMAIL);
+
+    publishStatus(
+        referral,
+        ReferralStatus.COMPLETED,
+        ActorRole.PROVIDER,
+        null,
+        null,
+        Outcome.newBuilder()
+            .setDelivered("Two weeks of groceries")
+            .setUnits(2.0)
+            .setUnitName("box")
+            .setCost(
+                Money.newBuilder().setAmount(new BigDecimal("85.50")).setCurrency("USD").build())
+            .build());
+
+    MimeMessage mail = awaitOneEmail(referral);
+    assertThat(mail.getSubject()).contains("service completed by northside-food-bank");
+    assertThat(textOf(mail))
+        .contains("Delivered: Two weeks of groceries (2 box)")
+        .contains("Cost: 85.50 USD");
+    assertThat(htmlOf(mail)).contains("85.50 USD");
+    assertThat(smsTo(referral)).isEmpty();
+  }
+
+  @Test
+  void cancellationByTheProviderNotifiesButTheCaseManagersOwnDoesNot() throws Exception {
+    Referral byProvider = submit(NotificationChannel.EMAIL);
+    Referral byRequester = submit(NotificationChannel.EMAIL);
+
+    publishStatus(
+        byRequester, ReferralStatus.CANCELLED, ActorRole.REQUESTER, "client-declined", null, null);
+    publishStatus(
+        byProvider, ReferralStatus.CANCELLED, ActorRole.PROVIDER, "other", "Program closed", null);
+
+    MimeMessage mail = awaitOneEmail(byProvider);
+    assertThat(mail.getSubject()).contains("cancelled by northside-food-bank");
+    assertThat(textOf(mail)).contains("Reason: other - Program closed");
+    await()
+        .during(Duration.ofSeconds(2))
+        .atMost(Duration.ofSeconds(5))
+        .until(() -> NotifierInfrastructure.mailTo(byRequester.email).isEmpty());
+  }
+
+  @Test
+  void failureByTheProviderNotifies() throws Exception {
+    Referral referral = submit(NotificationChannel.EMAIL);
+
+    publishStatus(
+        referral, ReferralStatus.FAILED, ActorRole.PROVIDER, "could-not-contact", null, null);
+
+    MimeMessage mail = awaitOneEmail(referral);
+    assertThat(mail.getSubject()).contains("could not provide the service");
+    assertThat(textOf(mail)).contains("Reason: could-not-contact");
+  }
+
+  @Test
+  void overdueReminderAndReturnedReferralReachTheCaseManager() throws Exception {
+    Referral referral = submit(NotificationChannel.EMAIL, NotificationChannel.SMS);
+
+    NotifierInfrastructure.publish(
+        Topics.REFERRAL_OVERDUE, referral.id, overdue(referral, OverdueStage.REMINDER));
+    await()
+        .atMost(Duration.ofSeconds(20))
+        .until(() -> NotifierInfrastructure.mailTo(referral.email).size() == 1);
+    MimeMessage reminder = NotifierInfrastructure.mailTo(referral.email).get(0);
+    assertThat(reminder.getSubject()).contains("has not answered yet");
+    assertThat(textOf(reminder)).contains("has not answered the referral");
+
+    NotifierInfrastructure.publish(
+        Topics.REFERRAL_OVERDUE, referral.id, overdue(referral, OverdueStage.RETURNED));
+    publishStatus(
+        referral,
+        ReferralStatus.FAILED,
+        ActorRole.EXCHANGE,
+        "no-response",
+        "The provider did not answer in time.",
+        null);
+    await()
+        .atMost(Duration.ofSeconds(20))
+        .until(() -> NotifierInfrastructure.mailTo(referral.email).size() == 2);
+    MimeMessage returned = NotifierInfrastructure.mailTo(referral.email).get(1);
+    assertThat(returned.getSubject()).contains("returned to you");
+    assertThat(textOf(returned)).contains("you may choose another provider");
+    await().atMost(Duration.ofSeconds(20)).until(() -> smsTo(referral).size() == 2);
+    assertThat(smsTo(referral))
+        .anySatisfy(s -> assertThat(s).contains("provider has not answered yet"))
+        .anySatisfy(s -> assertThat(s).contains("returned to you"));
+    // RETURNED itself says nothing: the FAILED/no-response event that follows it does.
+    await()
+        .during(Duration.ofSeconds(2))
+        .atMost(Duration.ofSeconds(5))
+        .until(() -> NotifierInfrastructure.mailTo(referral.email).size() == 2);
+  }
+
+  @Test
+  void theSameStatusEventPublishedTwiceSendsOneEmail() throws Exception {
+    Referral referral = submit(NotificationChannel.EMAIL);
+    ReferralStatusChanged accepted =
+        status(referral, ReferralStatus.ACCEPTED, ActorRole.PROVIDER, null, null, null);
+
+    NotifierInfrastructure.publish(Topics.REFERRAL_STATUS_CHANGED, referral.id, accepted);
+    NotifierInfrastructure.publish(Topics.REFERRAL_STATUS_CHANGED, referral.id, accepted);
+
+    awaitOneEmail(referral);
+    await()
+        .during(Duration.ofSeconds(3))
+        .atMost(Duration.ofSeconds(6))
+        .until(() -> NotifierInfrastructure.mailTo(referral.email).size() == 1);
+    assertThat(notifications(referral)).hasSize(1);
+  }
+
+  @Test
+  void anSmtpOutageIsWaitedOutAndEveryEmailGoesExactlyOnce() throws Exception {
+    Referral first = submit(NotificationChannel.EMAIL);
+    Referral second = submit(NotificationChannel.EMAIL);
+    Referral third = submit(NotificationChannel.EMAIL);
+    NotifierInfrastructure.stopMail();
+    try {
+      for (Referral referral : List.of(first, second, third)) {
+        publishStatus(referral, ReferralStatus.ACCEPTED, ActorRole.PROVIDER, null, null, null);
+      }
+      // Several backoff rounds against a refused connection: nothing recorded, nothing failed.
+      await()
+          .during(Duration.ofSeconds(3))
+          .atMost(Duration.ofSeconds(6))
+          .until(() -> notifications(first).isEmpty() && notifications(third).isEmpty());
+    } finally {
+      NotifierInfrastructure.startMail();
+    }
+
+    for (Referral referral : List.of(first, second, third)) {
+      awaitOneEmail(referral);
+    }
+    await()
+        .during(Duration.ofSeconds(2))
+        .atMost(Duration.ofSeconds(5))
+        .until(
+            () ->
+                List.of(first, second, third).stream()
+                    .allMatch(r -> NotifierInfrastructure.mailTo(r.email).size() == 1));
+    for (Referral referral : List.of(first, second, third)) {
+      assertThat(notifications(referral))
+          .singleElement()
+          .satisfies(r -> assertThat(r.getOutcome()).isEqualTo(NotificationOutcome.SENT));
+      assertThat(
+              NotifierInfrastructure.records(
+                  Topics.REFERRAL_STATUS_CHANGED.deadLetterTopic(), referral.id))
+          .isEmpty();
+    }
+  }
+
+  @Test
+  void anInvalidAddressAndNumberAreRecordedFailedAndDeadLettered() throws Exception {
+    Referral referral =
+        submit(
+            "not-an-email-address",
+            INVALID_NUMBER,
+            NotificationChannel.EMAIL,
+            NotificationChannel.SMS);
+
+    publishStatus(referral, ReferralStatus.ACCEPTED, ActorRole.PROVIDER, null, null, null);
+
+    List<NotificationRecorded> records = awaitRecords(referral, 2);
+    assertThat(records)
+        .allSatisfy(r -> assertThat(r.getOutcome()).isEqualTo(NotificationOutcome.FAILED));
+    assertThat(records)
+        .filteredOn(r -> r.getChannel() == NotificationChannel.EMAIL)
+        .singleElement()
+        .satisfies(r -> assertThat(r.getDetail()).isEqualTo("invalid email address"));
+    assertThat(records)
+        .filteredOn(r -> r.getChannel() == NotificationChannel.SMS)
+        .singleElement()
+        .satisfies(r -> assertThat(r.getDetail()).contains("400").contains("21211"));
+    assertThat(records.toString()).doesNotContain(INVALID_NUMBER).doesNotContain("not-an-email");
+
+    await()
+        .atMost(Duration.ofSeconds(20))
+        .until(
+            () ->
+                NotifierInfrastructure.records(
+                            Topics.REFERRAL_STATUS_CHANGED.deadLetterTopic(), referral.id)
+                        .size()
+                    == 2);
+    List<ConsumerRecord<String, SpecificRecord>> dead =
+        NotifierInfrastructure.records(
+            Topics.REFERRAL_STATUS_CHANGED.deadLetterTopic(), referral.id);
+    assertThat(dead)
+        .allSatisfy(
+            r -> {
+              assertThat(r.value()).isInstanceOf(ReferralStatusChanged.class);
+              assertThat(header(r, "exchange-dlt-reason")).isEqualTo("notification-failed");
+            });
+    assertThat(dead.stream().map(r -> header(r, "exchange-dlt-channel")))
+        .containsExactlyInAnyOrder("EMAIL", "SMS");
+    // A permanent failure is not retried.
+    await()
+        .during(Duration.ofSeconds(2))
+        .atMost(Duration.ofSeconds(5))
+        .until(() -> smsRequests(INVALID_NUMBER) == 1);
+  }
+
+  @Test
+  void smsInQuietHoursIsDeferredAndSentWhenTheWindowOpensWhileEmailGoesAtOnce() throws Exception {
+    // The case manager's zone puts "now" at 23:00: inside 21:00-08:00.
+    Referral referral =
+        submit(
+            uniqueEmail(),
+            uniqueMobile(),
+            zoneWhereItIsNow(23),
+            NotificationChannel.EMAIL,
+            NotificationChannel.SMS);
+    try {
+      publishStatus(referral, ReferralStatus.ACCEPTED, ActorRole.PROVIDER, null, null, null);
+
+      awaitOneEmail(referral);
+      await()
+          .atMost(Duration.ofSeconds(20))
+          .until(
+              () ->
+                  notifications(referral).stream()
+                      .anyMatch(
+                          r ->
+                              r.getChannel() == NotificationChannel.SMS
+                                  && r.getOutcome() == NotificationOutcome.DEFERRED));
+      await()
+          .during(Duration.ofSeconds(2))
+          .atMost(Duration.ofSeconds(5))
+          .until(() -> smsTo(referral).isEmpty());
+
+      CLOCK.advance(Duration.ofHours(10)); // 09:00 there: the window is open
+
+      assertThat(awaitOneSms(referral)).contains("provider accepted");
+      await()
+          .atMost(Duration.ofSeconds(20))
+          .until(
+              () ->
+                  notifications(referral).stream()
+                      .anyMatch(
+                          r ->
+                              r.getChannel() == NotificationChannel.SMS
+                                  && r.getOutcome() == NotificationOutcome.SENT));
+      assertThat(notifications(referral))
+          .filteredOn(r -> r.getChannel() == NotificationChannel.SMS)
+          .extracting(NotificationRecorded::getOutcome)
+          .containsExactly(NotificationOutcome.DEFERRED, NotificationOutcome.SENT);
+    } finally {
+      CLOCK.reset();
+    }
+  }
+
+  @Test
+  void aStatusPublishedBeforeItsReferralWaitsForIt() throws Exception {
+    Referral referral =
+        referral(uniqueEmail(), uniqueMobile(), zoneWhereItIsNow(12), NotificationChannel.EMAIL);
+
+    publishStatus(referral, ReferralStatus.ACCEPTED, ActorRole.PROVIDER, null, null, null);
+    NotifierInfrastructure.publish(Topics.REFERRAL_SUBMITTED, referral.id, referral.submitted);
+
+    assertThat(awaitOneEmail(referral).getSubject()).contains("accepted");
+  }
+
+  @Test
+  void aStatusForAReferralNeverSeenIsRecordedSkippedAfterTheWait() {
+    Referral unknown = referral(uniqueEmail(), uniqueMobile(), "UTC", NotificationChannel.EMAIL);
+
+    publishStatus(unknown, ReferralStatus.ACCEPTED, ActorRole.PROVIDER, null, null, null);
+
+    List<NotificationRecorded> records = awaitRecords(unknown, 1);
+    assertThat(records.get(0).getOutcome()).isEqualTo(NotificationOutcome.SKIPPED);
+    assertThat(records.get(0).getDetail()).isEqualTo("unknown referral");
+    assertThat(NotifierInfrastructure.mailTo(unknown.email)).isEmpty();
+  }
+
+  @Test
+  void aSecondInstanceSendsNothingAlreadyRecorded() throws Exception {
+    Referral referral = submit(NotificationChannel.EMAIL, NotificationChannel.SMS);
+    publishStatus(referral, ReferralStatus.ACCEPTED, ActorRole.PROVIDER, null, null, null);
+    awaitOneEmail(referral);
+    awaitOneSms(referral);
+    awaitRecords(referral, 2);
+
+    // Command-line arguments: they outrank application.yml, as the environment would.
+    List<String> args = new java.util.ArrayList<>(List.of("--server.port=0"));
+    for (String[] p : settings()) {
+      args.add("--" + p[0] + "=" + p[1]);
+    }
+    try (ConfigurableApplicationContext second =
+        new SpringApplicationBuilder(NotifierApplication.class)
+            .properties("spring.main.banner-mode=off")
+            .run(args.toArray(String[]::new))) {
+      EventLog log = second.getBean(EventLog.class);
+      var rc = second.getBean(org.referralexchange.serde.SchemaRegistryClient.class);
+      System.err.println("DEBUG config " + rc.config());
+      try {
+        rc.byId(1);
+      } catch (Exception e) {
+        e.printStackTrace();
+      }
+      await().atMost(Duration.ofSeconds(30)).until(log::caughtUp);
+      await()
+          .during(Duration.ofSeconds(3))
+          .atMost(Duration.ofSeconds(6))
+          .until(
+              () ->
+                  NotifierInfrastructure.mailTo(referral.email).size() == 1
+                      && smsTo(referral).size() == 1);
+    }
+    assertThat(notifications(referral)).hasSize(2);
+  }
+
+  // --- helpers ---------------------------------------------------------------------------
+
+  record Referral(String id, String email, String mobile, ReferralSubmitted submitted) {}
+
+  Referral submit(NotificationChannel... channels) {
+    return submit(uniqueEmail(), uniqueMobile(), channels);
+  }
+
+  Referral submit(String email, String mobile, NotificationChannel... channels) {
+    return submit(email, mobile, zoneWhereItIsNow(12), channels);
+  }
+
+  Referral submit(String email, String mobile, String zone, NotificationChannel... channels) {
+    Referral referral = referral(email, mobile, zone, channels);
+    NotifierInfrastructure.publish(Topics.REFERRAL_SUBMITTED, referral.id, referral.submitted);
+    return referral;
+  }
+
+  static Referral referral(
+      String email, String mobile, String zone, NotificationChannel... channels) {
+    String id = "ref-" + UUID.randomUUID().toString().substring(0, 13);
+    ReferralSubmitted submitted = SampleEvents.referralSubmitted(id);
+    submitted
+        .getReferrer()
+        .setCaseManager(
+            CaseManager.newBuilder()
+                .setId("cm-" + id)
+                .setName("Dana Caseworker")
+                .setEmail(email)
+                .setMobile(mobile)
+                .setPreferredChannels(List.of(channels))
+                .setTimeZone(zone)
+                .build());
+    submitted.getClient().setClientPseudonym(CANARY_PSEUDONYM);
+    submitted
+        .getClient()
+        .getIdentity()
+        .setCiphertext(ByteBuffer.wrap(CANARY_CLIENT.getBytes(StandardCharsets.UTF_8)));
+    return new Referral(id, email, mobile, submitted);
+  }
+
+  static String uniqueEmail() {
+    return "cm-" + UUID.randomUUID().toString().substring(0, 8) + "@agency.example";
+  }
+
+  static String uniqueMobile() {
+    return "+1555" + (1_000_000 + ThreadLocalRandom.current().nextInt(8_999_999));
+  }
+
+  /** A fixed-offset zone in which the test clock's "now" is about {@code hour}:00. */
+  static String zoneWhereItIsNow(int hour) {
+    int utcSeconds = CLOCK.instant().atZone(ZoneOffset.UTC).toLocalTime().toSecondOfDay();
+    int offset = (hour * 3600 - utcSeconds) / 60 * 60;
+    while (offset > 12 * 3600) {
+      offset -= 24 * 3600;
+    }
+    while (offset < -12 * 3600) {
+      offset += 24 * 3600;
+    }
+    return ZoneOffset.ofTotalSeconds(offset).getId();
+  }
+
+  static ReferralStatusChanged status(
+      Referral referral,
+      ReferralStatus status,
+      ActorRole role,
+      String reasonCode,
+      String reasonText,
+      Outcome outcome) {
+    return ReferralStatusChanged.newBuilder()
+        .setEventId(UUID.randomUUID())
+        .setOccurredAt(Instant.now())
+        .setReferralId(referral.id)
+        .setProviderId("northside-food-bank")
+        .setStatus(status)
+        .setReason(
+            reasonCode == null
+                ? null
+                : Reason.newBuilder().setCode(reasonCode).setText(reasonText).build())
+        .setActor(
+            Actor.newBuilder()
+                .setRole(role)
+                .setOrganizationId(
+                    role == ActorRole.PROVIDER ? "northside-food-bank" : "county-hhs")
+                .build())
+        .setOutcome(outcome)
+        .build();
+  }
+
+  static void publishStatus(
+      Referral referral,
+      ReferralStatus status,
+      ActorRole role,
+      String reasonCode,
+      String reasonText,
+      Outcome outcome) {
+    NotifierInfrastructure.publish(
+        Topics.REFERRAL_STATUS_CHANGED,
+        referral.id,
+        status(referral, status, role, reasonCode, reasonText, outcome));
+  }
+
+  static ReferralOverdue overdue(Referral referral, OverdueStage stage) {
+    return ReferralOverdue.newBuilder()
+        .setEventId(UUID.randomUUID())
+        .setOccurredAt(Instant.now())
+        .setReferralId(referral.id)
+        .setProviderId("northside-food-bank")
+        .setRespondBy(Instant.now().minus(Duration.ofHours(1)))
+        .setOverdueByMillis(Duration.ofHours(1).toMillis())
+        .setStage(stage)
+        .build();
+  }
+
+  static MimeMessage awaitOneEmail(Referral referral) {
+    await()
+        .atMost(Duration.ofSeconds(20))
+        .until(() -> !NotifierInfrastructure.mailTo(referral.email).isEmpty());
+    List<MimeMessage> mails = NotifierInfrastructure.mailTo(referral.email);
+    assertThat(mails).hasSize(1);
+    return mails.get(0);
+  }
+
+  static String awaitOneSms(Referral referral) {
+    await().atMost(Duration.ofSeconds(20)).until(() -> !smsTo(referral).isEmpty());
+    List<String> sms = smsTo(referral);
+    assertThat(sms).hasSize(1);
+    return sms.get(0);
+  }
+
+  /** Bodies of the SMS Twilio was asked to send to this referral's case manager. */
+  static List<String> smsTo(Referral referral) {
+    return TWILIO
+        .findAll(
+            postRequestedFor(urlEqualTo(MESSAGES))
+                .withRequestBody(containing("To=" + encoded(referral.mobile))))
+        .stream()
+        .map(r -> formField(r.getBodyAsString(), "Body"))
+        .toList();
+  }
+
+  static int smsRequests(String number) {
+    return TWILIO
+        .findAll(
+            postRequestedFor(urlEqualTo(MESSAGES))
+                .withRequestBody(containing("To=" + encoded(number))))
+        .size();
+  }
+
+  static String encoded(String number) {
+    return number.replace("+", "%2B");
+  }
+
+  static String formField(String body, String name) {
+    for (String pair : body.split("&")) {
+      String[] kv = pair.split("=", 2);
+      if (kv[0].equals(name)) {
+        return URLDecoder.decode(kv[1], StandardCharsets.UTF_8);
+      }
+    }
+    return "";
+  }
+
+  static List<NotificationRecorded> notifications(Referral referral) {
+    return NotifierInfrastructure.events(Topics.NOTIFICATIONS.name(), referral.id).stream()
+        .map(NotificationRecorded.class::cast)
+        .toList();
+  }
+
+  static List<NotificationRecorded> awaitRecords(Referral referral, int count) {
+    await().atMost(Duration.ofSeconds(30)).until(() -> notifications(referral).size() >= count);
+    return notifications(referral);
+  }
+
+  static String header(ConsumerRecord<?, ?> record, String name) {
+    var header = record.headers().lastHeader(name);
+    return header == null ? null : new String(header.value(), StandardCharsets.UTF_8);
+  }
+
+  static String textOf(MimeMessage message) throws Exception {
+    return part(message, "text/plain");
+  }
+
+  static String htmlOf(MimeMessage message) throws Exception {
+    return part(message, "text/html");
+  }
+
+  static String part(MimeMessage message, String type) throws Exception {
+    return find(message.getContent(), type);
+  }
+
+  private static String find(Object content, String type) throws Exception {
+    if (content instanceof MimeMultipart multipart) {
+      for (int i = 0; i < multipart.getCount(); i++) {
+        BodyPart part = multipart.getBodyPart(i);
+        if (part.isMimeType(type)) {
+          return part.getContent().toString();
+        }
+        String nested = find(part.getContent(), type);
+        if (nested != null) {
+          return nested;
+        }
+      }
+    }
+    return null;
+  }
+
+  static void assertNoClientData(String text) {
+    assertThat(text).doesNotContain(CANARY_PSEUDONYM).doesNotContain(CANARY_CLIENT);
+  }
+}
