@@ -10,6 +10,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import com.github.tomakehurst.wiremock.WireMockServer;
+import com.github.tomakehurst.wiremock.stubbing.StubMapping;
 import jakarta.mail.BodyPart;
 import jakarta.mail.internet.MimeMessage;
 import jakarta.mail.internet.MimeMultipart;
@@ -360,6 +361,48 @@ class NotifierFlowTests {
                   Topics.REFERRAL_STATUS_CHANGED.deadLetterTopic(), referral.id))
           .isEmpty();
     }
+  }
+
+  @Test
+  void aTwilioOutageIsWaitedOutAndTheSmsGoesOnceWhileEmailIsNotHeldUp() throws Exception {
+    Referral referral = submit(NotificationChannel.EMAIL, NotificationChannel.SMS);
+    StubMapping down =
+        TWILIO.stubFor(
+            post(urlEqualTo(MESSAGES))
+                .atPriority(1)
+                .withRequestBody(containing("To=" + encoded(referral.mobile)))
+                .willReturn(aResponse().withStatus(503)));
+    try {
+      publishStatus(referral, ReferralStatus.ACCEPTED, ActorRole.PROVIDER, null, null, null);
+
+      awaitOneEmail(referral);
+      await().atMost(Duration.ofSeconds(20)).until(() -> smsTo(referral).size() >= 3);
+      assertThat(notifications(referral))
+          .singleElement()
+          .satisfies(r -> assertThat(r.getChannel()).isEqualTo(NotificationChannel.EMAIL));
+    } finally {
+      TWILIO.removeStub(down);
+    }
+
+    await()
+        .atMost(Duration.ofSeconds(20))
+        .until(
+            () ->
+                notifications(referral).stream()
+                    .anyMatch(
+                        r ->
+                            r.getChannel() == NotificationChannel.SMS
+                                && r.getOutcome() == NotificationOutcome.SENT));
+    int attempts = smsTo(referral).size();
+    await()
+        .during(Duration.ofSeconds(2))
+        .atMost(Duration.ofSeconds(5))
+        .until(() -> smsTo(referral).size() == attempts);
+    assertThat(notifications(referral)).hasSize(2);
+    assertThat(
+            NotifierInfrastructure.records(
+                Topics.REFERRAL_STATUS_CHANGED.deadLetterTopic(), referral.id))
+        .isEmpty();
   }
 
   @Test
