@@ -47,6 +47,7 @@ import org.referralexchange.events.v1.ReferralSubmitted;
 import org.referralexchange.events.v1.ServiceTarget;
 import org.referralexchange.schemas.Topics;
 import org.referralexchange.schemas.samples.SampleEvents;
+import org.referralexchange.testing.ExchangeInfrastructure;
 import org.springframework.boot.test.context.SpringBootTest;
 import org.springframework.boot.test.web.server.LocalServerPort;
 import org.springframework.test.context.DynamicPropertyRegistry;
@@ -78,10 +79,10 @@ class AdapterFlowTests {
 
   @DynamicPropertySource
   static void properties(DynamicPropertyRegistry properties) {
-    properties.add("spring.kafka.bootstrap-servers", AdapterInfrastructure::bootstrapServers);
+    properties.add("spring.kafka.bootstrap-servers", ExchangeInfrastructure::bootstrapServers);
     properties.add(
-        "spring.kafka.properties.schema.registry.url", AdapterInfrastructure::registryUrl);
-    properties.add("adapter.encryption.keyset-json", () -> AdapterInfrastructure.KEYSET);
+        "spring.kafka.properties.schema.registry.url", ExchangeInfrastructure::registryUrl);
+    properties.add("adapter.encryption.keyset-json", () -> ExchangeInfrastructure.KEYSET);
     properties.add("adapter.minimum-poll-interval", () -> "PT0S");
     properties.add("adapter.tick-interval", () -> "PT0.2S");
     properties.add("adapter.delivery.attempts", () -> "3");
@@ -230,14 +231,8 @@ class AdapterFlowTests {
                     .withRequestBody(matchingJsonPath("$.referral.referralId", equalTo(down)))))
         .hasSize(3);
     var dead =
-        AdapterInfrastructure.read(
-            Topics.REFERRAL_SUBMITTED.deadLetterTopic(),
-            java.util.Map.of(
-                "bootstrap.servers",
-                AdapterInfrastructure.bootstrapServers(),
-                "group.id",
-                "dlt-" + UUID.randomUUID()),
-            new ByteArrayDeserializer());
+        ExchangeInfrastructure.read(
+            Topics.REFERRAL_SUBMITTED.deadLetterTopic(), new ByteArrayDeserializer());
     assertThat(dead)
         .anySatisfy(
             r -> {
@@ -268,7 +263,8 @@ class AdapterFlowTests {
                     .withRequestBody(matchingJsonPath("$.type", equalTo("referral.reminder")))
                     .withRequestBody(matchingJsonPath("$.referralId", equalTo(referralId)))))
         .hasSize(1);
-    assertThat(AdapterInfrastructure.events(Topics.REFERRAL_OVERDUE.name(), referralId)).hasSize(2);
+    assertThat(ExchangeInfrastructure.events(Topics.REFERRAL_OVERDUE.name(), referralId))
+        .hasSize(2);
   }
 
   @Test
@@ -292,7 +288,8 @@ class AdapterFlowTests {
         .atMost(Duration.ofSeconds(10))
         .until(
             () ->
-                AdapterInfrastructure.events(Topics.REFERRAL_OVERDUE.name(), referralId).isEmpty());
+                ExchangeInfrastructure.events(Topics.REFERRAL_OVERDUE.name(), referralId)
+                    .isEmpty());
   }
 
   @Test
@@ -300,8 +297,9 @@ class AdapterFlowTests {
     String poison = "poison-" + UUID.randomUUID();
     byte[] badMagic = {7, 0, 0, 0, 1, 2, 3};
     byte[] unknownId = {0, 0x7f, 0, 0, 9, 2, 3};
-    AdapterInfrastructure.publishRaw(Topics.REFERRAL_SUBMITTED.name(), poison + "-magic", badMagic);
-    AdapterInfrastructure.publishRaw(
+    ExchangeInfrastructure.publishRaw(
+        Topics.REFERRAL_SUBMITTED.name(), poison + "-magic", badMagic);
+    ExchangeInfrastructure.publishRaw(
         Topics.REFERRAL_SUBMITTED.name(), poison + "-unknown", unknownId);
     String good = submit("food", Instant.now().plus(Duration.ofDays(2)), true);
 
@@ -311,14 +309,8 @@ class AdapterFlowTests {
         .untilAsserted(
             () -> {
               var dead =
-                  AdapterInfrastructure.read(
-                      Topics.REFERRAL_SUBMITTED.deadLetterTopic(),
-                      java.util.Map.of(
-                          "bootstrap.servers",
-                          AdapterInfrastructure.bootstrapServers(),
-                          "group.id",
-                          "dlt-" + UUID.randomUUID()),
-                      new ByteArrayDeserializer());
+                  ExchangeInfrastructure.read(
+                      Topics.REFERRAL_SUBMITTED.deadLetterTopic(), new ByteArrayDeserializer());
               var mine =
                   dead.stream().filter(r -> r.key() != null && r.key().startsWith(poison)).toList();
               assertThat(mine).hasSize(2);
@@ -372,12 +364,12 @@ class AdapterFlowTests {
             .setEffectiveFrom(now.minus(Duration.ofDays(1)))
             .setExpiresAt(now.plus(Duration.ofDays(30)))
             .build();
-    AdapterInfrastructure.publish(
+    ExchangeInfrastructure.publish(
         Topics.CONSENT_EVENTS,
         consentId,
         ConsentRecorded.newBuilder(sample).setConsent(details).build());
     if (!consentStands) {
-      AdapterInfrastructure.publish(
+      ExchangeInfrastructure.publish(
           Topics.CONSENT_EVENTS,
           consentId,
           ConsentRevoked.newBuilder()
@@ -388,7 +380,7 @@ class AdapterFlowTests {
               .setRevokedBy(sample.getRecordedBy())
               .build());
     }
-    EnvelopeCipher cipher = EnvelopeCipher.fromKeysetJson(AdapterInfrastructure.KEYSET);
+    EnvelopeCipher cipher = EnvelopeCipher.fromKeysetJson(ExchangeInfrastructure.KEYSET);
     ClientIdentity identity =
         ClientIdentity.newBuilder()
             .setGivenName("Zebulon-Canary")
@@ -428,7 +420,7 @@ class AdapterFlowTests {
                         .build(),
                     referralId))
             .build();
-    AdapterInfrastructure.publish(Topics.REFERRAL_SUBMITTED, referralId, referral);
+    ExchangeInfrastructure.publish(Topics.REFERRAL_SUBMITTED, referralId, referral);
     return referralId;
   }
 
@@ -454,7 +446,7 @@ class AdapterFlowTests {
         .atMost(Duration.ofSeconds(45))
         .until(
             () ->
-                AdapterInfrastructure.events(topic, key).stream()
+                ExchangeInfrastructure.events(topic, key).stream()
                     .filter(type::isInstance)
                     .map(type::cast)
                     .findFirst(),
@@ -463,7 +455,7 @@ class AdapterFlowTests {
   }
 
   static List<ReferralStatusChanged> statuses(String referralId) {
-    return AdapterInfrastructure.events(Topics.REFERRAL_STATUS_CHANGED.name(), referralId).stream()
+    return ExchangeInfrastructure.events(Topics.REFERRAL_STATUS_CHANGED.name(), referralId).stream()
         .map(ReferralStatusChanged.class::cast)
         .toList();
   }
@@ -482,7 +474,7 @@ class AdapterFlowTests {
         .atMost(Duration.ofSeconds(45))
         .until(
             () ->
-                AdapterInfrastructure.events(Topics.REFERRAL_OVERDUE.name(), referralId).stream()
+                ExchangeInfrastructure.events(Topics.REFERRAL_OVERDUE.name(), referralId).stream()
                     .map(ReferralOverdue.class::cast)
                     .filter(o -> o.getStage() == stage)
                     .findFirst(),

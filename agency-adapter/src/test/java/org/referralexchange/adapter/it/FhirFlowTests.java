@@ -19,6 +19,7 @@ import org.referralexchange.events.v1.ReferralDelivered;
 import org.referralexchange.events.v1.ReferralStatus;
 import org.referralexchange.events.v1.ReferralStatusChanged;
 import org.referralexchange.schemas.Topics;
+import org.referralexchange.testing.ExchangeInfrastructure;
 import org.springframework.boot.test.context.SpringBootTest;
 import org.springframework.test.context.DynamicPropertyRegistry;
 import org.springframework.test.context.DynamicPropertySource;
@@ -49,10 +50,10 @@ class FhirFlowTests {
 
   @DynamicPropertySource
   static void properties(DynamicPropertyRegistry properties) {
-    properties.add("spring.kafka.bootstrap-servers", AdapterInfrastructure::bootstrapServers);
+    properties.add("spring.kafka.bootstrap-servers", ExchangeInfrastructure::bootstrapServers);
     properties.add(
-        "spring.kafka.properties.schema.registry.url", AdapterInfrastructure::registryUrl);
-    properties.add("adapter.encryption.keyset-json", () -> AdapterInfrastructure.KEYSET);
+        "spring.kafka.properties.schema.registry.url", ExchangeInfrastructure::registryUrl);
+    properties.add("adapter.encryption.keyset-json", () -> ExchangeInfrastructure.KEYSET);
     properties.add("adapter.minimum-poll-interval", () -> "PT0S");
     properties.add("adapter.tick-interval", () -> "PT0.2S");
     String p = "adapter.providers[0].";
@@ -93,7 +94,7 @@ class FhirFlowTests {
         AdapterFlowTests.awaitStatus(referralId, ReferralStatus.ACCEPTED);
     assertThat(accepted.getProviderReference()).isEqualTo(delivered.getProviderReference());
 
-    AdapterInfrastructure.publish(
+    ExchangeInfrastructure.publish(
         Topics.REFERRAL_STATUS_CHANGED,
         referralId,
         ReferralStatusChanged.newBuilder()

@@ -19,6 +19,7 @@ import org.referralexchange.events.v1.OverdueStage;
 import org.referralexchange.events.v1.ReferralDelivered;
 import org.referralexchange.events.v1.ReferralStatus;
 import org.referralexchange.schemas.Topics;
+import org.referralexchange.testing.ExchangeInfrastructure;
 import org.springframework.boot.builder.SpringApplicationBuilder;
 import org.springframework.context.ConfigurableApplicationContext;
 
@@ -31,10 +32,10 @@ class ResponseClockRestartTests {
             List.of(
                 "--server.port=0",
                 "--spring.main.banner-mode=off",
-                "--spring.kafka.bootstrap-servers=" + AdapterInfrastructure.bootstrapServers(),
+                "--spring.kafka.bootstrap-servers=" + ExchangeInfrastructure.bootstrapServers(),
                 "--spring.kafka.properties.schema.registry.url="
-                    + AdapterInfrastructure.registryUrl(),
-                "--adapter.encryption.keyset-json=" + AdapterInfrastructure.KEYSET,
+                    + ExchangeInfrastructure.registryUrl(),
+                "--adapter.encryption.keyset-json=" + ExchangeInfrastructure.KEYSET,
                 "--adapter.minimum-poll-interval=PT0S",
                 "--adapter.tick-interval=PT0.2S"));
     String p = "--adapter.providers[0].";
@@ -81,7 +82,7 @@ class ResponseClockRestartTests {
         AdapterFlowTests.awaitStatus(referralId, ReferralStatus.FAILED);
       }
 
-      assertThat(AdapterInfrastructure.events(Topics.REFERRAL_OVERDUE.name(), referralId))
+      assertThat(ExchangeInfrastructure.events(Topics.REFERRAL_OVERDUE.name(), referralId))
           .hasSize(2);
       assertThat(
               provider.findAll(

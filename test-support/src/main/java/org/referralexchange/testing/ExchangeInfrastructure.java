@@ -1,4 +1,4 @@
-package org.referralexchange.adapter.it;
+package org.referralexchange.testing;
 
 import java.time.Duration;
 import java.util.ArrayList;
@@ -14,6 +14,9 @@ import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.kafka.common.serialization.Deserializer;
 import org.apache.kafka.common.serialization.StringDeserializer;
 import org.apache.kafka.common.serialization.StringSerializer;
 import org.referralexchange.envelope.EnvelopeKeys;
@@ -25,17 +28,21 @@ import org.referralexchange.serde.SerdeConfig;
 import org.springframework.context.ConfigurableApplicationContext;
 import org.springframework.kafka.test.EmbeddedKafkaKraftBroker;
 
-/** One real broker, the stand-in registry and a keyset per test JVM; events in and out. */
-final class AdapterInfrastructure {
+/**
+ * One real KRaft broker, the stand-in schema registry on a real port, and a fresh Tink keyset, each
+ * started once per test JVM on first use and stopped when it exits.
+ */
+public final class ExchangeInfrastructure {
 
-  static final String KEYSET = EnvelopeKeys.generateKeysetJson();
+  /** The keyset every service under test seals and opens client data with. */
+  public static final String KEYSET = EnvelopeKeys.generateKeysetJson();
 
   private static EmbeddedKafkaKraftBroker broker;
   private static ConfigurableApplicationContext registry;
 
-  private AdapterInfrastructure() {}
+  private ExchangeInfrastructure() {}
 
-  static synchronized String bootstrapServers() {
+  public static synchronized String bootstrapServers() {
     if (broker == null) {
       broker = new EmbeddedKafkaKraftBroker(1, 1);
       broker.afterPropertiesSet();
@@ -44,7 +51,7 @@ final class AdapterInfrastructure {
     return broker.getBrokersAsString();
   }
 
-  static synchronized String registryUrl() {
+  public static synchronized String registryUrl() {
     if (registry == null) {
       registry =
           SchemaRegistryApplication.builder()
@@ -57,8 +64,8 @@ final class AdapterInfrastructure {
     return "http://127.0.0.1:" + registry.getEnvironment().getProperty("local.server.port");
   }
 
-  /** Publishes events as the gateway would, with each topic's registered schema. */
-  static void publish(TopicSpec topic, String key, SpecificRecord event) {
+  /** Publishes an event as a service would, with the topic's registered schema. */
+  public static void publish(TopicSpec topic, String key, SpecificRecord event) {
     Map<String, Object> config = new HashMap<>();
     config.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers());
     config.put(SerdeConfig.SCHEMA_REGISTRY_URL, registryUrl());
@@ -75,31 +82,26 @@ final class AdapterInfrastructure {
   }
 
   /** Publishes bytes as they are: poison for the tests that need it. */
-  static void publishRaw(String topic, String key, byte[] value) {
+  public static void publishRaw(String topic, String key, byte[] value) {
     Map<String, Object> config = new HashMap<>();
     config.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers());
     try (KafkaProducer<String, byte[]> producer =
-        new KafkaProducer<>(
-            config,
-            new StringSerializer(),
-            new org.apache.kafka.common.serialization.ByteArraySerializer())) {
+        new KafkaProducer<>(config, new StringSerializer(), new ByteArraySerializer())) {
       producer.send(new ProducerRecord<>(topic, key, value)).get();
     } catch (Exception e) {
       throw new IllegalStateException("publish to " + topic + " failed", e);
     }
   }
 
-  /** Every event on a topic for one key so far, decoded. */
-  static List<SpecificRecord> events(String topic, String key) {
+  /** Every decoded event on a topic for one key so far. */
+  public static List<SpecificRecord> events(String topic, String key) {
     Map<String, Object> config = new HashMap<>();
-    config.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers());
-    config.put(ConsumerConfig.GROUP_ID_CONFIG, "test-" + UUID.randomUUID());
     config.put(SerdeConfig.SCHEMA_REGISTRY_URL, registryUrl());
     config.put(SerdeConfig.SPECIFIC_AVRO_READER, true);
     AvroDeserializer<SpecificRecord> values = new AvroDeserializer<>();
     values.configure(config, false);
     List<SpecificRecord> found = new ArrayList<>();
-    for (ConsumerRecord<String, SpecificRecord> record : read(topic, config, values)) {
+    for (ConsumerRecord<String, SpecificRecord> record : read(topic, values)) {
       if (key.equals(record.key())) {
         found.add(record.value());
       }
@@ -107,10 +109,17 @@ final class AdapterInfrastructure {
     return found;
   }
 
-  static <V> List<ConsumerRecord<String, V>> read(
-      String topic,
-      Map<String, Object> config,
-      org.apache.kafka.common.serialization.Deserializer<V> values) {
+  /** Every record on a topic so far, as raw bytes. */
+  public static List<ConsumerRecord<String, byte[]>> readAll(String topic) {
+    return read(topic, new ByteArrayDeserializer());
+  }
+
+  /** Every record on a topic so far, from the beginning to where it ended when asked. */
+  public static <V> List<ConsumerRecord<String, V>> read(String topic, Deserializer<V> values) {
+    Map<String, Object> config = new HashMap<>();
+    config.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers());
+    config.put(ConsumerConfig.GROUP_ID_CONFIG, "test-" + UUID.randomUUID());
+    config.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
     List<ConsumerRecord<String, V>> records = new ArrayList<>();
     try (KafkaConsumer<String, V> consumer =
         new KafkaConsumer<>(config, new StringDeserializer(), values)) {
