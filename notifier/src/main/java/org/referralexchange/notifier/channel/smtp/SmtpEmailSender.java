@@ -2,38 +2,48 @@ package org.referralexchange.notifier.channel.smtp;
 
 import jakarta.mail.MessagingException;
 import jakarta.mail.SendFailedException;
+import jakarta.mail.Transport;
 import jakarta.mail.internet.AddressException;
 import jakarta.mail.internet.InternetAddress;
 import jakarta.mail.internet.MimeMessage;
 import java.nio.charset.StandardCharsets;
+import java.util.Date;
 import org.referralexchange.notifier.channel.ChannelUnavailableException;
 import org.referralexchange.notifier.channel.EmailSender;
 import org.referralexchange.notifier.channel.RecipientRejectedException;
 import org.referralexchange.notifier.config.NotifierProperties;
-import org.springframework.mail.MailException;
-import org.springframework.mail.MailSendException;
-import org.springframework.mail.javamail.JavaMailSender;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.springframework.beans.factory.DisposableBean;
+import org.springframework.mail.javamail.JavaMailSenderImpl;
 import org.springframework.mail.javamail.MimeMessageHelper;
 import org.springframework.stereotype.Component;
 
 /**
- * Sends multipart (plain text and HTML) mail through Spring Boot's {@link JavaMailSender}. An
- * address that is not an address, or one the server refuses on RCPT, is a permanent failure;
- * anything else (connection refused, timeouts, 4xx) is an outage.
+ * Sends multipart (plain text and HTML) mail with Spring Boot's mail session over one SMTP
+ * connection kept open between messages: {@code JavaMailSenderImpl.send} would connect, greet and
+ * quit for every message. The connection is checked before each send (a NOOP when it has been idle)
+ * and opened again when the server dropped it.
+ *
+ * <p>An address that is not an address, or one the server refuses with a 5xx reply to RCPT, is a
+ * permanent failure; anything else (connection refused, timeouts, 4xx) is an outage.
  */
 @Component
-class SmtpEmailSender implements EmailSender {
+class SmtpEmailSender implements EmailSender, DisposableBean {
 
-  private final JavaMailSender mail;
+  private static final Logger log = LoggerFactory.getLogger(SmtpEmailSender.class);
+
+  private final JavaMailSenderImpl mail;
   private final String from;
+  private Transport transport;
 
-  SmtpEmailSender(JavaMailSender mail, NotifierProperties properties) {
+  SmtpEmailSender(JavaMailSenderImpl mail, NotifierProperties properties) {
     this.mail = mail;
     this.from = properties.mailFrom();
   }
 
   @Override
-  public String send(Email email) {
+  public synchronized String send(Email email) {
     MimeMessage message = mail.createMimeMessage();
     try {
       MimeMessageHelper helper =
@@ -42,54 +52,82 @@ class SmtpEmailSender implements EmailSender {
       helper.setTo(new InternetAddress(email.to(), true));
       helper.setSubject(email.subject());
       helper.setText(email.text(), email.html());
+      message.setSentDate(new Date());
+      message.saveChanges();
     } catch (AddressException e) {
       throw new RecipientRejectedException("invalid email address", null);
     } catch (MessagingException e) {
       throw new IllegalStateException("Could not build the email", e);
     }
     try {
-      mail.send(message);
+      connected().sendMessage(message, message.getAllRecipients());
       return message.getMessageID();
-    } catch (MailSendException e) {
+    } catch (MessagingException | IllegalStateException e) {
       RecipientRejectedException refused = refusal(e);
       if (refused != null) {
+        // The server answered RCPT and stays in the session (RSET); the connection is reusable.
         throw refused;
       }
-      throw new ChannelUnavailableException("mail server unavailable", e);
-    } catch (MailException e) {
-      throw new ChannelUnavailableException("mail server unavailable", e);
-    } catch (MessagingException e) {
+      close();
       throw new ChannelUnavailableException("mail server unavailable", e);
     }
+  }
+
+  private Transport connected() throws MessagingException {
+    if (transport != null && transport.isConnected()) {
+      return transport;
+    }
+    close();
+    Transport opened = mail.getSession().getTransport(mail.getProtocol());
+    opened.connect(
+        mail.getHost(),
+        mail.getPort(),
+        blankToNull(mail.getUsername()),
+        blankToNull(mail.getPassword()));
+    transport = opened;
+    return opened;
+  }
+
+  private void close() {
+    if (transport != null) {
+      try {
+        transport.close();
+      } catch (MessagingException e) {
+        log.debug("Closing the SMTP connection failed: {}", e.getClass().getSimpleName());
+      }
+      transport = null;
+    }
+  }
+
+  @Override
+  public synchronized void destroy() {
+    close();
   }
 
   /**
    * A refusal of the recipient in the failure: a 5xx reply to RCPT, or a send that failed for
    * invalid addresses only. A 4xx reply to RCPT is temporary, so not a refusal.
    */
-  private static RecipientRejectedException refusal(MailSendException e) {
-    for (Exception failure : e.getFailedMessages().values()) {
-      boolean invalid = false;
-      for (Throwable t = failure; t != null; t = t.getCause()) {
-        int code = replyCode(t);
-        if (t instanceof SendFailedException && code > 0) {
-          // Angus Mail's SMTPAddressFailedException: the server's answer to RCPT TO.
-          return code >= 500
-              ? new RecipientRejectedException(
-                  "mail server refused the recipient (" + code + ")", null)
-              : null;
-        }
-        if (t instanceof SendFailedException sent
-            && sent.getInvalidAddresses() != null
-            && sent.getInvalidAddresses().length > 0) {
-          invalid = true;
-        }
+  static RecipientRejectedException refusal(Throwable failure) {
+    boolean invalid = false;
+    for (Throwable t = failure; t != null; t = t.getCause()) {
+      int code = replyCode(t);
+      if (t instanceof SendFailedException && code > 0) {
+        // Angus Mail's SMTPAddressFailedException: the server's answer to RCPT TO.
+        return code >= 500
+            ? new RecipientRejectedException(
+                "mail server refused the recipient (" + code + ")", null)
+            : null;
       }
-      if (invalid) {
-        return new RecipientRejectedException("mail server refused the recipient", null);
+      if (t instanceof SendFailedException sent
+          && sent.getInvalidAddresses() != null
+          && sent.getInvalidAddresses().length > 0) {
+        invalid = true;
       }
     }
-    return null;
+    return invalid
+        ? new RecipientRejectedException("mail server refused the recipient", null)
+        : null;
   }
 
   /** The SMTP reply code a failure starts with ("550 5.1.1 ..."), or 0. */
@@ -101,5 +139,9 @@ class SmtpEmailSender implements EmailSender {
       return Integer.parseInt(message.substring(0, 3));
     }
     return 0;
+  }
+
+  private static String blankToNull(String value) {
+    return value == null || value.isEmpty() ? null : value;
   }
 }
