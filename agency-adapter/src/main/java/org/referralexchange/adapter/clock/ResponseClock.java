@@ -66,8 +66,7 @@ public class ResponseClock {
       return;
     }
     Instant now = clock.instant();
-    for (ReferralState referral :
-        referrals.find(r -> r.status() == ReferralStatus.REQUESTED && !r.providerAnswered())) {
+    for (ReferralState referral : referrals.awaitingAnswer()) {
       providers.provider(referral.providerId()).ifPresent(p -> check(referral, p, now));
     }
   }

@@ -85,6 +85,9 @@ public class DeliveryWorker {
   private final Set<String> withdrawn = ConcurrentHashMap.newKeySet();
   private final Map<String, Instant> lastPoll = new ConcurrentHashMap<>();
 
+  /** The view's version when each provider's withdrawals were last all done. */
+  private final Map<String, Long> withdrawalsScannedAt = new ConcurrentHashMap<>();
+
   /** Failed attempts so far and when to try again. */
   private record Attempts(int count, Instant nextAt) {}
 
@@ -139,6 +142,22 @@ public class DeliveryWorker {
     }
   }
 
+  private final Map<String, ExecutorService> deliveryPools = new ConcurrentHashMap<>();
+
+  /** Up to {@code adapter.delivery.concurrency} deliveries in flight for one provider. */
+  private ExecutorService deliveryPool(String providerId) {
+    return deliveryPools.computeIfAbsent(
+        providerId,
+        id ->
+            Executors.newFixedThreadPool(
+                properties.delivery().concurrency(),
+                r -> {
+                  Thread thread = new Thread(r, "deliver-" + id);
+                  thread.setDaemon(true);
+                  return thread;
+                }));
+  }
+
   private ExecutorService lane(String providerId) {
     return lanes.computeIfAbsent(
         providerId,
@@ -153,26 +172,34 @@ public class DeliveryWorker {
 
   private void work(AdapterProperties.Provider provider) {
     Instant now = clock.instant();
-    for (ReferralState referral :
-        referrals.find(
-            r ->
-                r.providerId().equals(provider.id())
-                    && !r.delivered()
-                    && r.status() == ReferralStatus.REQUESTED)) {
+    List<java.util.concurrent.CompletableFuture<Void>> inFlight = new java.util.ArrayList<>();
+    ExecutorService deliveries = deliveryPool(provider.id());
+    for (ReferralState referral : referrals.undelivered(provider.id())) {
       Attempts tried = attempts.get(referral.referralId());
       if (tried == null || !now.isBefore(tried.nextAt())) {
-        withReferralId(referral, () -> deliver(provider, referral));
+        inFlight.add(
+            java.util.concurrent.CompletableFuture.runAsync(
+                () -> withReferralId(referral, () -> deliver(provider, referral)), deliveries));
       }
     }
-    for (ReferralState referral :
-        referrals.find(
-            r ->
-                r.providerId().equals(provider.id())
-                    && r.delivered()
-                    && r.status() == ReferralStatus.CANCELLED
-                    && WITHDRAWING.contains(r.statusSetBy())
-                    && !withdrawn.contains(r.referralId()))) {
-      withReferralId(referral, () -> withdraw(provider, referral));
+    inFlight.forEach(java.util.concurrent.CompletableFuture::join);
+    long version = referrals.version();
+    Long scanned = withdrawalsScannedAt.get(provider.id());
+    if (scanned == null || scanned != version) {
+      boolean allDone = true;
+      for (ReferralState referral :
+          referrals.find(
+              r ->
+                  r.providerId().equals(provider.id())
+                      && r.delivered()
+                      && r.status() == ReferralStatus.CANCELLED
+                      && WITHDRAWING.contains(r.statusSetBy())
+                      && !withdrawn.contains(r.referralId()))) {
+        allDone &= withdraw(provider, referral);
+      }
+      if (allDone) {
+        withdrawalsScannedAt.put(provider.id(), version);
+      }
     }
     Instant polled = lastPoll.get(provider.id());
     if (polled == null || !now.isBefore(polled.plus(provider.pollInterval()))) {
@@ -266,7 +293,9 @@ public class DeliveryWorker {
     log.info("Provider {} unavailable (attempt {}), retrying in {}", provider.id(), count, wait);
   }
 
-  private void withdraw(AdapterProperties.Provider provider, ReferralState referral) {
+  /** Withdraws at the provider; false when it must be tried again (provider unavailable). */
+  private boolean withdraw(AdapterProperties.Provider provider, ReferralState referral) {
+    MDC.put("referralId", referral.referralId());
     try {
       Optional<String> reason = Optional.of(referral.status().name());
       providers
@@ -278,11 +307,16 @@ public class DeliveryWorker {
               "The referral was cancelled (" + reason.get().toLowerCase() + ").");
       withdrawn.add(referral.referralId());
       meters.counter("adapter.withdrawals", "provider", provider.id()).increment();
+      return true;
     } catch (ProviderUnavailableException e) {
       log.info("Withdrawal from {} postponed: provider unavailable", provider.id());
+      return false;
     } catch (ProviderRejectedException e) {
       withdrawn.add(referral.referralId());
       log.warn("Provider {} refused the withdrawal: {}", provider.id(), e.getMessage());
+      return true;
+    } finally {
+      MDC.remove("referralId");
     }
   }
 
@@ -395,5 +429,6 @@ public class DeliveryWorker {
   @PreDestroy
   void stop() {
     lanes.values().forEach(ExecutorService::shutdownNow);
+    deliveryPools.values().forEach(ExecutorService::shutdownNow);
   }
 }

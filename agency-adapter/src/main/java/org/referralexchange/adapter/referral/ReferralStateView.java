@@ -35,6 +35,17 @@ public class ReferralStateView implements EventView {
   private final Map<String, List<SpecificRecord>> early = new HashMap<>();
   private final Set<UUID> seen = new HashSet<>();
 
+  /**
+   * Indexes kept beside the states, so the frequent questions (what is left to deliver to this
+   * provider, what awaits an answer) do not scan every referral ever seen.
+   */
+  private final Map<String, Set<String>> undeliveredByProvider = new HashMap<>();
+
+  private final Set<String> awaitingAnswer = new HashSet<>();
+
+  /** Counts changes, so a reader can tell whether anything happened since it last looked. */
+  private long version;
+
   @Override
   public Set<TopicSpec> topics() {
     return Set.of(
@@ -48,7 +59,7 @@ public class ReferralStateView implements EventView {
   public synchronized void apply(TopicSpec topic, String key, SpecificRecord event) {
     if (event instanceof ReferralSubmitted submitted) {
       if (!byId.containsKey(submitted.getReferralId())) {
-        byId.put(
+        putIndexed(
             submitted.getReferralId(),
             new ReferralState(
                 submitted,
@@ -73,7 +84,7 @@ public class ReferralStateView implements EventView {
 
   private void later(SpecificRecord event) {
     if (event instanceof ReferralStatusChanged changed && seen.add(changed.getEventId())) {
-      byId.computeIfPresent(
+      computeIndexed(
           changed.getReferralId(),
           (id, s) ->
               new ReferralState(
@@ -85,7 +96,7 @@ public class ReferralStateView implements EventView {
                   s.providerAnswered() || changed.getActor().getRole() == ActorRole.PROVIDER,
                   s.overdue()));
     } else if (event instanceof ReferralDelivered delivered && seen.add(delivered.getEventId())) {
-      byId.computeIfPresent(
+      computeIndexed(
           delivered.getReferralId(),
           (id, s) ->
               new ReferralState(
@@ -96,7 +107,7 @@ public class ReferralStateView implements EventView {
                   s.providerAnswered(),
                   s.overdue()));
     } else if (event instanceof ReferralOverdue overdue && seen.add(overdue.getEventId())) {
-      byId.computeIfPresent(
+      computeIndexed(
           overdue.getReferralId(),
           (id, s) -> {
             Set<OverdueStage> stages = EnumSet.noneOf(OverdueStage.class);
@@ -111,6 +122,56 @@ public class ReferralStateView implements EventView {
                 stages);
           });
     }
+  }
+
+  private void putIndexed(String referralId, ReferralState state) {
+    version++;
+    byId.put(referralId, state);
+    index(state);
+  }
+
+  private void computeIndexed(
+      String referralId,
+      java.util.function.BiFunction<String, ReferralState, ReferralState> change) {
+    ReferralState changed = byId.computeIfPresent(referralId, change);
+    version++;
+    if (changed != null) {
+      index(changed);
+    }
+  }
+
+  /** Keeps the indexes true to a referral's new state. */
+  private void index(ReferralState state) {
+    Set<String> undelivered =
+        undeliveredByProvider.computeIfAbsent(state.providerId(), p -> new HashSet<>());
+    boolean waiting = state.status() == ReferralStatus.REQUESTED;
+    if (waiting && !state.delivered()) {
+      undelivered.add(state.referralId());
+    } else {
+      undelivered.remove(state.referralId());
+    }
+    if (waiting && !state.providerAnswered()) {
+      awaitingAnswer.add(state.referralId());
+    } else {
+      awaitingAnswer.remove(state.referralId());
+    }
+  }
+
+  /** Referrals submitted to this provider, still REQUESTED and not yet delivered. */
+  public synchronized List<ReferralState> undelivered(String providerId) {
+    return undeliveredByProvider.getOrDefault(providerId, Set.of()).stream()
+        .map(byId::get)
+        .toList();
+  }
+
+  /** Referrals still REQUESTED that no provider has answered: the response clock's list. */
+  public synchronized List<ReferralState> awaitingAnswer() {
+    return awaitingAnswer.stream().map(byId::get).toList();
+  }
+
+  /** Grows with every change to any referral. */
+  public synchronized long version() {
+    return version;
   }
 
   public synchronized Optional<ReferralState> get(String referralId) {
