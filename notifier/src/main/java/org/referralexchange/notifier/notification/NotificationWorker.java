@@ -185,17 +185,14 @@ class NotificationWorker {
     if (done(key) || !contact.channels().contains(channel)) {
       return true;
     }
+    String missing = missing(contact, channel);
+    if (missing != null) {
+      handled.add(key);
+      log.warn("{} {} skipped: {}", trigger.topic(), channel, missing);
+      record(trigger, channel, contact.caseManagerId(), NotificationOutcome.SKIPPED, missing, null);
+      return true;
+    }
     if (channel == NotificationChannel.SMS) {
-      String why =
-          contact.mobile().isEmpty()
-              ? "no mobile number"
-              : sms.isEmpty() ? "sms not configured" : null;
-      if (why != null) {
-        handled.add(key);
-        log.info("{} SMS skipped: {}", trigger.topic(), why);
-        record(trigger, channel, contact.caseManagerId(), NotificationOutcome.SKIPPED, why, null);
-        return true;
-      }
       Optional<Instant> opens = quietHours.endsAfter(now, contact.zone());
       if (opens.isPresent()) {
         if (notified.outcome(key.sourceEventId(), channel).isEmpty()) {
@@ -257,6 +254,17 @@ class NotificationWorker {
       deadLetter(trigger, channel, e);
       return true;
     }
+  }
+
+  /** Why this channel cannot be used for this case manager at all, or null. */
+  private String missing(Contact contact, NotificationChannel channel) {
+    if (channel == NotificationChannel.EMAIL) {
+      return contact.email() == null || contact.email().isBlank() ? "no email address" : null;
+    }
+    if (contact.mobile().isEmpty()) {
+      return "no mobile number";
+    }
+    return sms.isEmpty() ? "sms not configured" : null;
   }
 
   private boolean done(NotificationLog.Key key) {

@@ -7,6 +7,7 @@ import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import org.apache.avro.specific.SpecificRecord;
 import org.referralexchange.events.v1.CaseManager;
+import org.referralexchange.events.v1.NotificationChannel;
 import org.referralexchange.events.v1.ReferralSubmitted;
 import org.referralexchange.kafka.EventView;
 import org.referralexchange.schemas.TopicSpec;
@@ -14,8 +15,8 @@ import org.referralexchange.schemas.Topics;
 import org.springframework.stereotype.Component;
 
 /**
- * Each referral's case manager, from {@code ReferralSubmitted}. The client block stays sealed: the
- * notifier never opens it and keeps none of it.
+ * Each referral's case manager, from {@code ReferralSubmitted}; no preferred channel means email.
+ * The client block stays sealed: the notifier never opens it and keeps none of it.
  */
 @Component
 public class ContactView implements EventView {
@@ -39,8 +40,9 @@ public class ContactView implements EventView {
               cm.getName(),
               cm.getEmail(),
               Optional.ofNullable(cm.getMobile()).filter(m -> !m.isBlank()),
+              // Email is the channel every case manager has (Gravity: email SHALL be supported).
               cm.getPreferredChannels().isEmpty()
-                  ? Set.of()
+                  ? Set.of(NotificationChannel.EMAIL)
                   : Set.copyOf(EnumSet.copyOf(cm.getPreferredChannels())),
               cm.getTimeZone(),
               submitted.getTarget().getProviderId(),

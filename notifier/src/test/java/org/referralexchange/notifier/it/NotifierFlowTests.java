@@ -528,6 +528,23 @@ class NotifierFlowTests {
   }
 
   @Test
+  void missingContactIsRecordedSkippedAndNoPreferenceMeansEmail() throws Exception {
+    Referral noEmail = submit("", null, NotificationChannel.EMAIL, NotificationChannel.SMS);
+    Referral noPreference = submit(uniqueEmail(), uniqueMobile());
+
+    publishStatus(noEmail, ReferralStatus.ACCEPTED, ActorRole.PROVIDER, null, null, null);
+    publishStatus(noPreference, ReferralStatus.ACCEPTED, ActorRole.PROVIDER, null, null, null);
+
+    assertThat(awaitRecords(noEmail, 2))
+        .extracting(NotificationRecorded::getOutcome, NotificationRecorded::getDetail)
+        .containsExactlyInAnyOrder(
+            org.assertj.core.groups.Tuple.tuple(NotificationOutcome.SKIPPED, "no email address"),
+            org.assertj.core.groups.Tuple.tuple(NotificationOutcome.SKIPPED, "no mobile number"));
+    assertThat(awaitOneEmail(noPreference).getSubject()).contains("accepted");
+    assertThat(smsTo(noPreference)).isEmpty();
+  }
+
+  @Test
   void aSecondInstanceSendsNothingAlreadyRecorded() throws Exception {
     Referral referral = submit(NotificationChannel.EMAIL, NotificationChannel.SMS);
     publishStatus(referral, ReferralStatus.ACCEPTED, ActorRole.PROVIDER, null, null, null);
