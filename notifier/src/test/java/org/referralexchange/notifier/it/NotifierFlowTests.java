@@ -15,7 +15,11 @@ import jakarta.mail.BodyPart;
 import jakarta.mail.internet.MimeMessage;
 import jakarta.mail.internet.MimeMultipart;
 import java.math.BigDecimal;
+import java.net.URI;
 import java.net.URLDecoder;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
@@ -50,6 +54,7 @@ import org.referralexchange.schemas.samples.SampleEvents;
 import org.springframework.boot.builder.SpringApplicationBuilder;
 import org.springframework.boot.test.context.SpringBootTest;
 import org.springframework.boot.test.context.TestConfiguration;
+import org.springframework.boot.test.web.server.LocalServerPort;
 import org.springframework.context.ConfigurableApplicationContext;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Primary;
@@ -579,6 +584,32 @@ class NotifierFlowTests {
                       && smsTo(referral).size() == 1);
     }
     assertThat(notifications(referral)).hasSize(2);
+  }
+
+  @LocalServerPort int port;
+
+  @Test
+  void readinessWaitsForTheEventLogAndMetricsCountNotifications() throws Exception {
+    Referral referral = submit(NotificationChannel.EMAIL);
+    publishStatus(referral, ReferralStatus.ACCEPTED, ActorRole.PROVIDER, null, null, null);
+    awaitOneEmail(referral);
+
+    HttpClient http = HttpClient.newHttpClient();
+    HttpResponse<String> readiness =
+        http.send(
+            HttpRequest.newBuilder(
+                    URI.create("http://127.0.0.1:" + port + "/actuator/health/readiness"))
+                .build(),
+            HttpResponse.BodyHandlers.ofString());
+    assertThat(readiness.statusCode()).isEqualTo(200);
+    assertThat(readiness.body()).contains("eventLog").contains("schemaRegistry");
+    HttpResponse<String> metrics =
+        http.send(
+            HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/actuator/prometheus"))
+                .build(),
+            HttpResponse.BodyHandlers.ofString());
+    assertThat(metrics.body())
+        .contains("notifier_notifications_total{channel=\"EMAIL\",outcome=\"SENT\"");
   }
 
   // --- helpers ---------------------------------------------------------------------------

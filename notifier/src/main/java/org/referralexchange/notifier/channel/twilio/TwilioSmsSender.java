@@ -35,7 +35,11 @@ class TwilioSmsSender implements SmsSender {
     } catch (ApiException e) {
       Integer status = e.getStatusCode() != null ? e.getStatusCode() : e.getHttpStatusCode();
       if (status == null || status >= 500 || status == 429) {
-        throw new ChannelUnavailableException("SMS provider unavailable (" + status + ")", e);
+        throw new ChannelUnavailableException(
+            status == null
+                ? "SMS provider unavailable"
+                : "SMS provider unavailable (" + status + ")",
+            e);
       }
       throw new RecipientRejectedException(
           "SMS provider refused the message (" + status + ", code " + e.getCode() + ")", null);
