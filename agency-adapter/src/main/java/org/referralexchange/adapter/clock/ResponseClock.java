@@ -66,23 +66,56 @@ public class ResponseClock {
       return;
     }
     Instant now = clock.instant();
-    for (ReferralState referral : referrals.awaitingAnswer()) {
+    java.util.List<ReferralState> awaiting = referrals.awaitingAnswer();
+    for (ReferralState referral : awaiting) {
       providers.provider(referral.providerId()).ifPresent(p -> check(referral, p, now));
+    }
+    if (deadlines.size() > awaiting.size()) {
+      // Answered or closed referrals no longer need their deadlines.
+      deadlines
+          .keySet()
+          .retainAll(
+              awaiting.stream()
+                  .map(ReferralState::referralId)
+                  .collect(java.util.stream.Collectors.toSet()));
     }
   }
 
+  /** When a referral is due and when it returns; worked out once per referral, not per tick. */
+  private record Deadlines(Instant due, Instant returnAt) {}
+
+  private final java.util.Map<String, Deadlines> deadlines =
+      new java.util.concurrent.ConcurrentHashMap<>();
+
+  private Deadlines deadlines(ReferralState referral, AdapterProperties.Provider provider) {
+    return deadlines.computeIfAbsent(
+        referral.referralId(),
+        id -> {
+          BusinessHours hours =
+              new BusinessHours(
+                  provider.timeZone(),
+                  provider.opensAt(),
+                  provider.closesAt(),
+                  provider.businessDays());
+          Instant due = hours.nextOpen(referral.respondBy());
+          return new Deadlines(due, hours.plus(due, provider.grace()));
+        });
+  }
+
   private void check(ReferralState referral, AdapterProperties.Provider provider, Instant now) {
-    BusinessHours hours =
-        new BusinessHours(
-            provider.timeZone(), provider.opensAt(), provider.closesAt(), provider.businessDays());
-    Instant due = hours.nextOpen(referral.respondBy());
-    Instant returnAt = hours.plus(due, provider.grace());
+    Deadlines when = deadlines(referral, provider);
+    Instant due = when.due();
+    Instant returnAt = when.returnAt();
+    if (now.isBefore(due)) {
+      return;
+    }
     try {
       if (!now.isBefore(due) && !referral.overdue().contains(OverdueStage.REMINDER)) {
         remind(referral, provider, now);
       }
       if (!now.isBefore(returnAt) && !referral.overdue().contains(OverdueStage.RETURNED)) {
         returned(referral, now);
+        deadlines.remove(referral.referralId());
       }
     } catch (RuntimeException e) {
       log.warn("Response clock could not act on {} now: {}", referral.referralId(), e.toString());
