@@ -5,32 +5,17 @@ import com.icegreen.greenmail.util.ServerSetup;
 import jakarta.mail.internet.MimeMessage;
 import java.io.IOException;
 import java.net.ServerSocket;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.UUID;
 import java.util.concurrent.CopyOnWriteArrayList;
 import org.apache.avro.specific.SpecificRecord;
-import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.clients.consumer.KafkaConsumer;
-import org.apache.kafka.clients.producer.KafkaProducer;
-import org.apache.kafka.clients.producer.ProducerConfig;
-import org.apache.kafka.clients.producer.ProducerRecord;
-import org.apache.kafka.common.TopicPartition;
-import org.apache.kafka.common.serialization.Deserializer;
-import org.apache.kafka.common.serialization.StringDeserializer;
-import org.apache.kafka.common.serialization.StringSerializer;
-import org.referralexchange.registry.SchemaRegistryApplication;
 import org.referralexchange.schemas.TopicSpec;
 import org.referralexchange.serde.AvroDeserializer;
-import org.referralexchange.serde.AvroSerializer;
 import org.referralexchange.serde.SerdeConfig;
-import org.springframework.context.ConfigurableApplicationContext;
-import org.springframework.kafka.test.EmbeddedKafkaKraftBroker;
+import org.referralexchange.testing.ExchangeInfrastructure;
 
 /**
  * One real broker, the stand-in registry and a real SMTP server (GreenMail) per test JVM. The SMTP
@@ -38,34 +23,18 @@ import org.springframework.kafka.test.EmbeddedKafkaKraftBroker;
  */
 final class NotifierInfrastructure {
 
-  private static EmbeddedKafkaKraftBroker broker;
-  private static ConfigurableApplicationContext registry;
   private static final int SMTP_PORT = freePort();
   private static final List<GreenMail> MAIL_SERVERS = new CopyOnWriteArrayList<>();
   private static volatile GreenMail mail;
 
   private NotifierInfrastructure() {}
 
-  static synchronized String bootstrapServers() {
-    if (broker == null) {
-      broker = new EmbeddedKafkaKraftBroker(1, 1);
-      broker.afterPropertiesSet();
-      Runtime.getRuntime().addShutdownHook(new Thread(broker::destroy, "test-broker-shutdown"));
-    }
-    return broker.getBrokersAsString();
+  static String bootstrapServers() {
+    return ExchangeInfrastructure.bootstrapServers();
   }
 
-  static synchronized String registryUrl() {
-    if (registry == null) {
-      registry =
-          SchemaRegistryApplication.builder()
-              .run(
-                  "--server.port=0",
-                  "--server.address=127.0.0.1",
-                  "--registry.kafka.bootstrap-servers=" + bootstrapServers(),
-                  "--spring.main.banner-mode=off");
-    }
-    return "http://127.0.0.1:" + registry.getEnvironment().getProperty("local.server.port");
+  static String registryUrl() {
+    return ExchangeInfrastructure.registryUrl();
   }
 
   static int smtpPort() {
@@ -116,61 +85,22 @@ final class NotifierInfrastructure {
 
   /** Publishes events as the gateway and adapter would, with each topic's registered schema. */
   static void publish(TopicSpec topic, String key, SpecificRecord event) {
-    Map<String, Object> config = new HashMap<>();
-    config.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers());
-    config.put(SerdeConfig.SCHEMA_REGISTRY_URL, registryUrl());
-    config.put(SerdeConfig.AUTO_REGISTER_SCHEMAS, false);
-    config.put(SerdeConfig.USE_LATEST_VERSION, true);
-    AvroSerializer<SpecificRecord> values = new AvroSerializer<>();
-    values.configure(config, false);
-    try (KafkaProducer<String, SpecificRecord> producer =
-        new KafkaProducer<>(config, new StringSerializer(), values)) {
-      producer.send(new ProducerRecord<>(topic.name(), key, event)).get();
-    } catch (Exception e) {
-      throw new IllegalStateException("publish to " + topic.name() + " failed", e);
-    }
+    ExchangeInfrastructure.publish(topic, key, event);
   }
 
   /** Every record on a topic for one key so far, decoded. */
   static List<ConsumerRecord<String, SpecificRecord>> records(String topic, String key) {
-    Map<String, Object> config = new HashMap<>();
-    config.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers());
-    config.put(ConsumerConfig.GROUP_ID_CONFIG, "test-" + UUID.randomUUID());
-    config.put(SerdeConfig.SCHEMA_REGISTRY_URL, registryUrl());
-    config.put(SerdeConfig.SPECIFIC_AVRO_READER, true);
     AvroDeserializer<SpecificRecord> values = new AvroDeserializer<>();
-    values.configure(config, false);
-    List<ConsumerRecord<String, SpecificRecord>> found = new ArrayList<>();
-    for (ConsumerRecord<String, SpecificRecord> record : read(topic, config, values)) {
-      if (key.equals(record.key())) {
-        found.add(record);
-      }
-    }
-    return found;
+    values.configure(
+        Map.of(
+            SerdeConfig.SCHEMA_REGISTRY_URL, registryUrl(), SerdeConfig.SPECIFIC_AVRO_READER, true),
+        false);
+    return ExchangeInfrastructure.read(topic, values).stream()
+        .filter(r -> key.equals(r.key()))
+        .toList();
   }
 
   static List<SpecificRecord> events(String topic, String key) {
     return records(topic, key).stream().map(ConsumerRecord::value).toList();
-  }
-
-  private static <V> List<ConsumerRecord<String, V>> read(
-      String topic, Map<String, Object> config, Deserializer<V> values) {
-    List<ConsumerRecord<String, V>> records = new ArrayList<>();
-    try (KafkaConsumer<String, V> consumer =
-        new KafkaConsumer<>(config, new StringDeserializer(), values)) {
-      List<TopicPartition> partitions =
-          consumer.partitionsFor(topic, Duration.ofSeconds(10)).stream()
-              .map(p -> new TopicPartition(p.topic(), p.partition()))
-              .toList();
-      consumer.assign(partitions);
-      consumer.seekToBeginning(partitions);
-      Map<TopicPartition, Long> end = consumer.endOffsets(partitions);
-      long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
-      while (end.entrySet().stream().anyMatch(e -> consumer.position(e.getKey()) < e.getValue())
-          && System.nanoTime() < deadline) {
-        consumer.poll(Duration.ofMillis(200)).forEach(records::add);
-      }
-    }
-    return records;
   }
 }
