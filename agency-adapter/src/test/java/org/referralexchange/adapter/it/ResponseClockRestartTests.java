@@ -26,7 +26,7 @@ import org.springframework.context.ConfigurableApplicationContext;
 /** The response clock's state is the log: a restarted adapter neither repeats nor forgets. */
 class ResponseClockRestartTests {
 
-  private static ConfigurableApplicationContext adapter(String providerUrl) {
+  static ConfigurableApplicationContext adapter(String providerUrl) {
     List<String> args =
         new ArrayList<>(
             List.of(
