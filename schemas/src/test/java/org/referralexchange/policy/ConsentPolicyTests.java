@@ -10,6 +10,7 @@ import java.util.Optional;
 import java.util.Set;
 import org.junit.jupiter.api.Test;
 import org.referralexchange.events.v1.ConsentDetails;
+import org.referralexchange.events.v1.ConsentRecipients;
 import org.referralexchange.events.v1.InformationCategory;
 import org.referralexchange.schemas.samples.SampleEvents;
 
@@ -18,23 +19,39 @@ class ConsentPolicyTests {
   private static final ConsentDetails CONSENT =
       SampleEvents.consentRecorded("consent-1").getConsent();
   private static final Instant NOW = CONSENT.getEffectiveFrom().plus(Duration.ofDays(1));
+  private static final Set<InformationCategory> SENT =
+      EnumSet.of(InformationCategory.DEMOGRAPHICS, InformationCategory.SOCIAL_NEEDS);
 
-  private static ConsentCheck check(ConsentDetails consent) {
+  /** A disclosure by county-hhs to the food bank, varied by what a test changes. */
+  private static ConsentCheck check(
+      ConsentDetails consent,
+      boolean revoked,
+      String agency,
+      Set<InformationCategory> categories,
+      String purpose) {
     return new ConsentCheck(
         Optional.ofNullable(consent),
-        false,
+        revoked,
         NOW,
-        "county-hhs",
+        agency,
         consent == null ? "cl-x" : consent.getClientPseudonym(),
         "northside-food-bank",
         Set.of("food"),
-        EnumSet.of(InformationCategory.DEMOGRAPHICS, InformationCategory.SOCIAL_NEEDS),
-        "COC");
+        categories,
+        purpose);
+  }
+
+  private static ConsentCheck check(ConsentDetails consent) {
+    return check(consent, false, "county-hhs", SENT, "COC");
   }
 
   private static String refusedBy(ConsentCheck check) {
     PolicyDecision decision = ConsentPolicy.evaluateAll(check);
     return decision instanceof PolicyDecision.Rejected r ? r.policy() : "allowed";
+  }
+
+  private static ConsentDetails withRecipients(ConsentRecipients recipients) {
+    return ConsentDetails.newBuilder(CONSENT).setRecipients(recipients).build();
   }
 
   @Test
@@ -49,36 +66,14 @@ class ConsentPolicyTests {
 
   @Test
   void rejectsConsentOfAnotherAgency() {
-    ConsentCheck base = check(CONSENT);
-    ConsentCheck other =
-        new ConsentCheck(
-            base.consent(),
-            false,
-            NOW,
-            "other-agency",
-            base.clientPseudonym(),
-            base.recipientProviderId(),
-            base.recipientServiceCategories(),
-            base.categories(),
-            base.purpose());
-    assertThat(refusedBy(other)).isEqualTo("consent-not-for-this-client");
+    assertThat(refusedBy(check(CONSENT, false, "other-agency", SENT, "COC")))
+        .isEqualTo("consent-not-for-this-client");
   }
 
   @Test
   void rejectsRevokedConsent() {
-    ConsentCheck base = check(CONSENT);
-    ConsentCheck revoked =
-        new ConsentCheck(
-            base.consent(),
-            true,
-            NOW,
-            base.disclosingAgencyId(),
-            base.clientPseudonym(),
-            base.recipientProviderId(),
-            base.recipientServiceCategories(),
-            base.categories(),
-            base.purpose());
-    assertThat(refusedBy(revoked)).isEqualTo("consent-revoked");
+    assertThat(refusedBy(check(CONSENT, true, "county-hhs", SENT, "COC")))
+        .isEqualTo("consent-revoked");
   }
 
   @Test
@@ -98,42 +93,30 @@ class ConsentPolicyTests {
   @Test
   void rejectsRecipientTheConsentDoesNotName() {
     ConsentDetails elsewhere =
-        ConsentDetails.newBuilder(CONSENT)
-            .setRecipients(
-                org.referralexchange.events.v1.ConsentRecipients.newBuilder()
-                    .setProviderIds(List.of("another-provider"))
-                    .build())
-            .build();
+        withRecipients(
+            ConsentRecipients.newBuilder().setProviderIds(List.of("another-provider")).build());
     assertThat(refusedBy(check(elsewhere))).isEqualTo("consent-does-not-cover-recipient");
   }
 
   @Test
   void acceptsRecipientInTheConsentedClass() {
     ConsentDetails byClass =
-        ConsentDetails.newBuilder(CONSENT)
-            .setRecipients(
-                org.referralexchange.events.v1.ConsentRecipients.newBuilder()
-                    .setServiceCategories(List.of("food"))
-                    .build())
-            .build();
+        withRecipients(
+            ConsentRecipients.newBuilder().setServiceCategories(List.of("food")).build());
     assertThat(refusedBy(check(byClass))).isEqualTo("allowed");
   }
 
   @Test
   void rejectsInformationCategoryNotConsented() {
-    ConsentCheck base = check(CONSENT);
-    ConsentCheck more =
-        new ConsentCheck(
-            base.consent(),
-            false,
-            NOW,
-            base.disclosingAgencyId(),
-            base.clientPseudonym(),
-            base.recipientProviderId(),
-            base.recipientServiceCategories(),
-            EnumSet.of(InformationCategory.MENTAL_HEALTH),
-            base.purpose());
-    assertThat(refusedBy(more)).isEqualTo("consent-does-not-cover-information");
+    assertThat(
+            refusedBy(
+                check(
+                    CONSENT,
+                    false,
+                    "county-hhs",
+                    EnumSet.of(InformationCategory.MENTAL_HEALTH),
+                    "COC")))
+        .isEqualTo("consent-does-not-cover-information");
   }
 
   @Test
@@ -143,49 +126,18 @@ class ConsentPolicyTests {
             .setInformationCategories(List.of(InformationCategory.SUBSTANCE_USE_DISORDER))
             .setPart2(false)
             .build();
-    ConsentCheck base = check(namesSudButNotPart2);
-    ConsentCheck sud =
-        new ConsentCheck(
-            base.consent(),
-            false,
-            NOW,
-            base.disclosingAgencyId(),
-            base.clientPseudonym(),
-            base.recipientProviderId(),
-            base.recipientServiceCategories(),
-            EnumSet.of(InformationCategory.SUBSTANCE_USE_DISORDER),
-            base.purpose());
-    assertThat(refusedBy(sud)).isEqualTo("part2-consent-required");
+    Set<InformationCategory> sud = EnumSet.of(InformationCategory.SUBSTANCE_USE_DISORDER);
 
-    ConsentCheck withPart2 =
-        new ConsentCheck(
-            Optional.of(ConsentDetails.newBuilder(namesSudButNotPart2).setPart2(true).build()),
-            false,
-            NOW,
-            base.disclosingAgencyId(),
-            base.clientPseudonym(),
-            base.recipientProviderId(),
-            base.recipientServiceCategories(),
-            sud.categories(),
-            base.purpose());
-    assertThat(refusedBy(withPart2)).isEqualTo("allowed");
+    assertThat(refusedBy(check(namesSudButNotPart2, false, "county-hhs", sud, "COC")))
+        .isEqualTo("part2-consent-required");
+    ConsentDetails part2 = ConsentDetails.newBuilder(namesSudButNotPart2).setPart2(true).build();
+    assertThat(refusedBy(check(part2, false, "county-hhs", sud, "COC"))).isEqualTo("allowed");
   }
 
   @Test
   void rejectsOtherPurpose() {
-    ConsentCheck base = check(CONSENT);
-    ConsentCheck payment =
-        new ConsentCheck(
-            base.consent(),
-            false,
-            NOW,
-            base.disclosingAgencyId(),
-            base.clientPseudonym(),
-            base.recipientProviderId(),
-            base.recipientServiceCategories(),
-            base.categories(),
-            "HPAYMT");
-    assertThat(refusedBy(payment)).isEqualTo("consent-purpose-mismatch");
+    assertThat(refusedBy(check(CONSENT, false, "county-hhs", SENT, "HPAYMT")))
+        .isEqualTo("consent-purpose-mismatch");
   }
 
   @Test
