@@ -340,6 +340,17 @@ class ReferralFlowTests {
     assertThat(mine.status()).isEqualTo(200);
     assertThat(mine.body()).contains(referralId);
     assertThat(theirs.body()).doesNotContain(referralId);
+    assertThat(
+            client()
+                .get("county-hhs", "/api/v1/referrals?since=2020-01-01T00:00:00Z&size=100")
+                .body())
+        .contains(referralId);
+    GatewayClient.Response future =
+        client().get("county-hhs", "/api/v1/referrals?since=2999-01-01T00:00:00Z");
+    assertThat(future.status()).isEqualTo(200);
+    assertThat(future.json().path("total").asInt()).isZero();
+    assertThat(client().get("county-hhs", "/api/v1/referrals?since=yesterday").status())
+        .isEqualTo(400);
   }
 
   @ParameterizedTest(name = "{0}")
