@@ -1,5 +1,12 @@
 package org.referralexchange.bench;
 
+import static org.referralexchange.bench.Harness.awaitReady;
+import static org.referralexchange.bench.Harness.gcMillis;
+import static org.referralexchange.bench.Harness.loadAverage;
+import static org.referralexchange.bench.Harness.median;
+import static org.referralexchange.bench.Harness.processCpuNanos;
+import static org.referralexchange.bench.Harness.range;
+
 import com.sun.net.httpserver.HttpServer;
 import java.io.InputStream;
 import java.lang.management.ManagementFactory;
@@ -9,8 +16,6 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.LocalDate;
@@ -247,7 +252,7 @@ public final class AdapterRelayBenchmark {
           new SpringApplicationBuilder(AgencyAdapterApplication.class)
               .run(adapterArgs.toArray(String[]::new));
       String base = "http://127.0.0.1:" + adapter.getEnvironment().getProperty("local.server.port");
-      awaitReady(base);
+      awaitReady(HttpClient.newHttpClient(), base, "Adapter");
       createTwinTopics(bootstrap, registryUrl);
       System.out.printf(
           "Broker %s, registry %s, provider %s, adapter %s up after %.1f s%n",
@@ -940,39 +945,6 @@ public final class AdapterRelayBenchmark {
     }
   }
 
-  static double median(List<Double> values) {
-    double[] sorted = values.stream().mapToDouble(Double::doubleValue).sorted().toArray();
-    int n = sorted.length;
-    return n % 2 == 1 ? sorted[n / 2] : (sorted[n / 2 - 1] + sorted[n / 2]) / 2;
-  }
-
-  private static String range(List<Double> values) {
-    return String.format(
-        Locale.ROOT,
-        "(%.2f – %.2f)",
-        values.stream().mapToDouble(Double::doubleValue).min().orElse(Double.NaN),
-        values.stream().mapToDouble(Double::doubleValue).max().orElse(Double.NaN));
-  }
-
-  /** Readiness includes the adapter's event log having caught up and the registry answering. */
-  private static void awaitReady(String base) throws Exception {
-    HttpClient http = HttpClient.newHttpClient();
-    long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
-    HttpRequest readiness =
-        HttpRequest.newBuilder(URI.create(base + "/actuator/health/readiness"))
-            .timeout(CALL_TIMEOUT)
-            .build();
-    int status = 0;
-    while (System.nanoTime() < deadline) {
-      status = http.send(readiness, HttpResponse.BodyHandlers.discarding()).statusCode();
-      if (status == 200) {
-        return;
-      }
-      Thread.sleep(250);
-    }
-    throw new IllegalStateException("Adapter not ready within 60 s (last status " + status + ")");
-  }
-
   /**
    * Twins of {@code referral.submitted} and {@code referral.delivered} for the plain relay: same
    * partitions and settings, the same schemas under their subjects, the same schema ids (checked).
@@ -998,25 +970,6 @@ public final class AdapterRelayBenchmark {
               "Schema ids differ for " + twin + ": " + twinId + " against " + realId);
         }
       }
-    }
-  }
-
-  private static long processCpuNanos() {
-    return ((com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean())
-        .getProcessCpuTime();
-  }
-
-  private static long gcMillis() {
-    return ManagementFactory.getGarbageCollectorMXBeans().stream()
-        .mapToLong(java.lang.management.GarbageCollectorMXBean::getCollectionTime)
-        .sum();
-  }
-
-  private static String loadAverage() {
-    try {
-      return Files.readString(Path.of("/proc/loadavg")).trim();
-    } catch (Exception e) {
-      return "unknown";
     }
   }
 }

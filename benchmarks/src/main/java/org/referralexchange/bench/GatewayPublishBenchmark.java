@@ -1,13 +1,18 @@
 package org.referralexchange.bench;
 
+import static org.referralexchange.bench.Harness.awaitReady;
+import static org.referralexchange.bench.Harness.gcMillis;
+import static org.referralexchange.bench.Harness.loadAverage;
+import static org.referralexchange.bench.Harness.median;
+import static org.referralexchange.bench.Harness.processCpuNanos;
+import static org.referralexchange.bench.Harness.range;
+
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.lang.management.ManagementFactory;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
@@ -192,7 +197,7 @@ public final class GatewayPublishBenchmark {
             .version(HttpClient.Version.HTTP_1_1)
             .connectTimeout(Duration.ofSeconds(5))
             .build();
-    awaitReady(http, base);
+    awaitReady(http, base, "Gateway");
     createPlainTopic(bootstrap, registryUrl);
 
     String clientId = "bench-client-1";
@@ -543,12 +548,12 @@ public final class GatewayPublishBenchmark {
               "| %s | %d | %,.0f | %d | %,.0f | %.2f | %.2f | %,.0f |%n",
               mode,
               concurrency,
-              median(mine, p -> (double) p.requests()),
+              medianOf(mine, p -> (double) p.requests()),
               mine.stream().mapToLong(Phase::errorCount).sum(),
-              median(mine, Phase::throughput),
-              median(mine, p -> p.percentileMillis(0.50)),
-              median(mine, p -> p.percentileMillis(0.99)),
-              median(mine, p -> p.cpuMicrosPerRequest));
+              medianOf(mine, Phase::throughput),
+              medianOf(mine, p -> p.percentileMillis(0.50)),
+              medianOf(mine, p -> p.percentileMillis(0.99)),
+              medianOf(mine, p -> p.cpuMicrosPerRequest));
         }
       }
 
@@ -601,22 +606,8 @@ public final class GatewayPublishBenchmark {
           .orElseThrow();
     }
 
-    private static double median(List<Phase> phases, Function<Phase, Double> value) {
+    private static double medianOf(List<Phase> phases, Function<Phase, Double> value) {
       return median(phases.stream().map(value).toList());
-    }
-
-    static double median(List<Double> values) {
-      double[] sorted = values.stream().mapToDouble(Double::doubleValue).sorted().toArray();
-      int n = sorted.length;
-      return n % 2 == 1 ? sorted[n / 2] : (sorted[n / 2 - 1] + sorted[n / 2]) / 2;
-    }
-
-    private static String range(List<Double> values) {
-      return String.format(
-          Locale.ROOT,
-          "(%.2f – %.2f)",
-          values.stream().mapToDouble(Double::doubleValue).min().orElse(Double.NaN),
-          values.stream().mapToDouble(Double::doubleValue).max().orElse(Double.NaN));
     }
   }
 
@@ -630,24 +621,6 @@ public final class GatewayPublishBenchmark {
         .header("Content-Type", "application/json")
         .header("X-Api-Key", AGENCY_KEY)
         .POST(HttpRequest.BodyPublishers.ofByteArray(body));
-  }
-
-  /** Readiness includes the gateway's event log having caught up and the registry answering. */
-  private static void awaitReady(HttpClient http, String base) throws Exception {
-    long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
-    HttpRequest readiness =
-        HttpRequest.newBuilder(URI.create(base + "/actuator/health/readiness"))
-            .timeout(CALL_TIMEOUT)
-            .build();
-    int status = 0;
-    while (System.nanoTime() < deadline) {
-      status = http.send(readiness, HttpResponse.BodyHandlers.discarding()).statusCode();
-      if (status == 200) {
-        return;
-      }
-      Thread.sleep(250);
-    }
-    throw new IllegalStateException("Gateway not ready within 60 s (last status " + status + ")");
   }
 
   /**
@@ -717,25 +690,6 @@ public final class GatewayPublishBenchmark {
       }
     }
     return -1;
-  }
-
-  private static long processCpuNanos() {
-    return ((com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean())
-        .getProcessCpuTime();
-  }
-
-  private static long gcMillis() {
-    return ManagementFactory.getGarbageCollectorMXBeans().stream()
-        .mapToLong(java.lang.management.GarbageCollectorMXBean::getCollectionTime)
-        .sum();
-  }
-
-  private static String loadAverage() {
-    try {
-      return Files.readString(Path.of("/proc/loadavg")).trim();
-    } catch (Exception e) {
-      return "unknown";
-    }
   }
 
   /** A consent as the gateway's integration tests record it (Requests.consent). */

@@ -1,5 +1,12 @@
 package org.referralexchange.bench;
 
+import static org.referralexchange.bench.Harness.awaitReady;
+import static org.referralexchange.bench.Harness.gcMillis;
+import static org.referralexchange.bench.Harness.loadAverage;
+import static org.referralexchange.bench.Harness.median;
+import static org.referralexchange.bench.Harness.processCpuNanos;
+import static org.referralexchange.bench.Harness.range;
+
 import com.icegreen.greenmail.util.GreenMail;
 import com.icegreen.greenmail.util.ServerSetup;
 import jakarta.mail.BodyPart;
@@ -16,12 +23,7 @@ import java.lang.management.ManagementFactory;
 import java.lang.management.ThreadInfo;
 import java.lang.management.ThreadMXBean;
 import java.net.ServerSocket;
-import java.net.URI;
 import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
@@ -199,7 +201,7 @@ public final class NotifierEmailBenchmark {
                   "--logging.level.root=WARN");
       String base =
           "http://127.0.0.1:" + notifier.getEnvironment().getProperty("local.server.port");
-      awaitReady(base);
+      awaitReady(HttpClient.newHttpClient(), base, "Notifier");
       Properties mailProperties = new Properties();
       mailProperties.put("mail.smtp.host", "127.0.0.1");
       mailProperties.put("mail.smtp.port", Integer.toString(smtpPort));
@@ -641,64 +643,11 @@ public final class NotifierEmailBenchmark {
     }
   }
 
-  /** Not AdapterRelayBenchmark's: that class links against the adapter, absent here. */
-  static double median(List<Double> values) {
-    double[] sorted = values.stream().mapToDouble(Double::doubleValue).sorted().toArray();
-    int n = sorted.length;
-    return n % 2 == 1 ? sorted[n / 2] : (sorted[n / 2 - 1] + sorted[n / 2]) / 2;
-  }
-
-  private static String range(List<Double> values) {
-    return String.format(
-        Locale.ROOT,
-        "(%.2f – %.2f)",
-        values.stream().mapToDouble(Double::doubleValue).min().orElse(Double.NaN),
-        values.stream().mapToDouble(Double::doubleValue).max().orElse(Double.NaN));
-  }
-
-  /** Readiness includes the notifier's event log having caught up and the registry answering. */
-  private static void awaitReady(String base) throws Exception {
-    HttpClient http = HttpClient.newHttpClient();
-    long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
-    HttpRequest readiness =
-        HttpRequest.newBuilder(URI.create(base + "/actuator/health/readiness"))
-            .timeout(Duration.ofSeconds(10))
-            .build();
-    int status = 0;
-    while (System.nanoTime() < deadline) {
-      status = http.send(readiness, HttpResponse.BodyHandlers.discarding()).statusCode();
-      if (status == 200) {
-        return;
-      }
-      Thread.sleep(250);
-    }
-    throw new IllegalStateException("Notifier not ready within 60 s (last status " + status + ")");
-  }
-
   private static int freePort() {
     try (ServerSocket socket = new ServerSocket(0)) {
       return socket.getLocalPort();
     } catch (IOException e) {
       throw new IllegalStateException(e);
-    }
-  }
-
-  private static long processCpuNanos() {
-    return ((com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean())
-        .getProcessCpuTime();
-  }
-
-  private static long gcMillis() {
-    return ManagementFactory.getGarbageCollectorMXBeans().stream()
-        .mapToLong(java.lang.management.GarbageCollectorMXBean::getCollectionTime)
-        .sum();
-  }
-
-  private static String loadAverage() {
-    try {
-      return Files.readString(Path.of("/proc/loadavg")).trim();
-    } catch (Exception e) {
-      return "unknown";
     }
   }
 }
