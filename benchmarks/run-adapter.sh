@@ -11,8 +11,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 mvn -B -q -pl benchmarks -am package -DskipTests
-# The harness runs on the module's full class path less the gateway (its application.yml would
-# shadow the adapter's), written by the build.
+# The harness runs on the module's class path less the gateway, written by the build: the
+# adapter alone is what is measured.
 classpath="benchmarks/target/classes:$(cat benchmarks/target/adapter-benchmark.classpath)"
 exec java -Xms2g -Xmx2g \
   -Dorg.apache.avro.SERIALIZABLE_PACKAGES=org.referralexchange.events.v1 \

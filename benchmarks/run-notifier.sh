@@ -11,8 +11,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 mvn -B -q -pl benchmarks -am package -DskipTests
-# The harness runs on the module's full class path less the gateway and the adapter (their
-# application.yml would shadow the notifier's), written by the build.
+# The harness runs on the module's class path less the gateway and the adapter, written by the
+# build: the notifier alone is what is measured.
 classpath="benchmarks/target/classes:$(cat benchmarks/target/notifier-benchmark.classpath)"
 exec java -Xms2g -Xmx2g \
   -Dorg.apache.avro.SERIALIZABLE_PACKAGES=org.referralexchange.events.v1 \

@@ -1,6 +1,7 @@
 package org.referralexchange.adapter;
 
 import java.time.Clock;
+import org.referralexchange.service.ServiceConfigFile;
 import org.springframework.boot.SpringApplication;
 import org.springframework.boot.autoconfigure.SpringBootApplication;
 import org.springframework.boot.context.properties.ConfigurationPropertiesScan;
@@ -9,6 +10,7 @@ import org.springframework.scheduling.annotation.EnableScheduling;
 
 /** The agency adapter: referrals into providers' own systems, and their answers back. */
 @SpringBootApplication
+@ServiceConfigFile("agency-adapter")
 @ConfigurationPropertiesScan
 @EnableScheduling
 public class AgencyAdapterApplication {

@@ -12,6 +12,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.referralexchange.gateway.ReferralGatewayApplication;
 
 /** The gateway component's own checks, without starting the gateway. */
 class GatewayComponentTests {
@@ -44,19 +45,29 @@ class GatewayComponentTests {
   }
 
   @Test
-  void theGatewaysApplicationYmlIsTheOnlyOneOnTheClasspath() throws Exception {
-    GatewayComponent.requireOnlyTheGatewaysConfigFile(getClass().getClassLoader());
+  void theGatewaysConfigFileIsOnTheClasspathOnce() throws Exception {
+    SpringServiceComponent.requireConfigFileOnce(
+        ReferralGatewayApplication.class,
+        GatewayComponent.CONFIG_FILE,
+        getClass().getClassLoader());
   }
 
   @Test
-  void refusesToStartWhenAnotherApplicationYmlIsOnTheClasspath() throws Exception {
-    Files.writeString(localDir.resolve("application.yml"), "spring.application.name: stale\n");
+  void refusesToStartWhenASecondCopyOfItsConfigFileIsOnTheClasspath() throws Exception {
+    Files.writeString(
+        localDir.resolve(GatewayComponent.CONFIG_FILE), "spring.application.name: stale\n");
     try (URLClassLoader withStaleFile =
         new URLClassLoader(new URL[] {localDir.toUri().toURL()}, getClass().getClassLoader())) {
 
-      assertThatThrownBy(() -> GatewayComponent.requireOnlyTheGatewaysConfigFile(withStaleFile))
+      assertThatThrownBy(
+              () ->
+                  SpringServiceComponent.requireConfigFileOnce(
+                      ReferralGatewayApplication.class,
+                      GatewayComponent.CONFIG_FILE,
+                      withStaleFile))
           .isInstanceOf(LocalStartupException.class)
-          .hasMessageContaining(localDir.resolve("application.yml").toUri().toURL().toString())
+          .hasMessageContaining(
+              localDir.resolve(GatewayComponent.CONFIG_FILE).toUri().toURL().toString())
           .hasMessageContaining("clean install");
     }
   }

@@ -1,6 +1,7 @@
 package org.referralexchange.notifier;
 
 import java.time.Clock;
+import org.referralexchange.service.ServiceConfigFile;
 import org.springframework.boot.SpringApplication;
 import org.springframework.boot.autoconfigure.SpringBootApplication;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
@@ -9,6 +10,7 @@ import org.springframework.context.annotation.Bean;
 import org.springframework.scheduling.annotation.EnableScheduling;
 
 @SpringBootApplication
+@ServiceConfigFile("notifier")
 @ConfigurationPropertiesScan
 @EnableScheduling
 public class NotifierApplication {

@@ -557,7 +557,7 @@ class NotifierFlowTests {
     awaitOneSms(referral);
     awaitRecords(referral, 2);
 
-    // Command-line arguments: they outrank application.yml, as the environment would.
+    // Command-line arguments: they outrank notifier.yml, as the environment would.
     List<String> args = new java.util.ArrayList<>(List.of("--server.port=0"));
     for (String[] p : settings()) {
       args.add("--" + p[0] + "=" + p[1]);

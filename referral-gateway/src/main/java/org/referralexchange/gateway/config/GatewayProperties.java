@@ -15,7 +15,7 @@ import org.springframework.validation.annotation.Validated;
 
 /**
  * Everything the gateway is configured with, under {@code gateway.*}. Defaults and environment
- * variables are in {@code application.yml}; a bad value stops start-up with a message.
+ * variables are in {@code referral-gateway.yml}; a bad value stops start-up with a message.
  *
  * @param agencies agencies allowed to call the gateway, each with the SHA-256 of its API keys
  * @param providers the providers referrals may go to, in Open Referral HSDS terms

@@ -12,7 +12,7 @@ import tools.jackson.databind.json.JsonMapper;
 /** Calls a running gateway over real HTTP as one agency. */
 public final class GatewayClient {
 
-  /** API keys of the demo agencies configured in application.yml. */
+  /** API keys of the demo agencies configured in referral-gateway.yml. */
   public static final Map<String, String> KEYS =
       Map.of(
           "county-hhs", "local-county-hhs-key",

@@ -41,7 +41,8 @@ import tools.jackson.databind.json.JsonMapper;
  * The status callback over a real port, with only this package's controller and test doubles of the
  * core's two interfaces: no Kafka, no other feature of the adapter.
  */
-// The adapter's application.yml puts Kafka health contributors in the readiness group; this slice
+// The adapter's agency-adapter.yml puts Kafka health contributors in the readiness group; this
+// slice
 // has no Kafka, so the group is not checked.
 @SpringBootTest(
     classes = WebhookCallbackTests.TestApp.class,

@@ -1,0 +1,243 @@
+package org.referralexchange.local;
+
+import java.io.IOException;
+import java.net.ConnectException;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.net.URL;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import org.springframework.boot.Banner;
+import org.springframework.boot.builder.SpringApplicationBuilder;
+import org.springframework.context.ConfigurableApplicationContext;
+
+/**
+ * One of the exchange's Spring Boot services, run in this JVM with its own configuration file (see
+ * {@code @ServiceConfigFile}). What the launcher decides (where Kafka and the registry are, ports,
+ * keyset, the demo parts' addresses) is passed as command-line arguments, which outrank that file.
+ * Start returns once the service answers {@code /actuator/health/readiness} with 200.
+ */
+abstract class SpringServiceComponent implements LocalComponent {
+
+  static final String READINESS_PATH = "/actuator/health/readiness";
+
+  private static final Duration POLL_INTERVAL = Duration.ofMillis(200);
+  private static final Duration REQUEST_TIMEOUT = Duration.ofSeconds(5);
+
+  /**
+   * Spring Security's auto-configurations: the gateway brings Spring Security onto the shared class
+   * path, and without this the adapter and the notifier would lock their endpoints behind a
+   * generated password. Each of them secures its own endpoints (webhook signatures) or has none.
+   */
+  static final String SECURITY_AUTO_CONFIGURATION =
+      String.join(
+          ",",
+          "org.springframework.boot.security.autoconfigure.SecurityAutoConfiguration",
+          "org.springframework.boot.security.autoconfigure.UserDetailsServiceAutoConfiguration",
+          "org.springframework.boot.security.autoconfigure.web.servlet.SecurityFilterAutoConfiguration",
+          "org.springframework.boot.security.autoconfigure.web.servlet.ServletWebSecurityAutoConfiguration",
+          "org.springframework.boot.security.autoconfigure.actuate.web.servlet"
+              + ".ManagementWebSecurityAutoConfiguration",
+          "org.springframework.boot.security.oauth2.server.resource.autoconfigure.servlet"
+              + ".OAuth2ResourceServerAutoConfiguration");
+
+  private final Class<?> application;
+  private final String configFile;
+  private final int port;
+  private final String portSetting;
+  private final Duration startupTimeout;
+  // Counted down by stop(), so a readiness wait ends at once on Ctrl-C; renewed by start().
+  private volatile CountDownLatch stopRequested = new CountDownLatch(1);
+  private volatile ConfigurableApplicationContext context;
+
+  /**
+   * @param application the service's {@code @SpringBootApplication} class
+   * @param configFile its configuration file, e.g. {@code agency-adapter.yml}
+   * @param port HTTP port, 0 for any free one
+   * @param portSetting the launcher setting that changes the port, named when it is taken
+   * @param startupTimeout how long the service may take to answer readiness with 200
+   */
+  SpringServiceComponent(
+      Class<?> application,
+      String configFile,
+      int port,
+      String portSetting,
+      Duration startupTimeout) {
+    this.application = application;
+    this.configFile = configFile;
+    this.port = port;
+    this.portSetting = portSetting;
+    this.startupTimeout = startupTimeout;
+  }
+
+  /** The service's arguments beyond address, port and logging, as {@code --name=value}. */
+  abstract List<String> arguments() throws IOException;
+
+  @Override
+  public void start() throws IOException, InterruptedException {
+    synchronized (this) {
+      if (context != null) {
+        throw new IllegalStateException(name() + " already started");
+      }
+      stopRequested = new CountDownLatch(1);
+    }
+    requirePortFree();
+    requireConfigFileOnce(application, configFile, application.getClassLoader());
+    List<String> args = new ArrayList<>();
+    args.add("--server.address=" + KafkaBrokerComponent.HOST);
+    args.add("--server.port=" + port);
+    args.add("--" + LocalExchange.LOG_WITHOUT_APPLICATION_NAME);
+    args.addAll(arguments());
+    ConfigurableApplicationContext started =
+        new SpringApplicationBuilder(application)
+            .main(application)
+            .bannerMode(Banner.Mode.OFF)
+            // The launcher's own shutdown hook stops the components in reverse order.
+            .registerShutdownHook(false)
+            .run(args.toArray(String[]::new));
+    synchronized (this) {
+      if (stopRequested.getCount() == 0) {
+        started.close();
+        throw new LocalStartupException(name() + " start cancelled: stop was requested");
+      }
+      context = started;
+    }
+    awaitReady(baseUrl(started));
+  }
+
+  @Override
+  public void stop() {
+    ConfigurableApplicationContext running;
+    synchronized (this) {
+      stopRequested.countDown();
+      running = context;
+      context = null;
+    }
+    if (running != null) {
+      running.close();
+    }
+  }
+
+  /** Base URL of the running service, e.g. {@code http://127.0.0.1:8080}. */
+  String url() {
+    ConfigurableApplicationContext running = context;
+    if (running == null) {
+      throw new IllegalStateException(name() + " is not running");
+    }
+    return baseUrl(running);
+  }
+
+  /** The running service's application context, for tests. */
+  ConfigurableApplicationContext context() {
+    ConfigurableApplicationContext running = context;
+    if (running == null) {
+      throw new IllegalStateException(name() + " is not running");
+    }
+    return running;
+  }
+
+  private static String baseUrl(ConfigurableApplicationContext service) {
+    return "http://"
+        + KafkaBrokerComponent.HOST
+        + ":"
+        + service.getEnvironment().getProperty("local.server.port");
+  }
+
+  /**
+   * The service reads {@code configFile} from the class path it shares with the other parts; a
+   * second copy (say a stale one left in another module's {@code target/classes} by a build without
+   * {@code clean}) would be read instead of, or over, its own.
+   */
+  static void requireConfigFileOnce(Class<?> application, String configFile, ClassLoader loader)
+      throws IOException {
+    URL own = application.getResource("/" + configFile);
+    if (own == null) {
+      throw new LocalStartupException(configFile + " is not on the classpath");
+    }
+    List<String> others = new ArrayList<>();
+    for (URL found : Collections.list(loader.getResources(configFile))) {
+      if (!found.equals(own)) {
+        others.add(found.toString());
+      }
+    }
+    if (!others.isEmpty()) {
+      throw new LocalStartupException(
+          configFile
+              + " must be on the classpath once, but there is also "
+              + String.join(", ", others)
+              + ". A build without 'clean' can leave a stale one behind; rebuild with"
+              + " 'mvn -B -q clean install -DskipTests'.");
+    }
+  }
+
+  private void requirePortFree() {
+    if (port == 0) {
+      return;
+    }
+    try (ServerSocket socket = new ServerSocket()) {
+      socket.setReuseAddress(true);
+      socket.bind(new InetSocketAddress(KafkaBrokerComponent.HOST, port));
+    } catch (IOException e) {
+      throw new LocalStartupException(
+          name()
+              + " port "
+              + KafkaBrokerComponent.HOST
+              + ":"
+              + port
+              + " is already in use. Stop what listens there or choose another port with --"
+              + portSetting
+              + "=<port>.",
+          e);
+    }
+  }
+
+  /**
+   * Waits until readiness answers 200: the service has read its event log and the registry holds
+   * the topics' schemas. Ends early when stop is requested.
+   */
+  private void awaitReady(String baseUrl) throws InterruptedException {
+    URI readiness = URI.create(baseUrl + READINESS_PATH);
+    Instant deadline = Instant.now().plus(startupTimeout);
+    String last = "no answer yet";
+    HttpClient http = HttpClient.newBuilder().connectTimeout(REQUEST_TIMEOUT).build();
+    while (true) {
+      try {
+        HttpResponse<String> response =
+            http.send(
+                HttpRequest.newBuilder(readiness).timeout(REQUEST_TIMEOUT).build(),
+                HttpResponse.BodyHandlers.ofString());
+        if (response.statusCode() == 200) {
+          return;
+        }
+        last = "HTTP " + response.statusCode() + " " + response.body();
+      } catch (ConnectException e) {
+        last = "connection refused";
+      } catch (IOException e) {
+        last = e.toString();
+      }
+      if (Instant.now().isAfter(deadline)) {
+        stop();
+        throw new LocalStartupException(
+            name()
+                + " was not ready within "
+                + startupTimeout.toSeconds()
+                + " s: GET "
+                + readiness
+                + " last answered "
+                + last);
+      }
+      if (stopRequested.await(POLL_INTERVAL.toMillis(), TimeUnit.MILLISECONDS)) {
+        throw new LocalStartupException(name() + " start cancelled: stop was requested");
+      }
+    }
+  }
+}
