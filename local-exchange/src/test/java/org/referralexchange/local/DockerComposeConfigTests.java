@@ -11,33 +11,205 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
+import java.util.TreeSet;
 import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
+import org.yaml.snakeyaml.Yaml;
 
 /**
- * The real-infrastructure compose file stays valid. {@code docker compose config} needs no engine,
- * only the CLI and its compose plugin; Debian's standalone {@code docker-compose} is used when the
- * plugin is missing.
+ * The real-infrastructure compose file stays valid and complete. {@code docker compose config}
+ * needs no engine, only the CLI and its compose plugin; Debian's standalone {@code docker-compose}
+ * is used when the plugin is missing. What can be checked without an engine is checked: the file
+ * resolves, every long-running service has a health check, start-up waits for health, the services
+ * share one keyset, and every variable a service's configuration reads reaches its container.
  */
 class DockerComposeConfigTests {
 
-  private static final Path COMPOSE_FILE = Path.of("..", "docker-compose.yml");
+  private static final Path ROOT = Path.of("..");
+  private static final Path COMPOSE_FILE = ROOT.resolve("docker-compose.yml");
+
+  /** The exchange's own services, built from the root Dockerfile. */
+  private static final List<String> EXCHANGE_SERVICES =
+      List.of("referral-gateway", "agency-adapter", "notifier");
+
+  /** Every service of the file; each runs for good, so each needs a health check. */
+  private static final List<String> ALL_SERVICES =
+      List.of(
+          "kafka",
+          "schema-registry",
+          "kafka-ui",
+          "mailpit",
+          "riverside-fhir",
+          "referral-gateway",
+          "agency-adapter",
+          "notifier");
+
+  /**
+   * Variables the compose file deliberately does not pass: the ports stay at their defaults, which
+   * the health checks and port mappings name; the keyset comes as a file secret, never as JSON in
+   * the environment.
+   */
+  private static final Set<String> NOT_PASSED =
+      Set.of(
+          "GATEWAY_PORT",
+          "ADAPTER_PORT",
+          "NOTIFIER_PORT",
+          "GATEWAY_KEYSET_JSON",
+          "ADAPTER_KEYSET_JSON");
+
+  private static final Pattern PLACEHOLDER = Pattern.compile("\\$\\{([A-Z][A-Z0-9_]*)[:}]");
 
   @Test
   void composeFilePassesComposeConfig() throws Exception {
-    assumeTrue(onPath("docker") || onPath("docker-compose"), "no docker CLI on PATH");
-    Optional<List<String>> compose = composeCommand();
-    assumeTrue(compose.isPresent(), "docker CLI without the compose plugin or docker-compose");
-    assertThat(COMPOSE_FILE).isRegularFile();
-
-    List<String> command = new ArrayList<>(compose.get());
-    command.addAll(List.of("-f", COMPOSE_FILE.toString(), "config", "--quiet"));
+    List<String> command = composeConfig("--quiet");
     Result result = run(command);
 
     assertThat(result.exitCode())
         .as("exit code of %s; output:%n%s", String.join(" ", command), result.output())
         .isZero();
+  }
+
+  @Test
+  void everyServiceHasAHealthCheckAndStartsAfterItsDependenciesAreHealthy() throws Exception {
+    Map<String, Object> services = section(resolvedConfig(), "services");
+
+    assertThat(services).containsKeys(ALL_SERVICES.toArray(String[]::new));
+    for (String name : services.keySet()) {
+      Map<String, Object> service = section(services, name);
+      Map<String, Object> healthcheck = section(service, "healthcheck");
+      assertThat(healthcheck.get("disable")).as("%s healthcheck disabled", name).isNotEqualTo(true);
+      assertThat(healthcheck.get("test")).as("%s healthcheck test", name).isInstanceOf(List.class);
+      assertThat((List<?>) healthcheck.get("test"))
+          .as("%s healthcheck test", name)
+          .hasSizeGreaterThan(1);
+
+      Object dependsOn = service.get("depends_on");
+      if (dependsOn == null) {
+        continue;
+      }
+      assertThat(dependsOn)
+          .as("%s depends_on must name a condition for each dependency", name)
+          .isInstanceOf(Map.class);
+      section(service, "depends_on")
+          .forEach(
+              (dependency, condition) ->
+                  assertThat(condition)
+                      .as("%s depends on %s", name, dependency)
+                      .isEqualTo(Map.of("condition", "service_healthy")));
+    }
+  }
+
+  @Test
+  void servicesAreBuiltFromTheRootDockerfileAndWiredToTheComposeNetwork() throws Exception {
+    Map<String, Object> services = section(resolvedConfig(), "services");
+    for (String name : EXCHANGE_SERVICES) {
+      Map<String, Object> service = section(services, name);
+      assertThat(section(service, "build").get("target"))
+          .as("%s build target", name)
+          .isEqualTo(name);
+      assertThat(section(service, "depends_on")).as(name).containsKeys("kafka", "schema-registry");
+      Map<String, Object> environment = section(service, "environment");
+      assertThat(environment.get("KAFKA_BOOTSTRAP")).as(name).isEqualTo("kafka:19092");
+      assertThat(environment.get("SCHEMA_REGISTRY_URL"))
+          .as(name)
+          .isEqualTo("http://schema-registry:8081");
+    }
+
+    Map<String, Object> adapter = section(services, "agency-adapter");
+    assertThat(section(adapter, "depends_on")).containsKey("riverside-fhir");
+    assertThat(section(adapter, "environment").get("RIVERSIDE_FHIR_URL"))
+        .isEqualTo("http://riverside-fhir:8080/fhir");
+    Map<String, Object> notifier = section(services, "notifier");
+    assertThat(section(notifier, "depends_on")).containsKey("mailpit");
+    assertThat(section(notifier, "environment").get("SMTP_HOST")).isEqualTo("mailpit");
+  }
+
+  @Test
+  void gatewayAndAdapterReadTheSameKeysetFromASecretFile() throws Exception {
+    Map<String, Object> config = resolvedConfig();
+    Map<String, Object> services = section(config, "services");
+    assertThat(section(section(config, "secrets"), "client-data-keyset")).containsKey("file");
+
+    for (String name : List.of("referral-gateway", "agency-adapter")) {
+      Map<String, Object> service = section(services, name);
+      assertThat(service.get("secrets").toString()).as(name).contains("client-data-keyset");
+    }
+    assertThat(section(section(services, "referral-gateway"), "environment"))
+        .containsEntry("GATEWAY_KEYSET_FILE", "/run/secrets/client-data-keyset");
+    assertThat(section(section(services, "agency-adapter"), "environment"))
+        .containsEntry("ADAPTER_KEYSET_FILE", "/run/secrets/client-data-keyset");
+  }
+
+  /**
+   * Read from the file itself, not from {@code config}: a variable listed by name only resolves
+   * differently across compose versions, but must be listed either way.
+   */
+  @Test
+  void everyVariableOfAServicesConfigurationReachesItsContainer() throws IOException {
+    String text = Files.readString(COMPOSE_FILE, StandardCharsets.UTF_8);
+    Map<String, Object> file = new Yaml().load(text);
+    assertThat(file)
+        .as("no top-level name: docker-compose 1.29 refuses it")
+        .doesNotContainKey("name");
+    Map<String, Object> services = section(file, "services");
+
+    for (String name : EXCHANGE_SERVICES) {
+      Set<String> read = variablesRead(name);
+      assertThat(read).as("variables of %s's configuration", name).contains("KAFKA_BOOTSTRAP");
+      Set<String> passed = section(section(services, name), "environment").keySet();
+      Set<String> expected = new TreeSet<>(read);
+      expected.removeAll(NOT_PASSED);
+      assertThat(passed).as("environment of %s in docker-compose.yml", name).containsAll(expected);
+      assertThat(passed).as("environment of %s", name).doesNotContainAnyElementsOf(NOT_PASSED);
+    }
+  }
+
+  /** The {@code ${VAR}} and {@code ${VAR:default}} names in the service's configuration file. */
+  private static Set<String> variablesRead(String service) throws IOException {
+    Path resources = ROOT.resolve(service).resolve("src/main/resources");
+    Path configuration =
+        Files.exists(resources.resolve(service + ".yml"))
+            ? resources.resolve(service + ".yml")
+            : resources.resolve("application.yml");
+    Matcher matcher = PLACEHOLDER.matcher(Files.readString(configuration, StandardCharsets.UTF_8));
+    Set<String> names = new TreeSet<>();
+    while (matcher.find()) {
+      names.add(matcher.group(1));
+    }
+    return names;
+  }
+
+  private static Map<String, Object> resolvedConfig() throws Exception {
+    List<String> command = composeConfig();
+    Result result = run(command);
+    assertThat(result.exitCode())
+        .as("exit code of %s; output:%n%s", String.join(" ", command), result.output())
+        .isZero();
+    return new Yaml().load(result.output());
+  }
+
+  @SuppressWarnings("unchecked")
+  private static Map<String, Object> section(Map<String, Object> parent, String key) {
+    assertThat(parent).as("has %s", key).containsKey(key);
+    assertThat(parent.get(key)).as(key).isInstanceOf(Map.class);
+    return (Map<String, Object>) parent.get(key);
+  }
+
+  /** {@code <compose> -f docker-compose.yml config [options]}, or the test is skipped. */
+  private static List<String> composeConfig(String... options) throws Exception {
+    assumeTrue(onPath("docker") || onPath("docker-compose"), "no docker CLI on PATH");
+    Optional<List<String>> compose = composeCommand();
+    assumeTrue(compose.isPresent(), "docker CLI without the compose plugin or docker-compose");
+    assertThat(COMPOSE_FILE).isRegularFile();
+    List<String> command = new ArrayList<>(compose.get());
+    command.addAll(List.of("-f", COMPOSE_FILE.toString(), "config"));
+    command.addAll(List.of(options));
+    return command;
   }
 
   /** {@code docker compose} when the plugin answers, else {@code docker-compose}. */
@@ -55,14 +227,32 @@ class DockerComposeConfigTests {
     return Optional.empty();
   }
 
+  /**
+   * Runs the command; the output is its standard output, with standard error (warnings) added only
+   * when it failed. Both go to files, so a long output never blocks the process.
+   */
   private static Result run(List<String> command) throws IOException, InterruptedException {
-    Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
-    if (!process.waitFor(60, TimeUnit.SECONDS)) {
-      process.destroyForcibly();
-      throw new AssertionError(String.join(" ", command) + " did not finish within 60 s");
+    Path out = Files.createTempFile("compose-", ".out");
+    Path err = Files.createTempFile("compose-", ".err");
+    try {
+      Process process =
+          new ProcessBuilder(command)
+              .redirectOutput(out.toFile())
+              .redirectError(err.toFile())
+              .start();
+      if (!process.waitFor(60, TimeUnit.SECONDS)) {
+        process.destroyForcibly();
+        throw new AssertionError(String.join(" ", command) + " did not finish within 60 s");
+      }
+      String output = Files.readString(out, StandardCharsets.UTF_8);
+      if (process.exitValue() != 0) {
+        output += Files.readString(err, StandardCharsets.UTF_8);
+      }
+      return new Result(process.exitValue(), output);
+    } finally {
+      Files.deleteIfExists(out);
+      Files.deleteIfExists(err);
     }
-    String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-    return new Result(process.exitValue(), output);
   }
 
   private static boolean onPath(String executable) {
