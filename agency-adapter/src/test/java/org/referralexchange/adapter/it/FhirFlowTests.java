@@ -11,7 +11,7 @@ import java.util.UUID;
 import org.hl7.fhir.r4.model.Task;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Test;
-import org.referralexchange.adapter.provider.fhir.InMemoryFhirServer;
+import org.referralexchange.demo.fhir.InMemoryFhirServer;
 import org.referralexchange.events.v1.Actor;
 import org.referralexchange.events.v1.ActorRole;
 import org.referralexchange.events.v1.Reason;

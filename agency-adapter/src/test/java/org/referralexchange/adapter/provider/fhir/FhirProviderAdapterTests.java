@@ -46,6 +46,7 @@ import org.referralexchange.adapter.provider.ProviderSettings;
 import org.referralexchange.adapter.provider.ProviderStatusUpdate;
 import org.referralexchange.adapter.provider.ProviderUnavailableException;
 import org.referralexchange.adapter.provider.TrackedReferral;
+import org.referralexchange.demo.fhir.InMemoryFhirServer;
 import org.referralexchange.events.v1.ReferralStatus;
 
 /** The fhir provider kind against a real HAPI FHIR server on loopback. */

@@ -1,4 +1,4 @@
-package org.referralexchange.adapter.provider.fhir;
+package org.referralexchange.demo.fhir;
 
 import ca.uhn.fhir.context.FhirContext;
 import ca.uhn.fhir.rest.annotation.ConditionalUrlParam;
@@ -40,6 +40,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.function.Consumer;
+import java.util.function.Predicate;
 import org.apache.catalina.Context;
 import org.apache.catalina.LifecycleException;
 import org.apache.catalina.startup.Tomcat;
@@ -54,12 +55,12 @@ import org.hl7.fhir.r4.model.ServiceRequest;
 import org.hl7.fhir.r4.model.Task;
 
 /**
- * A real FHIR R4 server on loopback for the tests: HAPI's {@link RestfulServer} in an embedded
- * Tomcat on a random port, keeping Patient, ServiceRequest and Task in memory. It supports read,
- * create (conditional on {@code identifier=system|value}), update (honouring {@code If-Match}),
- * search by identifier and transactions of conditional creates with {@code urn:uuid} references, as
- * a FHIR server of a provider would. Tests can play the provider (change a Task), break the server
- * (answer every request with a status) or stop it.
+ * A real FHIR R4 server on loopback, for tests and demos: HAPI's {@link RestfulServer} in an
+ * embedded Tomcat on a given or random port, keeping Patient, ServiceRequest and Task in memory. It
+ * supports read, create (conditional on {@code identifier=system|value}), update (honouring {@code
+ * If-Match}), search by identifier and transactions of conditional creates with {@code urn:uuid}
+ * references, as a FHIR server of a provider would. Callers can play the provider (change a Task),
+ * break the server (answer every request with a status) or stop it.
  */
 public final class InMemoryFhirServer implements AutoCloseable {
 
@@ -69,13 +70,13 @@ public final class InMemoryFhirServer implements AutoCloseable {
   private final FhirServlet servlet;
   private final int port;
 
-  private InMemoryFhirServer(FhirContext fhir) throws Exception {
+  private InMemoryFhirServer(FhirContext fhir, int port) throws Exception {
     this.store = new Store(fhir);
-    this.baseDir = Files.createTempDirectory("fhir-test-server");
+    this.baseDir = Files.createTempDirectory("in-memory-fhir-server");
     this.servlet = new FhirServlet(fhir, store);
     this.tomcat = new Tomcat();
     tomcat.setBaseDir(baseDir.toString());
-    tomcat.setPort(0);
+    tomcat.setPort(port);
     tomcat.getConnector().setProperty("address", "127.0.0.1");
     Context context = tomcat.addContext("", baseDir.toString());
     Tomcat.addServlet(context, "fhir", servlet).setLoadOnStartup(1);
@@ -96,25 +97,46 @@ public final class InMemoryFhirServer implements AutoCloseable {
                 HttpRequest.newBuilder(URI.create(baseUrl() + "/metadata")).build(),
                 HttpResponse.BodyHandlers.discarding());
     if (response.statusCode() != 200) {
-      throw new IllegalStateException("Test FHIR server answered " + response.statusCode());
+      throw new IllegalStateException(
+          "The in-memory FHIR server answered " + response.statusCode());
     }
     servlet.authorizations.clear();
   }
 
+  /** Starts a server on any free loopback port. */
   public static InMemoryFhirServer start(FhirContext fhir) throws Exception {
-    return new InMemoryFhirServer(fhir);
+    return start(fhir, 0);
   }
 
+  /**
+   * Starts a server on this loopback port.
+   *
+   * @param port the port to listen on; 0 for any free port
+   */
+  public static InMemoryFhirServer start(FhirContext fhir, int port) throws Exception {
+    if (port < 0 || port > 65_535) {
+      throw new IllegalArgumentException("port must be 0..65535, was " + port);
+    }
+    return new InMemoryFhirServer(fhir, port);
+  }
+
+  /** The port it listens on. */
+  public int port() {
+    return port;
+  }
+
+  /** The FHIR base, {@code http://127.0.0.1:<port>/fhir}. */
   public String baseUrl() {
     return "http://127.0.0.1:" + port + "/fhir";
   }
 
   /** Answers every request with this status and an OperationOutcome saying {@code diagnostics}. */
-  void answerEverythingWith(int status, String diagnostics) {
+  public void answerEverythingWith(int status, String diagnostics) {
     servlet.failure = new Failure(status, diagnostics);
   }
 
-  void stop() throws LifecycleException {
+  /** Stops and destroys the server; nothing listens on its port afterwards. */
+  public void stop() throws LifecycleException {
     tomcat.stop();
     tomcat.destroy();
   }
@@ -127,34 +149,60 @@ public final class InMemoryFhirServer implements AutoCloseable {
   }
 
   /** The Authorization header of every request received, in order (null when absent). */
-  List<String> authorizations() {
+  public List<String> authorizations() {
     return new ArrayList<>(servlet.authorizations);
   }
 
+  /** Copies of every stored resource of this type, in creation order. */
   public <T extends Resource> List<T> all(Class<T> type) {
     return store.all(type);
   }
 
-  <T extends Resource> T read(Class<T> type, String id) {
+  /**
+   * A copy of one resource.
+   *
+   * @throws ResourceNotFoundException when there is none with this id
+   */
+  public <T extends Resource> T read(Class<T> type, String id) {
     return store.read(type, id);
   }
 
   /** Plays the provider: changes the Task as its staff would, which bumps its version. */
-  void providerChangesTask(String id, Consumer<Task> change) {
-    Task task = store.read(Task.class, id);
-    change.accept(task);
-    store.update(Task.class, id, null, task);
+  public void providerChangesTask(String id, Consumer<Task> change) {
+    providerChangesTaskIf(
+        id,
+        task -> {
+          change.accept(task);
+          return true;
+        });
+  }
+
+  /**
+   * Plays the provider, atomically with respect to requests over HTTP: {@code change} edits a copy
+   * of the Task and says whether to keep the edit; only then is it stored (a new version).
+   *
+   * @return whether the Task was changed
+   */
+  public boolean providerChangesTaskIf(String id, Predicate<Task> change) {
+    synchronized (store) {
+      Task task = store.read(Task.class, id);
+      if (!change.test(task)) {
+        return false;
+      }
+      store.update(Task.class, id, null, task);
+      return true;
+    }
   }
 
   /**
    * Runs {@code change} just before the next Task update received over HTTP is applied: the
    * provider answering while the exchange writes.
    */
-  void beforeNextTaskUpdate(Runnable change) {
+  public void beforeNextTaskUpdate(Runnable change) {
     store.beforeNextTaskUpdate = change;
   }
 
-  record Failure(int status, String diagnostics) {}
+  private record Failure(int status, String diagnostics) {}
 
   /** HAPI's servlet, plus a way to fail every request and a record of credentials sent. */
   private static final class FhirServlet extends RestfulServer {
@@ -251,7 +299,7 @@ public final class InMemoryFhirServer implements AutoCloseable {
       List<Bundle.BundleEntryComponent> answers = new ArrayList<>();
       for (Bundle.BundleEntryComponent entry : request.getEntry()) {
         if (entry.getRequest().getMethod() != Bundle.HTTPVerb.POST || entry.getResource() == null) {
-          throw new InvalidRequestException("This test server takes POST entries only");
+          throw new InvalidRequestException("This in-memory server takes POST entries only");
         }
         String type = entry.getResource().fhirType();
         Optional<Resource> existing =
@@ -303,7 +351,7 @@ public final class InMemoryFhirServer implements AutoCloseable {
     private Optional<Resource> match(String type, String conditionalUrl) {
       String query = conditionalUrl.substring(conditionalUrl.indexOf('?') + 1);
       if (!query.startsWith("identifier=")) {
-        throw new InvalidRequestException("This test server matches on identifier only");
+        throw new InvalidRequestException("This in-memory server matches on identifier only");
       }
       String token =
           URLDecoder.decode(query.substring("identifier=".length()), StandardCharsets.UTF_8);

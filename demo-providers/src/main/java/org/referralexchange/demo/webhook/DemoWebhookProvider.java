@@ -1,0 +1,393 @@
+package org.referralexchange.demo.webhook;
+
+import com.sun.net.httpserver.HttpExchange;
+import com.sun.net.httpserver.HttpServer;
+import java.io.IOException;
+import java.io.InputStream;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ThreadFactory;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
+import org.referralexchange.demo.DemoAnswers;
+import org.referralexchange.demo.DemoAnswers.Answer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import tools.jackson.core.JacksonException;
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.json.JsonMapper;
+
+/**
+ * A demo provider that receives referrals as Standard Webhooks and answers them by itself, as its
+ * staff would. {@code POST /referrals} takes the exchange's signed webhooks:
+ *
+ * <ul>
+ *   <li>a bad or missing signature, or a timestamp more than five minutes off, gets 401;
+ *   <li>{@code referral.requested} gets 200 with {@code {"reference":
+ *       "<providerId>-<referralId>"}}; the answers {@link DemoAnswers} decides from {@code
+ *       referral.narrative} are then posted to {@code
+ *       <callbackBaseUrl>/providers/<providerId>/status}, each after its delay. A repeated delivery
+ *       of the same referral gets the same 200 and schedules nothing more;
+ *   <li>{@code referral.withdrawn} gets 200 and drops the answers not yet sent;
+ *   <li>{@code referral.reminder} and other types get 200 and change nothing.
+ * </ul>
+ *
+ * <p>Each status callback is signed with the same secret; its {@code webhook-id} is {@code
+ * status-<referralId>-<status>}, the same on every attempt. A callback the exchange does not take
+ * (unreachable, 5xx, 408, 429) is tried again up to {@link #CALLBACK_ATTEMPTS} times with a
+ * doubling backoff; the next answer waits until the previous one was taken.
+ */
+public final class DemoWebhookProvider implements AutoCloseable {
+
+  /** Attempts per status callback. */
+  public static final int CALLBACK_ATTEMPTS = 5;
+
+  /** Wait before the second attempt; doubled for each one after. */
+  public static final Duration FIRST_BACKOFF = Duration.ofMillis(250);
+
+  static final String PATH = "/referrals";
+  private static final int MAX_BODY_BYTES = 1 << 20;
+
+  private static final Logger log = LoggerFactory.getLogger(DemoWebhookProvider.class);
+
+  private final HttpServer server;
+  private final ExecutorService requestThreads;
+  private final ScheduledExecutorService scheduler;
+  private final HttpClient http;
+  private final String providerId;
+  private final String secret;
+  private final Supplier<String> callbackBaseUrl;
+  private final DemoAnswers answers;
+  private final Clock clock = Clock.systemUTC();
+  private final JsonMapper json = JsonMapper.builder().build();
+
+  /** Referral id → its state; the key set is every referral received once. */
+  private final Map<String, Referral> referrals = new ConcurrentHashMap<>();
+
+  private final List<String> received = new CopyOnWriteArrayList<>();
+
+  private DemoWebhookProvider(
+      int port,
+      String providerId,
+      String secret,
+      Supplier<String> callbackBaseUrl,
+      DemoAnswers answers)
+      throws IOException {
+    this.providerId = Objects.requireNonNull(providerId, "providerId");
+    this.secret = Objects.requireNonNull(secret, "secret");
+    this.callbackBaseUrl = Objects.requireNonNull(callbackBaseUrl, "callbackBaseUrl");
+    this.answers = Objects.requireNonNull(answers, "answers");
+    // Fails now, not at the first request, when the secret is unusable.
+    WebhookSignatures.sign("check", 0, new byte[0], secret);
+    this.scheduler =
+        Executors.newScheduledThreadPool(1, daemon("demo-webhook-provider-" + providerId));
+    this.requestThreads =
+        Executors.newFixedThreadPool(2, daemon("demo-webhook-provider-http-" + providerId));
+    this.http =
+        HttpClient.newBuilder()
+            .connectTimeout(Duration.ofSeconds(2))
+            .version(HttpClient.Version.HTTP_1_1)
+            .build();
+    this.server =
+        HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), port), 0);
+    server.createContext(PATH, this::handle);
+    server.setExecutor(requestThreads);
+    server.start();
+  }
+
+  /**
+   * Starts the provider's HTTP server on loopback.
+   *
+   * @param port the port; 0 for any free port
+   * @param providerId the provider's id at the exchange, as in the callback path
+   * @param secret the shared signing secret ({@code whsec_<base64>}, or a plain string)
+   * @param callbackBaseUrl the exchange adapter's base URL, asked for at each callback (the adapter
+   *     may start after the provider)
+   * @param answers what to answer, and after how long
+   */
+  public static DemoWebhookProvider start(
+      int port,
+      String providerId,
+      String secret,
+      Supplier<String> callbackBaseUrl,
+      DemoAnswers answers)
+      throws IOException {
+    return new DemoWebhookProvider(port, providerId, secret, callbackBaseUrl, answers);
+  }
+
+  /** The URL to configure as the provider's endpoint in the exchange. */
+  public String endpoint() {
+    return "http://127.0.0.1:" + server.getAddress().getPort() + PATH;
+  }
+
+  /** The ids of the referrals received with a valid signature, once each, in order of arrival. */
+  public List<String> receivedReferralIds() {
+    return List.copyOf(received);
+  }
+
+  /** Stops taking webhooks and drops the answers not yet sent. */
+  @Override
+  public void close() {
+    server.stop(0);
+    scheduler.shutdownNow();
+    requestThreads.shutdownNow();
+  }
+
+  private void handle(HttpExchange exchange) throws IOException {
+    try (exchange) {
+      if (!"POST".equals(exchange.getRequestMethod())) {
+        exchange.getResponseHeaders().add("Allow", "POST");
+        respond(exchange, 405, null);
+        return;
+      }
+      byte[] body;
+      try (InputStream in = exchange.getRequestBody()) {
+        body = in.readNBytes(MAX_BODY_BYTES + 1);
+      }
+      if (body.length > MAX_BODY_BYTES) {
+        respond(exchange, 413, null);
+        return;
+      }
+      var headers = exchange.getRequestHeaders();
+      String signatures =
+          headers.containsKey(WebhookSignatures.SIGNATURE)
+              ? String.join(" ", headers.get(WebhookSignatures.SIGNATURE))
+              : null;
+      if (!WebhookSignatures.verify(
+          headers.getFirst(WebhookSignatures.ID),
+          headers.getFirst(WebhookSignatures.TIMESTAMP),
+          signatures,
+          body,
+          secret,
+          clock.instant())) {
+        log.warn("Demo webhook provider {} refused a webhook: bad signature", providerId);
+        respond(exchange, 401, null);
+        return;
+      }
+      JsonNode webhook;
+      try {
+        webhook = json.readTree(body);
+      } catch (JacksonException e) {
+        respond(exchange, 400, null);
+        return;
+      }
+      String type = webhook.path("type").asString("");
+      switch (type) {
+        case "referral.requested" -> requested(exchange, webhook.path("referral"));
+        case "referral.withdrawn" -> {
+          withdrawn(webhook.path("referralId").asString(""));
+          respond(exchange, 200, null);
+        }
+        default -> respond(exchange, 200, null); // reminders and anything newer: noted, no change
+      }
+    } catch (RuntimeException e) {
+      log.warn("Demo webhook provider {} failed on a webhook", providerId, e);
+      respond(exchange, 500, null);
+    }
+  }
+
+  private void requested(HttpExchange exchange, JsonNode referral) throws IOException {
+    String referralId = referral.path("referralId").asString("");
+    if (referralId.isBlank()) {
+      respond(exchange, 400, null);
+      return;
+    }
+    Referral fresh = new Referral("%s-%s".formatted(providerId, referralId));
+    Referral known = referrals.putIfAbsent(referralId, fresh);
+    if (known == null) {
+      received.add(referralId);
+      List<Answer> planned = answers.answersFor(narrative(referral.path("narrative")));
+      log.info(
+          "Demo webhook provider {} received referral {}; will answer {}",
+          providerId,
+          referralId,
+          planned.stream().map(a -> a.status().code()).toList());
+      scheduleNext(referralId, fresh, new ArrayList<>(planned));
+    } else {
+      log.info("Demo webhook provider {} got referral {} again", providerId, referralId);
+    }
+    Referral current = known == null ? fresh : known;
+    respond(exchange, 200, Map.of("reference", current.reference));
+  }
+
+  private void withdrawn(String referralId) {
+    Referral referral = referrals.get(referralId);
+    if (referral != null) {
+      referral.withdrawn = true;
+      log.info("Demo webhook provider {}: referral {} withdrawn", providerId, referralId);
+    }
+  }
+
+  /** The narrative's needs description, goals and notes, one per line. */
+  private static String narrative(JsonNode narrative) {
+    List<String> parts = new ArrayList<>();
+    parts.add(narrative.path("needsDescription").asString(""));
+    narrative.path("goals").forEach(goal -> parts.add(goal.asString("")));
+    parts.add(narrative.path("notes").asString(""));
+    return String.join("\n", parts);
+  }
+
+  private void scheduleNext(String referralId, Referral referral, List<Answer> remaining) {
+    if (remaining.isEmpty() || scheduler.isShutdown()) {
+      return;
+    }
+    Answer next = remaining.remove(0);
+    scheduler.schedule(
+        () -> send(referralId, referral, next, remaining, clock.instant(), 1),
+        next.after().toMillis(),
+        TimeUnit.MILLISECONDS);
+  }
+
+  private void send(
+      String referralId,
+      Referral referral,
+      Answer answer,
+      List<Answer> remaining,
+      Instant occurredAt,
+      int attempt) {
+    if (referral.withdrawn) {
+      log.info("Demo webhook provider {} does not answer withdrawn {}", providerId, referralId);
+      return;
+    }
+    String base = callbackBaseUrl.get();
+    String webhookId = "status-" + referralId + "-" + answer.status().code();
+    String outcome;
+    boolean again;
+    if (base == null || base.isBlank()) {
+      outcome = "no callback URL yet";
+      again = true;
+    } else {
+      byte[] body = json.writeValueAsBytes(callback(referralId, referral, answer, occurredAt));
+      long timestamp = clock.instant().getEpochSecond();
+      HttpRequest request =
+          HttpRequest.newBuilder(
+                  URI.create(stripSlash(base) + "/providers/" + providerId + "/status"))
+              .timeout(Duration.ofSeconds(5))
+              .header("Content-Type", "application/json")
+              .header(WebhookSignatures.ID, webhookId)
+              .header(WebhookSignatures.TIMESTAMP, Long.toString(timestamp))
+              .header(
+                  WebhookSignatures.SIGNATURE,
+                  WebhookSignatures.sign(webhookId, timestamp, body, secret))
+              .POST(HttpRequest.BodyPublishers.ofByteArray(body))
+              .build();
+      try {
+        int status = http.send(request, HttpResponse.BodyHandlers.discarding()).statusCode();
+        if (status >= 200 && status < 300) {
+          log.info(
+              "Demo webhook provider {} reported {} for referral {}",
+              providerId,
+              answer.status().code(),
+              referralId);
+          scheduleNext(referralId, referral, remaining);
+          return;
+        }
+        outcome = "HTTP " + status;
+        again = status >= 500 || status == 408 || status == 429;
+      } catch (IOException e) {
+        outcome = e.getClass().getSimpleName();
+        again = true;
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        return; // closing
+      }
+    }
+    if (!again || attempt >= CALLBACK_ATTEMPTS || scheduler.isShutdown()) {
+      log.warn(
+          "Demo webhook provider {} gives up reporting {} for referral {} ({})",
+          providerId,
+          answer.status().code(),
+          referralId,
+          outcome);
+      return;
+    }
+    long backoff = FIRST_BACKOFF.toMillis() << (attempt - 1);
+    log.info(
+        "Demo webhook provider {} could not report {} for referral {} ({}); again in {} ms",
+        providerId,
+        answer.status().code(),
+        referralId,
+        outcome,
+        backoff);
+    scheduler.schedule(
+        () -> send(referralId, referral, answer, remaining, occurredAt, attempt + 1),
+        backoff,
+        TimeUnit.MILLISECONDS);
+  }
+
+  /** The body the exchange's status callback takes. */
+  private static Map<String, Object> callback(
+      String referralId, Referral referral, Answer answer, Instant occurredAt) {
+    Map<String, Object> body = new LinkedHashMap<>();
+    body.put("referralId", referralId);
+    body.put("status", answer.status().code());
+    if (answer.reason() != null) {
+      body.put("reason", Map.of("code", answer.reason().code(), "text", answer.reason().text()));
+    }
+    body.put("providerReference", referral.reference);
+    if (answer.outcome() != null) {
+      Map<String, Object> outcome = new LinkedHashMap<>();
+      outcome.put("delivered", answer.outcome().delivered());
+      if (answer.outcome().costAmount() != null) {
+        outcome.put(
+            "cost",
+            Map.of(
+                "amount", answer.outcome().costAmount(),
+                "currency", answer.outcome().costCurrency()));
+      }
+      body.put("outcome", outcome);
+    }
+    body.put("occurredAt", occurredAt.toString());
+    return body;
+  }
+
+  private void respond(HttpExchange exchange, int status, Object body) throws IOException {
+    if (body == null) {
+      exchange.sendResponseHeaders(status, -1);
+      return;
+    }
+    byte[] bytes = json.writeValueAsBytes(body);
+    exchange.getResponseHeaders().add("Content-Type", "application/json");
+    exchange.sendResponseHeaders(status, bytes.length);
+    exchange.getResponseBody().write(bytes);
+  }
+
+  private static String stripSlash(String base) {
+    return base.endsWith("/") ? base.substring(0, base.length() - 1) : base;
+  }
+
+  private static ThreadFactory daemon(String name) {
+    return runnable -> {
+      Thread thread = new Thread(runnable, name);
+      thread.setDaemon(true);
+      return thread;
+    };
+  }
+
+  /** One received referral. */
+  private static final class Referral {
+    private final String reference;
+    private volatile boolean withdrawn;
+
+    Referral(String reference) {
+      this.reference = reference;
+    }
+  }
+}
