@@ -68,6 +68,6 @@ class SmtpEmailSenderTests {
   }
 
   static NotifierProperties properties() {
-    return new NotifierProperties(null, null, null, null, null, null, null, null);
+    return new NotifierProperties(null, null, null, null, null, null, null, 0, null);
   }
 }
