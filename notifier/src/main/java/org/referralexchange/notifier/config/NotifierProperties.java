@@ -24,6 +24,9 @@ import org.springframework.validation.annotation.Validated;
  *     for none
  * @param mailFrom sender address of the emails
  * @param backoff how a channel in an outage is retried
+ * @param recordsInFlight how many {@code NotificationRecorded} the worker hands to the producer
+ *     before it waits for their acknowledgements (it also waits at the end of every tick): each of
+ *     them may be sent once more if the process dies before its record was acknowledged
  * @param twilio the Twilio SMS plug-in
  */
 @Validated
@@ -36,6 +39,7 @@ public record NotifierProperties(
     String smsQuietHours,
     @NotBlank String mailFrom,
     @NotNull @Valid Backoff backoff,
+    @Positive int recordsInFlight,
     @NotNull @Valid Twilio twilio) {
 
   public NotifierProperties {
@@ -53,6 +57,7 @@ public record NotifierProperties(
             : notifyOn;
     mailFrom = mailFrom == null ? "referrals@exchange.example" : mailFrom;
     backoff = backoff == null ? new Backoff(null, null, 2.0) : backoff;
+    recordsInFlight = recordsInFlight <= 0 ? 64 : recordsInFlight;
     twilio = twilio == null ? new Twilio(false, null, null, null, null) : twilio;
   }
 

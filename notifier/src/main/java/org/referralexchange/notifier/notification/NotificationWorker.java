@@ -1,10 +1,13 @@
 package org.referralexchange.notifier.notification;
 
+import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
+import java.util.EnumMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -51,6 +54,10 @@ import org.springframework.stereotype.Component;
  * it works; nothing is dead-lettered for it. A permanent refusal (invalid address or number) is
  * recorded FAILED and the source event goes to its dead-letter topic with the reason in headers.
  * SMS inside the case manager's quiet hours is recorded DEFERRED once and sent when they end.
+ *
+ * <p>Records are handed to the producer without waiting for each acknowledgement; the worker waits
+ * for all of them at the end of every tick, and whenever {@code notifier.records-in-flight} are
+ * waiting. A record the broker did not take is kept in memory and published before anything else.
  */
 @Component
 class NotificationWorker {
@@ -81,10 +88,23 @@ class NotificationWorker {
   private final Map<NotificationLog.Key, NotificationRecorded> unrecorded =
       new ConcurrentHashMap<>();
 
+  /** Records handed to the producer and not yet acknowledged, oldest first. */
+  private final List<InFlight> inFlight = new ArrayList<>();
+
   private final Map<NotificationChannel, Outage> outages = new ConcurrentHashMap<>();
+
+  /** Counters by channel and outcome, looked up once rather than on every notification. */
+  private final Map<NotificationChannel, Map<NotificationOutcome, Counter>> notifications =
+      new EnumMap<>(NotificationChannel.class);
+
+  private final Map<NotificationChannel, Counter> outageCounters =
+      new EnumMap<>(NotificationChannel.class);
 
   /** Failed attempts in a row on a channel and when to try it again. */
   private record Outage(int failures, Instant nextAt) {}
+
+  /** A record on its way; {@code keep}: publish it again if the broker does not take it. */
+  private record InFlight(NotificationLog.Key key, EventPublisher.Pending pending, boolean keep) {}
 
   NotificationWorker(
       TriggerView triggers,
@@ -122,25 +142,56 @@ class NotificationWorker {
       return;
     }
     try {
-      for (Map.Entry<NotificationLog.Key, NotificationRecorded> entry :
-          List.copyOf(unrecorded.entrySet())) {
-        publisher.publish(Topics.NOTIFICATIONS, entry.getValue().getReferralId(), entry.getValue());
-        unrecorded.remove(entry.getKey());
-      }
-      for (Trigger trigger : triggers.open()) {
-        MDC.put("referralId", trigger.referralId());
-        try {
-          work(trigger);
-        } catch (BrokerUnavailableException e) {
-          throw e;
-        } catch (RuntimeException e) {
-          log.warn("Notification of {} failed: {}", trigger.topic(), e.getClass().getSimpleName());
-        } finally {
-          MDC.remove("referralId");
-        }
+      try {
+        sendAll();
+      } finally {
+        awaitRecords();
       }
     } catch (BrokerUnavailableException e) {
       log.warn("Broker unavailable, notifications wait: {}", e.getMessage());
+    }
+  }
+
+  private void sendAll() {
+    for (Map.Entry<NotificationLog.Key, NotificationRecorded> entry :
+        List.copyOf(unrecorded.entrySet())) {
+      publisher.publish(Topics.NOTIFICATIONS, entry.getValue().getReferralId(), entry.getValue());
+      unrecorded.remove(entry.getKey());
+    }
+    for (Trigger trigger : triggers.open()) {
+      MDC.put("referralId", trigger.referralId());
+      try {
+        work(trigger);
+      } catch (BrokerUnavailableException e) {
+        throw e;
+      } catch (RuntimeException e) {
+        log.warn("Notification of {} failed: {}", trigger.topic(), e.getClass().getSimpleName());
+      } finally {
+        MDC.remove("referralId");
+      }
+    }
+  }
+
+  /**
+   * Waits for every record in flight. One the broker did not take goes back to {@link #unrecorded}
+   * (unless DEFERRED, which is simply recorded again), and the first such failure is thrown after
+   * all were waited for.
+   */
+  private void awaitRecords() {
+    BrokerUnavailableException failure = null;
+    for (InFlight record : inFlight) {
+      try {
+        record.pending().await();
+      } catch (BrokerUnavailableException e) {
+        if (record.keep()) {
+          unrecorded.put(record.key(), (NotificationRecorded) record.pending().event());
+        }
+        failure = failure == null ? e : failure;
+      }
+    }
+    inFlight.clear();
+    if (failure != null) {
+      throw failure;
     }
   }
 
@@ -232,7 +283,9 @@ class NotificationWorker {
       int failures = outage == null ? 1 : outage.failures() + 1;
       Duration wait = properties.backoff().after(failures);
       outages.put(channel, new Outage(failures, now.plus(wait)));
-      meters.counter("notifier.outages", "channel", channel.name()).increment();
+      outageCounters
+          .computeIfAbsent(channel, c -> meters.counter("notifier.outages", "channel", c.name()))
+          .increment();
       log.warn(
           "{} unavailable (attempt {}), retrying in {}: {}",
           channel,
@@ -282,8 +335,13 @@ class NotificationWorker {
       NotificationOutcome outcome,
       String detail,
       String messageId) {
-    meters
-        .counter("notifier.notifications", "channel", channel.name(), "outcome", outcome.name())
+    notifications
+        .computeIfAbsent(channel, c -> new EnumMap<>(NotificationOutcome.class))
+        .computeIfAbsent(
+            outcome,
+            o ->
+                meters.counter(
+                    "notifier.notifications", "channel", channel.name(), "outcome", o.name()))
         .increment();
     NotificationRecorded recorded =
         NotificationRecorded.newBuilder()
@@ -298,13 +356,19 @@ class NotificationWorker {
             .setDetail(detail)
             .setProviderMessageId(messageId)
             .build();
+    boolean keep = outcome != NotificationOutcome.DEFERRED;
+    EventPublisher.Pending pending;
     try {
-      publisher.publish(Topics.NOTIFICATIONS, trigger.referralId(), recorded);
+      pending = publisher.send(Topics.NOTIFICATIONS, trigger.referralId(), recorded);
     } catch (BrokerUnavailableException e) {
-      if (outcome != NotificationOutcome.DEFERRED) {
+      if (keep) {
         unrecorded.put(key(trigger, channel), recorded);
       }
       throw e;
+    }
+    inFlight.add(new InFlight(key(trigger, channel), pending, keep));
+    if (inFlight.size() >= properties.recordsInFlight()) {
+      awaitRecords();
     }
   }
 

@@ -11,6 +11,7 @@ import static org.awaitility.Awaitility.await;
 
 import com.github.tomakehurst.wiremock.WireMockServer;
 import com.github.tomakehurst.wiremock.stubbing.StubMapping;
+import io.micrometer.core.instrument.MeterRegistry;
 import jakarta.mail.BodyPart;
 import jakarta.mail.internet.MimeMessage;
 import jakarta.mail.internet.MimeMultipart;
@@ -51,6 +52,7 @@ import org.referralexchange.kafka.EventLog;
 import org.referralexchange.notifier.NotifierApplication;
 import org.referralexchange.schemas.Topics;
 import org.referralexchange.schemas.samples.SampleEvents;
+import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.boot.builder.SpringApplicationBuilder;
 import org.springframework.boot.test.context.SpringBootTest;
 import org.springframework.boot.test.context.TestConfiguration;
@@ -77,6 +79,8 @@ class NotifierFlowTests {
   static final String CANARY_PSEUDONYM = "CANARY-PSEUDONYM-7731";
   static final String CANARY_CLIENT = "Quixote-Canary";
   static final WireMockServer TWILIO = twilio();
+
+  @Autowired MeterRegistry meters;
 
   static WireMockServer twilio() {
     WireMockServer server = new WireMockServer(options().dynamicPort().bindAddress("127.0.0.1"));
@@ -366,6 +370,31 @@ class NotifierFlowTests {
                   Topics.REFERRAL_STATUS_CHANGED.deadLetterTopic(), referral.id))
           .isEmpty();
     }
+  }
+
+  @Test
+  void aKeptOpenConnectionTheServerDroppedIsReopenedAndTheNextEmailGoesOnce() throws Exception {
+    Referral before = submit(NotificationChannel.EMAIL);
+    publishStatus(before, ReferralStatus.ACCEPTED, ActorRole.PROVIDER, null, null, null);
+    awaitOneEmail(before);
+    double outages = meters.counter("notifier.outages", "channel", "EMAIL").count();
+
+    // A restart of the SMTP server closes the notifier's kept-open connection under it.
+    NotifierInfrastructure.stopMail();
+    NotifierInfrastructure.startMail();
+    Referral after = submit(NotificationChannel.EMAIL);
+    publishStatus(after, ReferralStatus.ACCEPTED, ActorRole.PROVIDER, null, null, null);
+
+    awaitOneEmail(after);
+    await()
+        .during(Duration.ofSeconds(2))
+        .atMost(Duration.ofSeconds(5))
+        .until(() -> NotifierInfrastructure.mailTo(after.email).size() == 1);
+    assertThat(notifications(after))
+        .singleElement()
+        .satisfies(r -> assertThat(r.getOutcome()).isEqualTo(NotificationOutcome.SENT));
+    // Sent on a new connection at once, not after an outage's backoff.
+    assertThat(meters.counter("notifier.outages", "channel", "EMAIL").count()).isEqualTo(outages);
   }
 
   @Test

@@ -1,12 +1,14 @@
 package org.referralexchange.notifier.channel.smtp;
 
+import jakarta.mail.Message;
 import jakarta.mail.MessagingException;
 import jakarta.mail.SendFailedException;
 import jakarta.mail.Transport;
 import jakarta.mail.internet.AddressException;
 import jakarta.mail.internet.InternetAddress;
+import jakarta.mail.internet.MimeBodyPart;
 import jakarta.mail.internet.MimeMessage;
-import java.nio.charset.StandardCharsets;
+import jakarta.mail.internet.MimeMultipart;
 import java.util.Date;
 import org.referralexchange.notifier.channel.ChannelUnavailableException;
 import org.referralexchange.notifier.channel.EmailSender;
@@ -16,14 +18,14 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.beans.factory.DisposableBean;
 import org.springframework.mail.javamail.JavaMailSenderImpl;
-import org.springframework.mail.javamail.MimeMessageHelper;
 import org.springframework.stereotype.Component;
 
 /**
- * Sends multipart (plain text and HTML) mail with Spring Boot's mail session over one SMTP
- * connection kept open between messages: {@code JavaMailSenderImpl.send} would connect, greet and
- * quit for every message. The connection is checked before each send (a NOOP when it has been idle)
- * and opened again when the server dropped it.
+ * Sends multipart/alternative (plain text and HTML) mail with Spring Boot's mail session over one
+ * SMTP connection kept open between messages: {@code JavaMailSenderImpl.send} would connect, greet
+ * and quit for every message. The connection is not checked before a send (Angus Mail's {@code
+ * isConnected()} is a NOOP round trip on every call); when the server dropped it, the send on it
+ * fails, and the message is sent once more on a new connection before that counts as an outage.
  *
  * <p>An address that is not an address, or one the server refuses with a 5xx reply to RCPT, is a
  * permanent failure; anything else (connection refused, timeouts, 4xx) is an outage.
@@ -32,52 +34,74 @@ import org.springframework.stereotype.Component;
 class SmtpEmailSender implements EmailSender, DisposableBean {
 
   private static final Logger log = LoggerFactory.getLogger(SmtpEmailSender.class);
+  private static final String UTF_8 = "UTF-8";
 
   private final JavaMailSenderImpl mail;
-  private final String from;
+  private final InternetAddress from;
   private Transport transport;
 
   SmtpEmailSender(JavaMailSenderImpl mail, NotifierProperties properties) {
     this.mail = mail;
-    this.from = properties.mailFrom();
+    try {
+      this.from = new InternetAddress(properties.mailFrom(), true);
+    } catch (AddressException e) {
+      throw new IllegalArgumentException("notifier.mail-from is not an email address", e);
+    }
   }
 
   @Override
   public synchronized String send(Email email) {
+    MimeMessage message = message(email);
+    for (int attempt = 1; ; attempt++) {
+      boolean reused = transport != null;
+      try {
+        connected().sendMessage(message, message.getAllRecipients());
+        return message.getMessageID();
+      } catch (MessagingException | IllegalStateException e) {
+        RecipientRejectedException refused = refusal(e);
+        if (refused != null) {
+          // The server answered RCPT and stays in the session (RSET); the connection is reusable.
+          throw refused;
+        }
+        close();
+        if (!reused || attempt > 1) {
+          throw new ChannelUnavailableException("mail server unavailable", e);
+        }
+        // The kept-open connection failed: most likely the server closed it (idle timeout,
+        // restart). Once more on a new connection; a server that is down fails that too.
+        log.info(
+            "The kept-open SMTP connection failed ({}); sending on a new one",
+            e.getClass().getSimpleName());
+      }
+    }
+  }
+
+  /** One message: multipart/alternative of the plain text and the HTML, both UTF-8. */
+  private MimeMessage message(Email email) {
     MimeMessage message = mail.createMimeMessage();
     try {
-      MimeMessageHelper helper =
-          new MimeMessageHelper(message, true, StandardCharsets.UTF_8.name());
-      helper.setFrom(from);
-      helper.setTo(new InternetAddress(email.to(), true));
-      helper.setSubject(email.subject());
-      helper.setText(email.text(), email.html());
+      message.setFrom(from);
+      message.setRecipient(Message.RecipientType.TO, new InternetAddress(email.to(), true));
+      message.setSubject(email.subject(), UTF_8);
+      MimeBodyPart text = new MimeBodyPart();
+      text.setText(email.text(), UTF_8, "plain");
+      MimeBodyPart html = new MimeBodyPart();
+      html.setText(email.html(), UTF_8, "html");
+      message.setContent(new MimeMultipart("alternative", text, html));
       message.setSentDate(new Date());
       message.saveChanges();
+      return message;
     } catch (AddressException e) {
       throw new RecipientRejectedException("invalid email address", null);
     } catch (MessagingException e) {
       throw new IllegalStateException("Could not build the email", e);
     }
-    try {
-      connected().sendMessage(message, message.getAllRecipients());
-      return message.getMessageID();
-    } catch (MessagingException | IllegalStateException e) {
-      RecipientRejectedException refused = refusal(e);
-      if (refused != null) {
-        // The server answered RCPT and stays in the session (RSET); the connection is reusable.
-        throw refused;
-      }
-      close();
-      throw new ChannelUnavailableException("mail server unavailable", e);
-    }
   }
 
   private Transport connected() throws MessagingException {
-    if (transport != null && transport.isConnected()) {
+    if (transport != null) {
       return transport;
     }
-    close();
     Transport opened = mail.getSession().getTransport(mail.getProtocol());
     opened.connect(
         mail.getHost(),

@@ -3,9 +3,13 @@ package org.referralexchange.notifier.channel.smtp;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import com.icegreen.greenmail.util.GreenMail;
+import com.icegreen.greenmail.util.ServerSetup;
 import jakarta.mail.Address;
 import jakarta.mail.SendFailedException;
 import jakarta.mail.internet.InternetAddress;
+import jakarta.mail.internet.MimeMessage;
+import jakarta.mail.internet.MimeMultipart;
 import org.eclipse.angus.mail.smtp.SMTPAddressFailedException;
 import org.junit.jupiter.api.Test;
 import org.referralexchange.notifier.channel.ChannelUnavailableException;
@@ -14,7 +18,10 @@ import org.referralexchange.notifier.channel.RecipientRejectedException;
 import org.referralexchange.notifier.config.NotifierProperties;
 import org.springframework.mail.javamail.JavaMailSenderImpl;
 
-/** How SMTP failures are told apart: refused recipient (permanent) versus outage (retry). */
+/**
+ * How SMTP failures are told apart: refused recipient (permanent) versus outage (retry); against
+ * GreenMail, the message's structure and a kept-open connection the server dropped.
+ */
 class SmtpEmailSenderTests {
 
   static final Email EMAIL = new Email("cm@county.example", "subject", "text", "<p>html</p>");
@@ -32,10 +39,7 @@ class SmtpEmailSenderTests {
 
   @Test
   void aRefusedConnectionIsAnOutage() {
-    JavaMailSenderImpl nowhere = new JavaMailSenderImpl();
-    nowhere.setHost("127.0.0.1");
-    nowhere.setPort(closedPort());
-    SmtpEmailSender sender = new SmtpEmailSender(nowhere, properties());
+    SmtpEmailSender sender = new SmtpEmailSender(mailSender(closedPort()), properties());
 
     assertThatThrownBy(() -> sender.send(EMAIL)).isInstanceOf(ChannelUnavailableException.class);
   }
@@ -47,6 +51,69 @@ class SmtpEmailSenderTests {
     assertThatThrownBy(() -> sender.send(new Email("no-domain", "s", "t", "h")))
         .isInstanceOf(RecipientRejectedException.class)
         .hasMessage("invalid email address");
+  }
+
+  @Test
+  void aConnectionTheServerDroppedIsReopenedAndTheEmailSentOnce() throws Exception {
+    int port = closedPort();
+    GreenMail first = smtp(port);
+    SmtpEmailSender sender = new SmtpEmailSender(mailSender(port), properties());
+    GreenMail second = null;
+    try {
+      sender.send(EMAIL);
+      assertThat(first.getReceivedMessages()).hasSize(1);
+
+      // The server goes away and comes back: the kept-open connection is closed under the sender.
+      first.stop();
+      second = smtp(port);
+      sender.send(EMAIL);
+
+      // Once, on the new connection: the stopped server cannot have taken it.
+      assertThat(second.getReceivedMessages()).hasSize(1);
+    } finally {
+      sender.destroy();
+      first.stop();
+      if (second != null) {
+        second.stop();
+      }
+    }
+  }
+
+  @Test
+  void theEmailIsPlainTextAndHtmlAlternatives() throws Exception {
+    int port = closedPort();
+    GreenMail server = smtp(port);
+    SmtpEmailSender sender = new SmtpEmailSender(mailSender(port), properties());
+    try {
+      sender.send(new Email("cm@county.example", "Referral ä", "text ä", "<p>html ä</p>"));
+
+      MimeMessage received = server.getReceivedMessages()[0];
+      assertThat(received.getSubject()).isEqualTo("Referral ä");
+      MimeMultipart alternative = (MimeMultipart) received.getContent();
+      assertThat(alternative.getContentType()).startsWith("multipart/alternative");
+      assertThat(alternative.getCount()).isEqualTo(2);
+      assertThat(alternative.getBodyPart(0).isMimeType("text/plain")).isTrue();
+      assertThat(alternative.getBodyPart(0).getContent()).isEqualTo("text ä");
+      assertThat(alternative.getBodyPart(1).isMimeType("text/html")).isTrue();
+      assertThat(alternative.getBodyPart(1).getContent()).isEqualTo("<p>html ä</p>");
+    } finally {
+      sender.destroy();
+      server.stop();
+    }
+  }
+
+  static GreenMail smtp(int port) {
+    GreenMail server = new GreenMail(new ServerSetup(port, "127.0.0.1", ServerSetup.PROTOCOL_SMTP));
+    server.start();
+    return server;
+  }
+
+  static JavaMailSenderImpl mailSender(int port) {
+    JavaMailSenderImpl mail = new JavaMailSenderImpl();
+    mail.setHost("127.0.0.1");
+    mail.setPort(port);
+    mail.setProtocol("smtp"); // as Spring Boot's mail properties set it
+    return mail;
   }
 
   static int closedPort() {
@@ -68,6 +135,6 @@ class SmtpEmailSenderTests {
   }
 
   static NotifierProperties properties() {
-    return new NotifierProperties(null, null, null, null, null, null, null, null);
+    return new NotifierProperties(null, null, null, null, null, null, null, 0, null);
   }
 }
