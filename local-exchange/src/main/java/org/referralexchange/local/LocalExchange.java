@@ -1,6 +1,11 @@
 package org.referralexchange.local;
 
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.lang.management.ManagementFactory;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Deque;
@@ -9,9 +14,10 @@ import java.util.Locale;
 import java.util.Map;
 
 /**
- * Runs the exchange on embedded defaults: a real Kafka broker as a child process, then the stand-in
- * schema registry and the referral gateway in this JVM, each printing where it listens, and keeps
- * them up until Ctrl-C.
+ * Runs the exchange on embedded defaults: a real Kafka broker as a child process, then in this JVM
+ * the stand-in schema registry, a mail and an SMS catcher, two demo providers, the referral
+ * gateway, the agency adapter and the notifier, and a demo consent; prints where each listens, and
+ * keeps them up until Ctrl-C.
  *
  * <p>Settings are listed in {@link LocalSettings}; e.g. {@code --exchange.kafka.port=19092}.
  */
@@ -36,10 +42,16 @@ public final class LocalExchange {
   }
 
   /**
-   * The components of the local exchange, in start order. The agency adapter and the notifier join
-   * this list when they exist.
+   * The components of the local exchange, in start order: the broker together with the mail and SMS
+   * catchers and the demo providers (which the services send to); the registry; the three services
+   * together; then the demo consent, recorded through the gateway.
    */
   static List<LocalComponent> components(LocalSettings settings) {
+    return components(settings, DemoClocks.LOCAL);
+  }
+
+  /** The same with other clocks for the adapter and notifier (tests shorten them further). */
+  static List<LocalComponent> components(LocalSettings settings, DemoClocks clocks) {
     KafkaBrokerComponent kafka =
         new KafkaBrokerComponent(
             new KafkaBrokerComponent.Settings(
@@ -50,13 +62,94 @@ public final class LocalExchange {
                 settings.kafkaStartupTimeout()));
     SchemaRegistryComponent registry =
         new SchemaRegistryComponent(kafka::bootstrapServers, settings.registryPort());
+    MailCatcherComponent mail =
+        new MailCatcherComponent(
+            new MailCatcherComponent.Settings(settings.smtpPort(), settings.mailFolder()));
+    SmsCatcherComponent sms =
+        new SmsCatcherComponent(
+            new SmsCatcherComponent.Settings(settings.smsPort(), settings.smsFolder()));
+    AdapterComponent[] adapter = new AdapterComponent[1];
+    DemoProvidersComponent providers =
+        new DemoProvidersComponent(
+            new DemoProvidersComponent.Settings(
+                settings.webhookProviderPort(),
+                settings.fhirProviderPort(),
+                settings.demoAnswerDelay()),
+            () -> adapter[0].url());
+    // Chosen now, not by the gateway when it starts: the notifier, starting beside it, puts the
+    // gateway's address in the links of its messages.
+    int gatewayPort = settings.gatewayPort() != 0 ? settings.gatewayPort() : freePort();
+    String gatewayUrl = "http://" + KafkaBrokerComponent.HOST + ":" + gatewayPort;
     GatewayComponent gateway =
         new GatewayComponent(
             kafka::bootstrapServers,
             registry::url,
             new GatewayComponent.Settings(
-                settings.gatewayPort(), settings.keysetFile(), settings.gatewayStartupTimeout()));
-    return List.of(kafka, registry, gateway);
+                gatewayPort, settings.keysetFile(), settings.serviceStartupTimeout()));
+    adapter[0] =
+        new AdapterComponent(
+            kafka::bootstrapServers,
+            registry::url,
+            new AdapterComponent.Settings(
+                settings.adapterPort(), settings.keysetFile(), settings.serviceStartupTimeout()),
+            new AdapterComponent.Providers(
+                providers::webhookEndpoint,
+                DemoProvidersComponent.WEBHOOK_SECRET,
+                providers::fhirBaseUrl,
+                clocks.pollInterval(),
+                clocks.tick(),
+                clocks.responseWindow(),
+                clocks.grace(),
+                true));
+    NotifierComponent notifier =
+        new NotifierComponent(
+            kafka::bootstrapServers,
+            registry::url,
+            new NotifierComponent.Settings(
+                settings.notifierPort(), settings.serviceStartupTimeout(), clocks.tick(), ""),
+            new NotifierComponent.Channels(mail::smtp, sms::url, () -> gatewayUrl));
+    DemoSeedComponent seed = new DemoSeedComponent(gateway::url);
+    return List.of(
+        // The broker is a child process; the demo providers (HAPI's FHIR context) warm up here
+        // meanwhile.
+        new TogetherComponent("kafka and the demo parts", List.of(kafka, mail, sms, providers)),
+        registry,
+        new TogetherComponent("services", List.of(gateway, adapter[0], notifier)),
+        seed);
+  }
+
+  /**
+   * How fast the local exchange moves, so that a demo shows every step within minutes.
+   *
+   * @param tick how often the adapter and the notifier look for work
+   * @param pollInterval how often the adapter polls the FHIR provider
+   * @param responseWindow how long a provider has to answer (business time; the demo providers work
+   *     around the clock)
+   * @param grace how long after that before an unanswered referral returns to its case manager
+   */
+  record DemoClocks(Duration tick, Duration pollInterval, Duration responseWindow, Duration grace) {
+
+    /**
+     * The run command's: work looked for every second (5 s and 1 s in the services' files), the
+     * FHIR provider polled every 2 s (15 minutes), 2 minutes to answer and 2 more before a referral
+     * returns (2 business days each). SMS quiet hours are off, so an evening demo shows its SMS.
+     */
+    static final DemoClocks LOCAL =
+        new DemoClocks(
+            Duration.ofSeconds(1),
+            Duration.ofSeconds(2),
+            Duration.ofMinutes(2),
+            Duration.ofMinutes(2));
+  }
+
+  /** A loopback port that was free a moment ago. */
+  private static int freePort() {
+    try (ServerSocket socket =
+        new ServerSocket(0, 0, InetAddress.getByName(KafkaBrokerComponent.HOST))) {
+      return socket.getLocalPort();
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
   }
 
   /**
@@ -111,7 +204,9 @@ public final class LocalExchange {
       try {
         component.stop();
         say(component.name() + " stopped in " + seconds(System.nanoTime() - begin));
-      } catch (RuntimeException e) {
+      } catch (RuntimeException | LinkageError e) {
+        // LinkageError: e.g. the launcher jar rebuilt under a running launcher; go on, so the
+        // broker child process is still stopped.
         System.err.println("[local-exchange] " + component.name() + " did not stop cleanly: " + e);
       }
     }

@@ -26,8 +26,22 @@ import java.util.regex.Pattern;
  *     exchange.registry.port})
  * @param gatewayPort the referral gateway's HTTP port, 0 for any free one ({@code
  *     exchange.gateway.port})
- * @param gatewayStartupTimeout how long the gateway may take to be ready ({@code
- *     exchange.gateway.startup-timeout-seconds})
+ * @param adapterPort the agency adapter's HTTP port, 0 for any free one ({@code
+ *     exchange.adapter.port})
+ * @param notifierPort the notifier's HTTP port, 0 for any free one ({@code exchange.notifier.port})
+ * @param serviceStartupTimeout how long each service may take to be ready ({@code
+ *     exchange.service.startup-timeout-seconds})
+ * @param webhookProviderPort the demo webhook provider's HTTP port ({@code
+ *     exchange.demo.webhook-port})
+ * @param fhirProviderPort the demo FHIR provider's HTTP port ({@code exchange.demo.fhir-port})
+ * @param demoAnswerDelay how long the demo providers take to answer a referral ({@code
+ *     exchange.demo.answer-delay-seconds})
+ * @param smtpPort the mail catcher's SMTP port ({@code exchange.mail.smtp-port})
+ * @param mailFolder where caught email is written as {@code .eml} files ({@code
+ *     exchange.mail.folder}, default {@code .local/mail})
+ * @param smsPort the SMS catcher's HTTP port ({@code exchange.sms.port})
+ * @param smsFolder where caught SMS are written as text files ({@code exchange.sms.folder}, default
+ *     {@code .local/sms})
  * @param keysetFile the Tink keyset that seals client data, created on the first run and reused
  *     after; the gateway and (later) the agency adapter share it ({@code exchange.keyset-file},
  *     default {@code .local/keys/client-data.json})
@@ -42,7 +56,16 @@ record LocalSettings(
     Duration kafkaStartupTimeout,
     int registryPort,
     int gatewayPort,
-    Duration gatewayStartupTimeout,
+    int adapterPort,
+    int notifierPort,
+    Duration serviceStartupTimeout,
+    int webhookProviderPort,
+    int fhirProviderPort,
+    Duration demoAnswerDelay,
+    int smtpPort,
+    Path mailFolder,
+    int smsPort,
+    Path smsFolder,
     Path keysetFile,
     OptionalLong launchedAtMillis) {
 
@@ -53,7 +76,16 @@ record LocalSettings(
   static final String KAFKA_STARTUP_TIMEOUT = "exchange.kafka.startup-timeout-seconds";
   static final String REGISTRY_PORT = "exchange.registry.port";
   static final String GATEWAY_PORT = "exchange.gateway.port";
-  static final String GATEWAY_STARTUP_TIMEOUT = "exchange.gateway.startup-timeout-seconds";
+  static final String ADAPTER_PORT = "exchange.adapter.port";
+  static final String NOTIFIER_PORT = "exchange.notifier.port";
+  static final String SERVICE_STARTUP_TIMEOUT = "exchange.service.startup-timeout-seconds";
+  static final String WEBHOOK_PROVIDER_PORT = "exchange.demo.webhook-port";
+  static final String FHIR_PROVIDER_PORT = "exchange.demo.fhir-port";
+  static final String DEMO_ANSWER_DELAY = "exchange.demo.answer-delay-seconds";
+  static final String SMTP_PORT = "exchange.mail.smtp-port";
+  static final String MAIL_FOLDER = "exchange.mail.folder";
+  static final String SMS_PORT = "exchange.sms.port";
+  static final String SMS_FOLDER = "exchange.sms.folder";
   static final String KEYSET_FILE = "exchange.keyset-file";
   static final String LAUNCHED_AT = "exchange.launched-at";
 
@@ -77,7 +109,16 @@ record LocalSettings(
         Duration.ofSeconds(intSetting(lookup, KAFKA_STARTUP_TIMEOUT, 90)),
         intSetting(lookup, REGISTRY_PORT, 8081),
         intSetting(lookup, GATEWAY_PORT, 8080),
-        Duration.ofSeconds(intSetting(lookup, GATEWAY_STARTUP_TIMEOUT, 60)),
+        intSetting(lookup, ADAPTER_PORT, 8082),
+        intSetting(lookup, NOTIFIER_PORT, 8083),
+        Duration.ofSeconds(intSetting(lookup, SERVICE_STARTUP_TIMEOUT, 60)),
+        intSetting(lookup, WEBHOOK_PROVIDER_PORT, 8091),
+        intSetting(lookup, FHIR_PROVIDER_PORT, 8092),
+        Duration.ofSeconds(intSetting(lookup, DEMO_ANSWER_DELAY, 3)),
+        intSetting(lookup, SMTP_PORT, 1025),
+        Path.of(orDefault(lookup.get(MAIL_FOLDER), ".local/mail")).toAbsolutePath(),
+        intSetting(lookup, SMS_PORT, 8093),
+        Path.of(orDefault(lookup.get(SMS_FOLDER), ".local/sms")).toAbsolutePath(),
         Path.of(orDefault(lookup.get(KEYSET_FILE), ".local/keys/client-data.json"))
             .toAbsolutePath(),
         launchedAt == null || launchedAt.isBlank()
