@@ -1,5 +1,6 @@
 package org.referralexchange.kafka;
 
+import io.micrometer.core.instrument.MeterRegistry;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.util.HashMap;
@@ -20,14 +21,19 @@ import org.springframework.boot.kafka.autoconfigure.KafkaProperties;
  * was, with why in the headers: {@code exchange-dlt-reason}, {@code exchange-dlt-cause}, {@code
  * exchange-dlt-message} and where it came from ({@code exchange-dlt-original-topic}, {@code
  * -partition}, {@code -offset}, which also tell repeated copies apart).
+ *
+ * <p>Each record written counts in {@code exchange.dead_letters}, tagged by the topic it came from
+ * and the simple class name of the cause ({@code reason}), for operators to alert on.
  */
 public class DeadLetterWriter implements DisposableBean {
 
   private final KafkaProperties kafka;
+  private final MeterRegistry meters;
   private volatile KafkaProducer<byte[], byte[]> producer;
 
-  public DeadLetterWriter(KafkaProperties kafka) {
+  public DeadLetterWriter(KafkaProperties kafka, MeterRegistry meters) {
     this.kafka = kafka;
+    this.meters = meters;
   }
 
   /** Where each dead-letter topic's records came from, read once per topic. */
@@ -64,6 +70,14 @@ public class DeadLetterWriter implements DisposableBean {
     header(record, "exchange-dlt-original-offset", Long.toString(bad.offset()));
     producer().send(record).get(30, TimeUnit.SECONDS);
     known.add(origin);
+    meters
+        .counter(
+            "exchange.dead_letters",
+            "topic",
+            bad.topicPartition().topic(),
+            "reason",
+            cause.getClass().getSimpleName())
+        .increment();
   }
 
   /** The origins (topic-partition@offset) of the records already in a dead-letter topic. */

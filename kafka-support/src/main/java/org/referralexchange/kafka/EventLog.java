@@ -1,5 +1,6 @@
 package org.referralexchange.kafka;
 
+import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -7,11 +8,14 @@ import java.util.HashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.OptionalLong;
 import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.apache.avro.specific.SpecificRecord;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.ConsumerRecords;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.common.PartitionInfo;
 import org.apache.kafka.common.TopicPartition;
@@ -36,6 +40,12 @@ import org.springframework.context.SmartLifecycle;
  *
  * <p>An undecodable record is logged by offset (never by content), counted, and skipped; a record
  * that cannot be decoded because the registry is unreachable is retried, not skipped.
+ *
+ * <p>How far behind this instance is shows as the gauge {@code exchange.event_log.lag} per topic:
+ * records on the topic not yet applied to the views (end offset minus the next offset to apply,
+ * summed over partitions). The reader thread updates it after each poll from what the consumer
+ * already knows (the high watermark of the last fetch, {@code currentLag}), so a scrape costs no
+ * broker request; it is NaN until the reader has assigned its partitions.
  */
 public class EventLog implements SmartLifecycle {
 
@@ -53,6 +63,11 @@ public class EventLog implements SmartLifecycle {
   private volatile KafkaConsumer<String, SpecificRecord> consumer;
   private Thread thread;
 
+  /** Per partition: the end offset last seen (high watermark), and the next offset to apply. */
+  private final Map<TopicPartition, Long> ends = new ConcurrentHashMap<>();
+
+  private final Map<TopicPartition, Long> applied = new ConcurrentHashMap<>();
+
   public EventLog(
       List<EventView> views,
       KafkaProperties kafka,
@@ -65,6 +80,31 @@ public class EventLog implements SmartLifecycle {
     this.meters = meters;
     this.deadLetters = deadLetters;
     views.forEach(v -> topics.addAll(v.topics()));
+    for (TopicSpec topic : topics) {
+      Gauge.builder("exchange.event_log.lag", this, log -> log.lag(topic.name()))
+          .tag("topic", topic.name())
+          .description("Records on the topic this instance has not applied yet")
+          .register(meters);
+    }
+  }
+
+  /**
+   * Records on a topic not yet applied, summed over its partitions; NaN before the reader has
+   * assigned them.
+   */
+  double lag(String topic) {
+    long sum = 0;
+    boolean known = false;
+    for (Map.Entry<TopicPartition, Long> end : ends.entrySet()) {
+      if (end.getKey().topic().equals(topic)) {
+        Long next = applied.get(end.getKey());
+        if (next != null) {
+          known = true;
+          sum += Math.max(0, end.getValue() - next);
+        }
+      }
+    }
+    return known ? sum : Double.NaN;
   }
 
   /** True once every partition was read up to where it ended when this instance started. */
@@ -148,13 +188,23 @@ public class EventLog implements SmartLifecycle {
     consumer.assign(partitions);
     consumer.seekToBeginning(partitions);
     Map<TopicPartition, Long> target = new HashMap<>(consumer.endOffsets(partitions));
+    ends.clear();
+    applied.clear();
+    applied.putAll(consumer.beginningOffsets(partitions));
+    ends.putAll(target);
     while (running.get()) {
       try {
-        for (ConsumerRecord<String, SpecificRecord> record :
-            consumer.poll(Duration.ofMillis(500))) {
-          Topics.byName(record.topic())
-              .ifPresent(topic -> dispatch(topic, record.key(), record.value()));
+        ConsumerRecords<String, SpecificRecord> records = consumer.poll(Duration.ofMillis(500));
+        observeEnds(consumer, partitions);
+        for (TopicPartition partition : records.partitions()) {
+          List<ConsumerRecord<String, SpecificRecord>> batch = records.records(partition);
+          for (ConsumerRecord<String, SpecificRecord> record : batch) {
+            Topics.byName(record.topic())
+                .ifPresent(topic -> dispatch(topic, record.key(), record.value()));
+          }
+          applied.put(partition, batch.get(batch.size() - 1).offset() + 1);
         }
+        observeApplied(consumer, partitions);
       } catch (RecordDeserializationException bad) {
         handleUndecodable(consumer, bad);
       }
@@ -164,6 +214,30 @@ public class EventLog implements SmartLifecycle {
           caughtUp = true;
           log.info("Event log caught up on {} partitions", partitions.size());
         }
+      }
+    }
+  }
+
+  /** The end of each partition as of the last fetch, before the fetched records are applied. */
+  private void observeEnds(
+      KafkaConsumer<String, SpecificRecord> consumer, List<TopicPartition> partitions) {
+    for (TopicPartition partition : partitions) {
+      OptionalLong lag = consumer.currentLag(partition);
+      if (lag.isPresent()) {
+        ends.put(partition, consumer.position(partition) + lag.getAsLong());
+      }
+    }
+  }
+
+  /**
+   * Everything polled is applied: the consumer's position is the next offset to apply (it also
+   * steps over offsets that hold no record, such as transaction markers).
+   */
+  private void observeApplied(
+      KafkaConsumer<String, SpecificRecord> consumer, List<TopicPartition> partitions) {
+    for (TopicPartition partition : partitions) {
+      if (consumer.currentLag(partition).isPresent()) {
+        applied.put(partition, consumer.position(partition));
       }
     }
   }
@@ -191,6 +265,7 @@ public class EventLog implements SmartLifecycle {
       }
     }
     meters.counter("exchange.event_log.skipped", "topic", bad.topicPartition().topic()).increment();
+    applied.put(bad.topicPartition(), bad.offset() + 1);
     log.error(
         "Skipping undecodable record {}@{}{}: {}",
         bad.topicPartition(),

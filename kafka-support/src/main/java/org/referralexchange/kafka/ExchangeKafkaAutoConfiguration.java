@@ -87,7 +87,7 @@ public class ExchangeKafkaAutoConfiguration {
         registry,
         meters,
         properties.deadLetterUndecodable()
-            ? java.util.Optional.of(new DeadLetterWriter(kafka))
+            ? java.util.Optional.of(new DeadLetterWriter(kafka, meters))
             : java.util.Optional.empty());
   }
 

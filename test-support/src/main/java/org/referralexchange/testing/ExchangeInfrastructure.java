@@ -6,7 +6,11 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
+import java.util.concurrent.ExecutionException;
 import org.apache.avro.specific.SpecificRecord;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
@@ -14,6 +18,7 @@ import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.errors.TopicExistsException;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.Deserializer;
@@ -22,8 +27,10 @@ import org.apache.kafka.common.serialization.StringSerializer;
 import org.referralexchange.envelope.EnvelopeKeys;
 import org.referralexchange.registry.SchemaRegistryApplication;
 import org.referralexchange.schemas.TopicSpec;
+import org.referralexchange.schemas.Topics;
 import org.referralexchange.serde.AvroDeserializer;
 import org.referralexchange.serde.AvroSerializer;
+import org.referralexchange.serde.SchemaRegistryClient;
 import org.referralexchange.serde.SerdeConfig;
 import org.springframework.context.ConfigurableApplicationContext;
 import org.springframework.kafka.test.EmbeddedKafkaKraftBroker;
@@ -62,6 +69,40 @@ public final class ExchangeInfrastructure {
                   "--spring.main.banner-mode=off");
     }
     return "http://127.0.0.1:" + registry.getEnvironment().getProperty("local.server.port");
+  }
+
+  /**
+   * Creates every topic of {@link Topics#ALL} and its dead-letter topic (those that exist are left
+   * as they are) and registers each value schema, as a service's startup would; for tests that run
+   * without a service.
+   */
+  public static synchronized void createExchangeTopics() {
+    List<NewTopic> topics = new ArrayList<>();
+    for (TopicSpec spec : Topics.ALL) {
+      topics.add(new NewTopic(spec.name(), spec.partitions(), (short) 1).configs(spec.config()));
+      topics.add(new NewTopic(spec.deadLetterTopic(), spec.partitions(), (short) 1));
+    }
+    try (Admin admin =
+        Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers()))) {
+      for (var created : admin.createTopics(topics).values().values()) {
+        try {
+          created.get();
+        } catch (ExecutionException e) {
+          if (!(e.getCause() instanceof TopicExistsException)) {
+            throw new IllegalStateException("could not create the exchange topics", e);
+          }
+        }
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException("interrupted while creating topics", e);
+    }
+    SchemaRegistryClient registry =
+        new SchemaRegistryClient(
+            SerdeConfig.from(Map.of(SerdeConfig.SCHEMA_REGISTRY_URL, registryUrl())));
+    for (TopicSpec spec : Topics.ALL) {
+      registry.register(spec.valueSubject(), spec.valueSchema());
+    }
   }
 
   /** Publishes an event as a service would, with the topic's registered schema. */
