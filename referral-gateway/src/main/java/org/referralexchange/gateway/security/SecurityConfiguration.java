@@ -4,10 +4,16 @@ import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import jakarta.servlet.DispatcherType;
 import java.time.Clock;
+import org.apache.catalina.core.StandardHost;
+import org.apache.tomcat.util.buf.EncodedSolidusHandling;
 import org.referralexchange.gateway.config.GatewayProperties;
+import org.referralexchange.gateway.problem.ProblemTypes;
 import org.springframework.beans.factory.ObjectProvider;
+import org.springframework.boot.tomcat.TomcatConnectorCustomizer;
+import org.springframework.boot.tomcat.TomcatContextCustomizer;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
+import org.springframework.http.HttpStatus;
 import org.springframework.security.authentication.ProviderManager;
 import org.springframework.security.config.annotation.web.builders.HttpSecurity;
 import org.springframework.security.config.annotation.web.configuration.EnableWebSecurity;
@@ -19,6 +25,7 @@ import org.springframework.security.web.SecurityFilterChain;
 import org.springframework.security.web.access.intercept.AuthorizationFilter;
 import org.springframework.security.web.authentication.AuthenticationEntryPointFailureHandler;
 import org.springframework.security.web.authentication.AuthenticationFilter;
+import org.springframework.security.web.firewall.RequestRejectedHandler;
 
 /**
  * The gateway's one security filter chain. Every {@code /api/**} call is an agency, authenticated
@@ -41,6 +48,47 @@ class SecurityConfiguration {
     "/swagger-ui.html",
     "/problems/**"
   };
+
+  /**
+   * Requests Spring Security's firewall refuses before any controller (a control character, an
+   * encoded slash, {@code //} in the path) are answered like every other refusal: a problem detail
+   * of type {@code malformed-request}, not Spring Boot's error JSON. The refused text is not echoed
+   * back.
+   */
+  @Bean
+  RequestRejectedHandler problemForRejectedRequests() {
+    ProblemResponses problems = new ProblemResponses();
+    return (request, response, rejected) ->
+        problems.send(
+            request,
+            response,
+            ProblemTypes.problem(
+                HttpStatus.BAD_REQUEST,
+                ProblemTypes.MALFORMED_REQUEST,
+                "Malformed request",
+                "The request's path or headers contain characters the API does not accept (for"
+                    + " example an encoded slash or a control character)."));
+  }
+
+  /**
+   * Tomcat itself answers an encoded slash ({@code %2F}) in the path with its own HTML page; passed
+   * through, it reaches the firewall above and gets a problem detail instead.
+   */
+  @Bean
+  TomcatConnectorCustomizer encodedSlashesReachTheFirewall() {
+    return connector ->
+        connector.setEncodedSolidusHandling(EncodedSolidusHandling.PASS_THROUGH.getValue());
+  }
+
+  /** What Tomcat refuses itself (e.g. {@code %00} in the path) is a problem detail too. */
+  @Bean
+  TomcatContextCustomizer problemErrorReports() {
+    return context -> {
+      if (context.getParent() instanceof StandardHost host) {
+        host.setErrorReportValveClass(ProblemErrorReportValve.class.getName());
+      }
+    };
+  }
 
   @Bean
   AgencyRateLimiter agencyRateLimiter(GatewayProperties properties, ObjectProvider<Clock> clock) {
