@@ -153,7 +153,10 @@ class WebhookCallbackController {
     try {
       ProviderStatusUpdate update;
       try {
-        StatusCallback callback = json.readValue(body, StatusCallback.class);
+        // An empty body is signed like any other (the signature covers zero bytes), so it gets
+        // here; Jackson refuses a null array outright.
+        StatusCallback callback =
+            body == null || body.length == 0 ? null : json.readValue(body, StatusCallback.class);
         if (callback == null) {
           throw new StatusCallback.Invalid(MALFORMED, "The body must be a JSON object");
         }

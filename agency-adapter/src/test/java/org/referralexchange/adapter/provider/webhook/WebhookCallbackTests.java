@@ -155,6 +155,15 @@ class WebhookCallbackTests {
   }
 
   @Test
+  void aSignedEmptyBodyIsMalformedNotAServerError() throws Exception {
+    // Found by WebhookCallbackFuzzTests: the signature over zero bytes is valid.
+    HttpResponse<String> response = send("food-bank", signedNow(newId(), ""));
+
+    assertProblem(response, 400, "/problems/malformed-request");
+    assertThat(sink.accepted).isEmpty();
+  }
+
+  @Test
   void verifiesTheRawBytesAsSent() throws Exception {
     // Odd spacing, key order and non-ASCII text: re-serialising would change the bytes.
     String body =
