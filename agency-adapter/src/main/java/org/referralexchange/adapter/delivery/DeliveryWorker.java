@@ -105,6 +105,15 @@ public class DeliveryWorker {
     final AtomicBoolean running = new AtomicBoolean();
     final AtomicBoolean wanted = new AtomicBoolean();
     final AtomicBoolean scanDue = new AtomicBoolean();
+
+    /**
+     * Whether a tick must look at every undelivered referral: at the start (what was submitted
+     * before the log was read to its end), and while an attempt ended without a delivery (a backoff
+     * runs out, an ack failed). Otherwise new submissions come as news and a tick need not look at
+     * the referrals already on their way.
+     */
+    final AtomicBoolean rescan = new AtomicBoolean(true);
+
     final AtomicBoolean withdrawalsDue = new AtomicBoolean(true);
 
     /** Submissions applied since the last pass, news from the view. */
@@ -178,7 +187,10 @@ public class DeliveryWorker {
       return;
     }
     for (AdapterProperties.Provider provider : providers.all()) {
-      laneState(provider.id()).scanDue.set(true);
+      Lane state = laneState(provider.id());
+      if (state.rescan.getAndSet(false)) {
+        state.scanDue.set(true);
+      }
       wake(provider);
     }
   }
@@ -210,6 +222,7 @@ public class DeliveryWorker {
         try {
           work(provider, state);
         } catch (RuntimeException e) {
+          state.rescan.set(true);
           log.warn("Work for provider {} failed: {}", provider.id(), e.toString());
         }
       }
@@ -272,8 +285,9 @@ public class DeliveryWorker {
    * delivery pool (up to {@code adapter.delivery.concurrency} at once), then withdraws and polls.
    * It does not wait for the deliveries: a referral stays "in flight" from being handed over until
    * its {@code ReferralDelivered} was acknowledged (and applied to the view) or its attempt ended
-   * otherwise, and no pass hands it over twice meanwhile. A tick's pass looks at every undelivered
-   * referral (retries after their backoff); a pass woken by new submissions only at those.
+   * otherwise, and no pass hands it over twice meanwhile. A pass woken by new submissions looks at
+   * those; a tick's pass looks at every undelivered referral when there may be more (see {@link
+   * Lane#rescan}).
    */
   private void work(AdapterProperties.Provider provider, Lane state) {
     Instant now = clock.instant();
@@ -290,6 +304,8 @@ public class DeliveryWorker {
       Attempts tried = attempts.get(candidate.referralId());
       if (tried == null || !now.isBefore(tried.nextAt())) {
         dispatch(provider, candidate.referralId(), state);
+      } else {
+        state.rescan.set(true);
       }
     }
     if (state.withdrawalsDue.getAndSet(false)) {
@@ -338,6 +354,7 @@ public class DeliveryWorker {
               (done, failure) -> {
                 state.inFlight.remove(referralId);
                 if (failure != null) {
+                  state.rescan.set(true);
                   log.warn(
                       "Delivery of {} to {} failed, trying again later: {}",
                       referralId,
@@ -383,6 +400,7 @@ public class DeliveryWorker {
       receipt = adapter.deliver(provider.settings(), outbound);
     } catch (ProviderUnavailableException e) {
       retryLater(provider, referral, e);
+      state.rescan.set(true);
       return DONE;
     } catch (ProviderRejectedException | EnvelopeException e) {
       counter("adapter.deliveries", provider.id(), "rejected").increment();
@@ -431,6 +449,7 @@ public class DeliveryWorker {
                   counter("adapter.deliveries", provider.id(), "delivered").increment();
                   log.info("Delivered to {} as {}", provider.id(), receipt.providerReference());
                 } else {
+                  state.rescan.set(true);
                   counter("adapter.deliveries", provider.id(), "unacknowledged").increment();
                   log.warn(
                       "Delivered to {}, but ReferralDelivered was not acknowledged; delivering"
