@@ -156,16 +156,22 @@ public class DeliveryWorker {
         new ReferralStateView.Listener() {
           @Override
           public void undelivered(ReferralState referral) {
-            // Until the log is read to its end, a ReferralDelivered may still be on its way:
-            // the first tick after catching up starts the passes.
+            Optional<AdapterProperties.Provider> provider =
+                providers
+                    .provider(referral.providerId())
+                    .filter(AdapterProperties.Provider::enabled);
+            if (provider.isEmpty()) {
+              return;
+            }
+            Lane state = laneState(provider.get().id());
             if (eventLog.caughtUp()) {
-              providers
-                  .provider(referral.providerId())
-                  .ifPresent(
-                      provider -> {
-                        laneState(provider.id()).arrived.add(referral);
-                        wake(provider);
-                      });
+              state.arrived.add(referral);
+              wake(provider.get());
+            } else {
+              // Until the log is read to its end (again, after a reader failure), its
+              // ReferralDelivered may still be on its way: the first tick after catching up
+              // looks at every undelivered referral.
+              state.rescan.set(true);
             }
           }
 
