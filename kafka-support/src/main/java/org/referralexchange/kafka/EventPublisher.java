@@ -18,8 +18,11 @@ import org.springframework.kafka.support.SendResult;
  * Publishes one event and returns only once the broker acknowledged it ({@code acks=all}). A caller
  * that gets no exception may report the event as accepted; on any failure it must not.
  *
- * <p>{@link #send} starts the same publish without waiting, so a caller with many events can have
- * them in flight together; each is accepted only once its {@link Pending#await} returned.
+ * <p>Two ways not to wait for each acknowledgement in turn: {@link #send} hands the event to the
+ * producer and the caller later awaits each {@link Pending} on its own thread (the notifier, which
+ * checks a batch of acks at the end of each tick); {@link #publishAsync} returns a future completed
+ * on the producer's thread (the adapter, which chains the delivery's bookkeeping onto it). Either
+ * way an event is accepted only once its acknowledgement arrived.
  */
 public class EventPublisher {
 
@@ -147,5 +150,64 @@ public class EventPublisher {
         sample.stop(timer(topic, outcome));
       }
     }
+  }
+
+  /**
+   * Sends {@code event} keyed by {@code key} without waiting: the returned future completes once
+   * the broker acknowledged it, after the event was applied to this instance's view, as {@link
+   * #publish} does before it returns. It completes exceptionally with a {@link
+   * BrokerUnavailableException} (wrapped in a {@code CompletionException} where the future API
+   * wraps) when the broker did not take the event or did not acknowledge it; the caller must then
+   * not report the event as accepted. It needs no timer of its own: the producer gives up on a
+   * record after its delivery timeout (the publish timeout plus one second), and only then does the
+   * future fail, so a failed event is no longer being retried behind the caller's back. Callers
+   * that send many events this way should bound how many they leave in flight.
+   */
+  public CompletableFuture<RecordMetadata> publishAsync(
+      TopicSpec topic, String key, SpecificRecord event) {
+    Timer.Sample sample = Timer.start(meters);
+    CompletableFuture<RecordMetadata> acknowledged;
+    try {
+      acknowledged =
+          template.send(topic.name(), key, event).thenApply(result -> result.getRecordMetadata());
+    } catch (org.apache.kafka.common.KafkaException | org.springframework.kafka.KafkaException e) {
+      // Thrown before the send, as in publish.
+      sample.stop(timer(topic, "failed"));
+      Throwable cause = e.getCause() == null ? e : e.getCause();
+      return CompletableFuture.failedFuture(
+          new BrokerUnavailableException(
+              "The event could not be sent: " + cause.getClass().getSimpleName(), e));
+    }
+    return acknowledged.handle(
+        (metadata, failure) -> {
+          if (failure != null) {
+            sample.stop(timer(topic, "failed"));
+            throw unavailable(failure);
+          }
+          sample.stop(timer(topic, "acknowledged"));
+          log.info(
+              "Published {} for {} to {}-{}@{}",
+              event.getSchema().getName(),
+              key,
+              metadata.topic(),
+              metadata.partition(),
+              metadata.offset());
+          eventLog.applyOwn(topic, key, event);
+          return metadata;
+        });
+  }
+
+  /** What {@link #publish} would have thrown for the same failure of a send. */
+  private BrokerUnavailableException unavailable(Throwable failure) {
+    Throwable cause =
+        failure instanceof java.util.concurrent.CompletionException && failure.getCause() != null
+            ? failure.getCause()
+            : failure;
+    Throwable root =
+        cause instanceof org.springframework.kafka.KafkaException && cause.getCause() != null
+            ? cause.getCause()
+            : cause;
+    return new BrokerUnavailableException(
+        "The broker did not take the event: " + root.getClass().getSimpleName(), root);
   }
 }

@@ -5,7 +5,14 @@ import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Optional;
+import java.util.PriorityQueue;
+import java.util.Queue;
 import java.util.UUID;
+import java.util.concurrent.ConcurrentLinkedQueue;
 import org.referralexchange.adapter.config.AdapterProperties;
 import org.referralexchange.adapter.config.ProviderDirectory;
 import org.referralexchange.adapter.provider.TrackedReferral;
@@ -45,6 +52,18 @@ public class ResponseClock {
   private final Clock clock;
   private final MeterRegistry meters;
 
+  /** Referrals whose clock started since the last tick: news from the view. */
+  private final Queue<String> started = new ConcurrentLinkedQueue<>();
+
+  /** When to look at each waiting referral next, earliest first. Only the tick touches it. */
+  private final PriorityQueue<Due> due = new PriorityQueue<>(Comparator.comparing(Due::at));
+
+  /** When a referral is due and when it returns; worked out once per referral, not per tick. */
+  private record Deadlines(Instant due, Instant returnAt) {}
+
+  /** The next time to look at a referral, with its deadlines. */
+  private record Due(Instant at, String referralId, Deadlines deadlines) {}
+
   ResponseClock(
       ReferralStateView referrals,
       ProviderDirectory providers,
@@ -58,67 +77,93 @@ public class ResponseClock {
     this.eventLog = eventLog;
     this.clock = clock;
     this.meters = meters;
+    referrals.listen(
+        new ReferralStateView.Listener() {
+          @Override
+          public void awaitingAnswer(ReferralState referral) {
+            started.add(referral.referralId());
+          }
+        });
   }
 
+  /**
+   * Takes in the referrals whose clock started since the last tick, then acts on those whose next
+   * deadline has come: a tick costs what is new and what is due, not every referral waiting. A
+   * referral answered or closed meanwhile is dropped when its turn comes.
+   */
   @Scheduled(fixedDelayString = "${adapter.tick-interval}")
   public void tick() {
     if (!eventLog.caughtUp()) {
       return;
     }
+    for (String referralId; (referralId = started.poll()) != null; ) {
+      String id = referralId;
+      waiting(id)
+          .ifPresent(
+              referral ->
+                  providers
+                      .provider(referral.providerId())
+                      .ifPresent(
+                          provider -> {
+                            Deadlines when = deadlines(referral, provider);
+                            due.add(new Due(when.due(), id, when));
+                          }));
+    }
     Instant now = clock.instant();
-    java.util.List<ReferralState> awaiting = referrals.awaitingAnswer();
-    for (ReferralState referral : awaiting) {
-      providers.provider(referral.providerId()).ifPresent(p -> check(referral, p, now));
+    // Looked at again from the next tick on, so a referral that keeps failing cannot spin here.
+    List<Due> later = new ArrayList<>();
+    while (!due.isEmpty() && !now.isBefore(due.peek().at())) {
+      Due next = due.poll();
+      Optional<ReferralState> referral = waiting(next.referralId());
+      Optional<AdapterProperties.Provider> provider =
+          referral.flatMap(r -> providers.provider(r.providerId()));
+      if (provider.isPresent()) {
+        check(referral.get(), provider.get(), next.deadlines(), now)
+            .ifPresent(again -> later.add(new Due(again, next.referralId(), next.deadlines())));
+      }
     }
-    if (deadlines.size() > awaiting.size()) {
-      // Answered or closed referrals no longer need their deadlines.
-      deadlines
-          .keySet()
-          .retainAll(
-              awaiting.stream()
-                  .map(ReferralState::referralId)
-                  .collect(java.util.stream.Collectors.toSet()));
-    }
+    due.addAll(later);
   }
 
-  /** When a referral is due and when it returns; worked out once per referral, not per tick. */
-  private record Deadlines(Instant due, Instant returnAt) {}
-
-  private final java.util.Map<String, Deadlines> deadlines =
-      new java.util.concurrent.ConcurrentHashMap<>();
-
-  private Deadlines deadlines(ReferralState referral, AdapterProperties.Provider provider) {
-    return deadlines.computeIfAbsent(
-        referral.referralId(),
-        id -> {
-          BusinessHours hours =
-              new BusinessHours(
-                  provider.timeZone(),
-                  provider.opensAt(),
-                  provider.closesAt(),
-                  provider.businessDays());
-          Instant due = hours.nextOpen(referral.respondBy());
-          return new Deadlines(due, hours.plus(due, provider.grace()));
-        });
+  /** The referral while it still waits for its provider's answer. */
+  private Optional<ReferralState> waiting(String referralId) {
+    return referrals
+        .get(referralId)
+        .filter(r -> r.status() == ReferralStatus.REQUESTED && !r.providerAnswered());
   }
 
-  private void check(ReferralState referral, AdapterProperties.Provider provider, Instant now) {
-    Deadlines when = deadlines(referral, provider);
-    Instant due = when.due();
-    Instant returnAt = when.returnAt();
-    if (now.isBefore(due)) {
-      return;
+  private static Deadlines deadlines(ReferralState referral, AdapterProperties.Provider provider) {
+    BusinessHours hours =
+        new BusinessHours(
+            provider.timeZone(), provider.opensAt(), provider.closesAt(), provider.businessDays());
+    Instant due = hours.nextOpen(referral.respondBy());
+    return new Deadlines(due, hours.plus(due, provider.grace()));
+  }
+
+  /**
+   * Reminds once the referral is due and returns it once its grace ran out; answers when to look at
+   * it again, if ever. After a failure (provider or broker unavailable) that is the next tick.
+   */
+  private Optional<Instant> check(
+      ReferralState referral, AdapterProperties.Provider provider, Deadlines when, Instant now) {
+    if (now.isBefore(when.due())) {
+      return Optional.of(when.due());
     }
     try {
-      if (!now.isBefore(due) && !referral.overdue().contains(OverdueStage.REMINDER)) {
+      if (!referral.overdue().contains(OverdueStage.REMINDER)) {
         remind(referral, provider, now);
       }
-      if (!now.isBefore(returnAt) && !referral.overdue().contains(OverdueStage.RETURNED)) {
-        returned(referral, now);
-        deadlines.remove(referral.referralId());
+      if (referral.overdue().contains(OverdueStage.RETURNED)) {
+        return Optional.empty();
       }
+      if (!now.isBefore(when.returnAt())) {
+        returned(referral, now);
+        return Optional.empty();
+      }
+      return Optional.of(when.returnAt());
     } catch (RuntimeException e) {
       log.warn("Response clock could not act on {} now: {}", referral.referralId(), e.toString());
+      return Optional.of(now);
     }
   }
 

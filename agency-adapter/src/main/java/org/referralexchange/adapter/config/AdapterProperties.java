@@ -125,13 +125,15 @@ public record AdapterProperties(
    * @param initialBackoff wait after the first failure
    * @param multiplier growth of the wait after each failure
    * @param maxBackoff longest wait
-   * @param concurrency deliveries in flight at once per provider (each waits for the provider and
-   *     then for the broker's ack, so a few in flight keep both busy)
+   * @param concurrency deliveries to the provider in flight at once per provider
+   * @param unacknowledgedLimit {@code ReferralDelivered} events per provider sent but not yet
+   *     acknowledged by the broker, at most; a delivery waits for room before it publishes
    */
   public record Delivery(
       @Min(1) int attempts,
       @NotNull Duration initialBackoff,
       @DecimalMin("1.0") double multiplier,
       @NotNull Duration maxBackoff,
-      @Min(1) int concurrency) {}
+      @Min(1) int concurrency,
+      @Min(1) int unacknowledgedLimit) {}
 }

@@ -1,21 +1,28 @@
 package org.referralexchange.adapter.delivery;
 
+import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import jakarta.annotation.PreDestroy;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.EnumSet;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Queue;
 import java.util.Set;
 import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.Semaphore;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.Supplier;
 import org.referralexchange.adapter.config.AdapterProperties;
 import org.referralexchange.adapter.config.ProviderDirectory;
 import org.referralexchange.adapter.provider.DeliveryReceipt;
@@ -65,8 +72,6 @@ import org.springframework.stereotype.Component;
 public class DeliveryWorker {
 
   private static final Logger log = LoggerFactory.getLogger(DeliveryWorker.class);
-  private static final Set<ActorRole> WITHDRAWING =
-      EnumSet.of(ActorRole.REQUESTER, ActorRole.EXCHANGE);
 
   private final ReferralStateView referrals;
   private final ConsentStateView consents;
@@ -80,16 +85,49 @@ public class DeliveryWorker {
   private final Clock clock;
   private final MeterRegistry meters;
   private final Map<String, ExecutorService> lanes = new ConcurrentHashMap<>();
-  private final Map<String, AtomicBoolean> busy = new ConcurrentHashMap<>();
+  private final Map<String, Lane> laneStates = new ConcurrentHashMap<>();
   private final Map<String, Attempts> attempts = new ConcurrentHashMap<>();
   private final Set<String> withdrawn = ConcurrentHashMap.newKeySet();
   private final Map<String, Instant> lastPoll = new ConcurrentHashMap<>();
 
-  /** The view's version when each provider's withdrawals were last all done. */
-  private final Map<String, Long> withdrawalsScannedAt = new ConcurrentHashMap<>();
+  /** Counters by provider and outcome, looked up once rather than on every delivery. */
+  private final Map<String, Counter> counters = new ConcurrentHashMap<>();
 
   /** Failed attempts so far and when to try again. */
   private record Attempts(int count, Instant nextAt) {}
+
+  /**
+   * Whether a provider's lane is running a pass, whether another pass is wanted after it and what
+   * it should look at, what is on its way to the provider, and its window of unacknowledged {@code
+   * ReferralDelivered} events.
+   */
+  private static final class Lane {
+    final AtomicBoolean running = new AtomicBoolean();
+    final AtomicBoolean wanted = new AtomicBoolean();
+    final AtomicBoolean scanDue = new AtomicBoolean();
+
+    /**
+     * Whether a tick must look at every undelivered referral: at the start (what was submitted
+     * before the log was read to its end), and while an attempt ended without a delivery (a backoff
+     * runs out, an ack failed). Otherwise new submissions come as news and a tick need not look at
+     * the referrals already on their way.
+     */
+    final AtomicBoolean rescan = new AtomicBoolean(true);
+
+    final AtomicBoolean withdrawalsDue = new AtomicBoolean(true);
+
+    /** Submissions applied since the last pass, news from the view. */
+    final Queue<ReferralState> arrived = new ConcurrentLinkedQueue<>();
+
+    /** Referrals handed to the delivery pool whose attempt has not ended yet. */
+    final Set<String> inFlight = ConcurrentHashMap.newKeySet();
+
+    final Semaphore unacknowledged;
+
+    Lane(int window) {
+      unacknowledged = new Semaphore(window);
+    }
+  }
 
   DeliveryWorker(
       ReferralStateView referrals,
@@ -114,32 +152,110 @@ public class DeliveryWorker {
     this.properties = properties;
     this.clock = clock;
     this.meters = meters;
+    referrals.listen(
+        new ReferralStateView.Listener() {
+          @Override
+          public void undelivered(ReferralState referral) {
+            Optional<AdapterProperties.Provider> provider =
+                providers
+                    .provider(referral.providerId())
+                    .filter(AdapterProperties.Provider::enabled);
+            if (provider.isEmpty()) {
+              return;
+            }
+            Lane state = laneState(provider.get().id());
+            if (eventLog.caughtUp()) {
+              state.arrived.add(referral);
+              wake(provider.get());
+            } else {
+              // Until the log is read to its end (again, after a reader failure), its
+              // ReferralDelivered may still be on its way: the first tick after catching up
+              // looks at every undelivered referral.
+              state.rescan.set(true);
+            }
+          }
+
+          @Override
+          public void withdrawable(ReferralState referral) {
+            laneState(referral.providerId()).withdrawalsDue.set(true);
+          }
+        });
   }
 
+  /**
+   * Starts a pass for every enabled provider: what came in since is handled when it comes in (see
+   * {@link #wake}); the tick is for what waits for time to pass (retries after a backoff, polls)
+   * and what failed for want of a broker.
+   */
   @Scheduled(fixedDelayString = "${adapter.tick-interval}")
   public void tick() {
     if (!eventLog.caughtUp()) {
       return;
     }
     for (AdapterProperties.Provider provider : providers.all()) {
-      if (!provider.enabled()) {
-        continue;
+      Lane state = laneState(provider.id());
+      if (state.rescan.getAndSet(false)) {
+        state.scanDue.set(true);
       }
-      AtomicBoolean running = busy.computeIfAbsent(provider.id(), id -> new AtomicBoolean());
-      if (running.compareAndSet(false, true)) {
-        lane(provider.id())
-            .execute(
-                () -> {
-                  try {
-                    work(provider);
-                  } catch (RuntimeException e) {
-                    log.warn("Work for provider {} failed: {}", provider.id(), e.toString());
-                  } finally {
-                    running.set(false);
-                  }
-                });
+      wake(provider);
+    }
+  }
+
+  /**
+   * Asks for a pass of the provider's lane: one starts now if none runs, else one more runs right
+   * after the current one, so a referral that arrives during a pass waits for no tick. Returns at
+   * once; never runs two passes of one provider at a time.
+   */
+  private void wake(AdapterProperties.Provider provider) {
+    if (!provider.enabled()) {
+      return;
+    }
+    Lane state = laneState(provider.id());
+    state.wanted.set(true);
+    if (state.running.compareAndSet(false, true)) {
+      try {
+        lane(provider.id()).execute(() -> passes(provider, state));
+      } catch (RejectedExecutionException shuttingDown) {
+        state.running.set(false);
       }
     }
+  }
+
+  /** Runs passes while more are wanted; the last check after letting go closes a lost wake-up. */
+  private void passes(AdapterProperties.Provider provider, Lane state) {
+    try {
+      while (state.wanted.getAndSet(false)) {
+        try {
+          work(provider, state);
+        } catch (RuntimeException e) {
+          state.rescan.set(true);
+          log.warn("Work for provider {} failed: {}", provider.id(), e.toString());
+        }
+      }
+    } finally {
+      state.running.set(false);
+    }
+    if (state.wanted.get() && state.running.compareAndSet(false, true)) {
+      try {
+        lane(provider.id()).execute(() -> passes(provider, state));
+      } catch (RejectedExecutionException shuttingDown) {
+        state.running.set(false);
+      }
+    }
+  }
+
+  private Lane laneState(String providerId) {
+    return laneStates.computeIfAbsent(
+        providerId, id -> new Lane(properties.delivery().unacknowledgedLimit()));
+  }
+
+  private Counter counter(String name, String providerId, String outcome) {
+    return counters.computeIfAbsent(
+        name + "\u0000" + providerId + "\u0000" + outcome,
+        k ->
+            outcome == null
+                ? meters.counter(name, "provider", providerId)
+                : meters.counter(name, "provider", providerId, "outcome", outcome));
   }
 
   private final Map<String, ExecutorService> deliveryPools = new ConcurrentHashMap<>();
@@ -170,35 +286,44 @@ public class DeliveryWorker {
                 }));
   }
 
-  private void work(AdapterProperties.Provider provider) {
+  /**
+   * One pass: hands every referral that is due and not already on its way to the provider's
+   * delivery pool (up to {@code adapter.delivery.concurrency} at once), then withdraws and polls.
+   * It does not wait for the deliveries: a referral stays "in flight" from being handed over until
+   * its {@code ReferralDelivered} was acknowledged (and applied to the view) or its attempt ended
+   * otherwise, and no pass hands it over twice meanwhile. A pass woken by new submissions looks at
+   * those; a tick's pass looks at every undelivered referral when there may be more (see {@link
+   * Lane#rescan}).
+   */
+  private void work(AdapterProperties.Provider provider, Lane state) {
     Instant now = clock.instant();
-    List<java.util.concurrent.CompletableFuture<Void>> inFlight = new java.util.ArrayList<>();
-    ExecutorService deliveries = deliveryPool(provider.id());
-    for (ReferralState referral : referrals.undelivered(provider.id())) {
-      Attempts tried = attempts.get(referral.referralId());
-      if (tried == null || !now.isBefore(tried.nextAt())) {
-        inFlight.add(
-            java.util.concurrent.CompletableFuture.runAsync(
-                () -> withReferralId(referral, () -> deliver(provider, referral)), deliveries));
+    List<ReferralState> candidates = new ArrayList<>();
+    if (state.scanDue.getAndSet(false)) {
+      state.arrived.clear();
+      candidates.addAll(referrals.undelivered(provider.id()));
+    } else {
+      for (ReferralState arrived; (arrived = state.arrived.poll()) != null; ) {
+        candidates.add(arrived);
       }
     }
-    inFlight.forEach(java.util.concurrent.CompletableFuture::join);
-    long version = referrals.version();
-    Long scanned = withdrawalsScannedAt.get(provider.id());
-    if (scanned == null || scanned != version) {
-      boolean allDone = true;
-      for (ReferralState referral :
-          referrals.find(
-              r ->
-                  r.providerId().equals(provider.id())
-                      && r.delivered()
-                      && r.status() == ReferralStatus.CANCELLED
-                      && WITHDRAWING.contains(r.statusSetBy())
-                      && !withdrawn.contains(r.referralId()))) {
-        allDone &= withdraw(provider, referral);
+    for (ReferralState candidate : candidates) {
+      Attempts tried = attempts.get(candidate.referralId());
+      if (tried == null || !now.isBefore(tried.nextAt())) {
+        dispatch(provider, candidate.referralId(), state);
+      } else {
+        state.rescan.set(true);
       }
-      if (allDone) {
-        withdrawalsScannedAt.put(provider.id(), version);
+    }
+    if (state.withdrawalsDue.getAndSet(false)) {
+      boolean allDone = true;
+      for (ReferralState referral : referrals.withdrawable(provider.id())) {
+        if (referral.status() == ReferralStatus.CANCELLED
+            && !withdrawn.contains(referral.referralId())) {
+          allDone &= withdraw(provider, referral);
+        }
+      }
+      if (!allDone) {
+        state.withdrawalsDue.set(true);
       }
     }
     Instant polled = lastPoll.get(provider.id());
@@ -208,66 +333,150 @@ public class DeliveryWorker {
     }
   }
 
-  private void deliver(AdapterProperties.Provider provider, ReferralState referral) {
+  /**
+   * Hands one referral to the delivery pool unless it is already in flight or no longer to deliver.
+   * The view is read after the referral was marked in flight: an earlier delivery leaves the
+   * in-flight set only after its acknowledged {@code ReferralDelivered} reached the view, so a
+   * referral is never delivered twice because a pass looked at a stale list.
+   */
+  private void dispatch(AdapterProperties.Provider provider, String referralId, Lane state) {
+    if (!state.inFlight.add(referralId)) {
+      return;
+    }
+    Optional<ReferralState> current = referrals.get(referralId);
+    if (current.isEmpty()
+        || current.get().status() != ReferralStatus.REQUESTED
+        || current.get().delivered()) {
+      state.inFlight.remove(referralId);
+      return;
+    }
+    ReferralState referral = current.get();
+    try {
+      CompletableFuture.supplyAsync(
+              () -> withReferralId(referral, () -> deliver(provider, referral, state)),
+              deliveryPool(provider.id()))
+          .thenCompose(acknowledged -> acknowledged)
+          .whenComplete(
+              (done, failure) -> {
+                state.inFlight.remove(referralId);
+                if (failure != null) {
+                  state.rescan.set(true);
+                  log.warn(
+                      "Delivery of {} to {} failed, trying again later: {}",
+                      referralId,
+                      provider.id(),
+                      failure.toString());
+                }
+              });
+    } catch (RuntimeException e) {
+      // The pool refused it (shutting down).
+      state.inFlight.remove(referralId);
+      throw e;
+    }
+  }
+
+  /**
+   * Delivers one referral and sends its {@code ReferralDelivered} without waiting for the ack. The
+   * returned future completes when the ack came or failed: only an acknowledged event marks the
+   * referral delivered (the publisher applies it to the view); after a failed one the referral
+   * stays undelivered and a later pass delivers it again, which the provider takes as the same
+   * delivery. At most {@code adapter.delivery.unacknowledged-limit} events per provider await their
+   * ack.
+   */
+  private CompletableFuture<Void> deliver(
+      AdapterProperties.Provider provider, ReferralState referral, Lane state) {
     ReferralSubmitted submitted = referral.submitted();
     PolicyDecision consent = checkConsent(provider, submitted);
     if (consent instanceof PolicyDecision.Rejected refused) {
       String code =
           refused.policy().equals("consent-revoked") ? "consent-revoked" : refused.policy();
       log.info("Not delivering: consent policy {} refused", refused.policy());
-      meters
-          .counter("adapter.deliveries", "provider", provider.id(), "outcome", "consent-refused")
-          .increment();
+      counter("adapter.deliveries", provider.id(), "consent-refused").increment();
       fail(
           referral,
           ReferralStatus.CANCELLED,
           code,
           "The consent no longer covers this referral: " + refused.reason());
-      return;
+      return DONE;
     }
     ProviderAdapter adapter = providers.adapterFor(provider);
+    DeliveryReceipt receipt;
     try {
       OutboundReferral outbound = opener.open(submitted, provider.allowedFields());
-      DeliveryReceipt receipt = adapter.deliver(provider.settings(), outbound);
-      int count =
-          attempts.getOrDefault(referral.referralId(), new Attempts(0, Instant.EPOCH)).count() + 1;
-      publisher.publish(
-          Topics.REFERRAL_DELIVERED,
-          referral.referralId(),
-          ReferralDelivered.newBuilder()
-              .setEventId(uuid("delivered", referral.referralId()))
-              .setOccurredAt(clock.instant())
-              .setReferralId(referral.referralId())
-              .setProviderId(provider.id())
-              .setProviderReference(receipt.providerReference())
-              .setAttempts(count)
-              .build());
-      attempts.remove(referral.referralId());
-      meters
-          .counter("adapter.deliveries", "provider", provider.id(), "outcome", "delivered")
-          .increment();
-      log.info("Delivered to {} as {}", provider.id(), receipt.providerReference());
+      receipt = adapter.deliver(provider.settings(), outbound);
     } catch (ProviderUnavailableException e) {
       retryLater(provider, referral, e);
+      state.rescan.set(true);
+      return DONE;
     } catch (ProviderRejectedException | EnvelopeException e) {
-      meters
-          .counter("adapter.deliveries", "provider", provider.id(), "outcome", "rejected")
-          .increment();
+      counter("adapter.deliveries", provider.id(), "rejected").increment();
       deadLetter(submitted, e);
       fail(
           referral,
           ReferralStatus.FAILED,
           "delivery-failed",
           "The provider's system refused the referral.");
+      return DONE;
     }
+    int count =
+        attempts.getOrDefault(referral.referralId(), new Attempts(0, Instant.EPOCH)).count() + 1;
+    ReferralDelivered delivered =
+        ReferralDelivered.newBuilder()
+            .setEventId(uuid("delivered", referral.referralId()))
+            .setOccurredAt(clock.instant())
+            .setReferralId(referral.referralId())
+            .setProviderId(provider.id())
+            .setProviderReference(receipt.providerReference())
+            .setAttempts(count)
+            .build();
+    try {
+      state.unacknowledged.acquire();
+    } catch (InterruptedException e) {
+      // Shutting down: the referral stays undelivered and is delivered again after the restart.
+      Thread.currentThread().interrupt();
+      return DONE;
+    }
+    CompletableFuture<?> acknowledged;
+    try {
+      acknowledged =
+          publisher.publishAsync(Topics.REFERRAL_DELIVERED, referral.referralId(), delivered);
+    } catch (RuntimeException e) {
+      state.unacknowledged.release();
+      throw e;
+    }
+    return acknowledged.handle(
+        (metadata, failure) -> {
+          state.unacknowledged.release();
+          withReferralId(
+              referral,
+              () -> {
+                if (failure == null) {
+                  attempts.remove(referral.referralId());
+                  counter("adapter.deliveries", provider.id(), "delivered").increment();
+                  log.info("Delivered to {} as {}", provider.id(), receipt.providerReference());
+                } else {
+                  state.rescan.set(true);
+                  counter("adapter.deliveries", provider.id(), "unacknowledged").increment();
+                  log.warn(
+                      "Delivered to {}, but ReferralDelivered was not acknowledged; delivering"
+                          + " again later: {}",
+                      provider.id(),
+                      (failure.getCause() == null ? failure : failure.getCause()).getMessage());
+                }
+                return null;
+              });
+          return null;
+        });
   }
+
+  private static final CompletableFuture<Void> DONE = CompletableFuture.completedFuture(null);
 
   private void retryLater(
       AdapterProperties.Provider provider, ReferralState referral, RuntimeException cause) {
     AdapterProperties.Delivery policy = properties.delivery();
     Attempts before = attempts.getOrDefault(referral.referralId(), new Attempts(0, Instant.EPOCH));
     int count = before.count() + 1;
-    meters.counter("adapter.deliveries", "provider", provider.id(), "outcome", "retry").increment();
+    counter("adapter.deliveries", provider.id(), "retry").increment();
     if (count >= policy.attempts()) {
       log.warn(
           "Giving up delivery to {} after {} attempts: {}",
@@ -306,7 +515,7 @@ public class DeliveryWorker {
               "cancelled",
               "The referral was cancelled (" + reason.get().toLowerCase() + ").");
       withdrawn.add(referral.referralId());
-      meters.counter("adapter.withdrawals", "provider", provider.id()).increment();
+      counter("adapter.withdrawals", provider.id(), null).increment();
       return true;
     } catch (ProviderUnavailableException e) {
       log.info("Withdrawal from {} postponed: provider unavailable", provider.id());
@@ -413,10 +622,10 @@ public class DeliveryWorker {
     }
   }
 
-  private static void withReferralId(ReferralState referral, Runnable action) {
+  private static <T> T withReferralId(ReferralState referral, Supplier<T> action) {
     MDC.put("referralId", referral.referralId());
     try {
-      action.run();
+      return action.get();
     } finally {
       MDC.remove("referralId");
     }

@@ -31,6 +31,10 @@ import org.springframework.stereotype.Component;
 @Component
 public class ReferralStateView implements EventView {
 
+  /** Who may cancel a delivered referral so that it is withdrawn at the provider. */
+  private static final Set<ActorRole> WITHDRAWING =
+      EnumSet.of(ActorRole.REQUESTER, ActorRole.EXCHANGE);
+
   private final Map<String, ReferralState> byId = new HashMap<>();
   private final Map<String, List<SpecificRecord>> early = new HashMap<>();
   private final Set<UUID> seen = new HashSet<>();
@@ -42,6 +46,29 @@ public class ReferralStateView implements EventView {
   private final Map<String, Set<String>> undeliveredByProvider = new HashMap<>();
 
   private final Set<String> awaitingAnswer = new HashSet<>();
+
+  /** Delivered referrals the requester or the exchange cancelled: to withdraw at the provider. */
+  private final Map<String, Set<String>> withdrawableByProvider = new HashMap<>();
+
+  private final List<Listener> listeners = new java.util.concurrent.CopyOnWriteArrayList<>();
+
+  /**
+   * Told when a referral enters one of the view's indexes, so work can start at once instead of at
+   * the next tick. Called on the thread that applies the event, while the view is locked: a
+   * listener must only hand the news on (set a flag, queue an id), never block or call back into
+   * the view.
+   */
+  public interface Listener {
+
+    /** The referral is now REQUESTED and not delivered: there is a delivery to make. */
+    default void undelivered(ReferralState referral) {}
+
+    /** The referral is now REQUESTED and unanswered: its response clock runs. */
+    default void awaitingAnswer(ReferralState referral) {}
+
+    /** The referral was delivered and then cancelled: there is a withdrawal to make. */
+    default void withdrawable(ReferralState referral) {}
+  }
 
   /** Counts changes, so a reader can tell whether anything happened since it last looked. */
   private long version;
@@ -142,24 +169,54 @@ public class ReferralStateView implements EventView {
 
   /** Keeps the indexes true to a referral's new state. */
   private void index(ReferralState state) {
+    boolean newlyUndelivered = false;
     Set<String> undelivered =
         undeliveredByProvider.computeIfAbsent(state.providerId(), p -> new HashSet<>());
     boolean waiting = state.status() == ReferralStatus.REQUESTED;
     if (waiting && !state.delivered()) {
-      undelivered.add(state.referralId());
+      newlyUndelivered = undelivered.add(state.referralId());
     } else {
       undelivered.remove(state.referralId());
     }
     if (waiting && !state.providerAnswered()) {
-      awaitingAnswer.add(state.referralId());
+      if (awaitingAnswer.add(state.referralId())) {
+        listeners.forEach(l -> l.awaitingAnswer(state));
+      }
     } else {
       awaitingAnswer.remove(state.referralId());
     }
+    if (newlyUndelivered) {
+      // After the awaiting index, so a listener woken here finds the referral in both.
+      listeners.forEach(l -> l.undelivered(state));
+    }
+    if (state.delivered()
+        && state.status() == ReferralStatus.CANCELLED
+        && WITHDRAWING.contains(state.statusSetBy())
+        && withdrawableByProvider
+            .computeIfAbsent(state.providerId(), p -> new HashSet<>())
+            .add(state.referralId())) {
+      listeners.forEach(l -> l.withdrawable(state));
+    }
+  }
+
+  /** Registers a listener; see {@link Listener} for what it may do. */
+  public void listen(Listener listener) {
+    listeners.add(listener);
   }
 
   /** Referrals submitted to this provider, still REQUESTED and not yet delivered. */
   public synchronized List<ReferralState> undelivered(String providerId) {
     return undeliveredByProvider.getOrDefault(providerId, Set.of()).stream()
+        .map(byId::get)
+        .toList();
+  }
+
+  /**
+   * Delivered referrals to this provider that the requester or the exchange cancelled, withdrawn at
+   * the provider or not: the caller keeps track of what it withdrew.
+   */
+  public synchronized List<ReferralState> withdrawable(String providerId) {
+    return withdrawableByProvider.getOrDefault(providerId, Set.of()).stream()
         .map(byId::get)
         .toList();
   }

@@ -1,0 +1,148 @@
+package org.referralexchange.adapter.it;
+
+import static com.github.tomakehurst.wiremock.client.WireMock.aResponse;
+import static com.github.tomakehurst.wiremock.client.WireMock.equalTo;
+import static com.github.tomakehurst.wiremock.client.WireMock.matchingJsonPath;
+import static com.github.tomakehurst.wiremock.client.WireMock.post;
+import static com.github.tomakehurst.wiremock.client.WireMock.postRequestedFor;
+import static com.github.tomakehurst.wiremock.client.WireMock.urlEqualTo;
+import static com.github.tomakehurst.wiremock.core.WireMockConfiguration.options;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import com.github.tomakehurst.wiremock.WireMockServer;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.admin.AlterConfigOp;
+import org.apache.kafka.clients.admin.ConfigEntry;
+import org.apache.kafka.common.config.ConfigResource;
+import org.apache.kafka.common.config.TopicConfig;
+import org.junit.jupiter.api.Test;
+import org.referralexchange.adapter.AgencyAdapterApplication;
+import org.referralexchange.events.v1.ReferralDelivered;
+import org.referralexchange.schemas.Topics;
+import org.referralexchange.testing.ExchangeInfrastructure;
+import org.springframework.boot.builder.SpringApplicationBuilder;
+import org.springframework.context.ConfigurableApplicationContext;
+
+/**
+ * The adapter publishes {@code ReferralDelivered} without waiting for each ack; a referral counts
+ * as delivered only once its event was acknowledged. Here the real broker refuses the event (the
+ * topic's {@code max.message.bytes} is set below the size of any record batch): the referral stays
+ * undelivered while it does, and is delivered, once, when the broker takes events again.
+ */
+class UnacknowledgedDeliveryTests {
+
+  static final String PROVIDER = "unacked";
+
+  static ConfigurableApplicationContext adapter(String providerUrl) {
+    List<String> args =
+        new ArrayList<>(
+            List.of(
+                "--server.port=0",
+                "--spring.main.banner-mode=off",
+                "--spring.kafka.bootstrap-servers=" + ExchangeInfrastructure.bootstrapServers(),
+                "--spring.kafka.properties.schema.registry.url="
+                    + ExchangeInfrastructure.registryUrl(),
+                "--adapter.encryption.keyset-json=" + ExchangeInfrastructure.KEYSET,
+                "--adapter.minimum-poll-interval=PT0S",
+                "--adapter.tick-interval=PT0.2S"));
+    String p = "--adapter.providers[0].";
+    args.addAll(
+        List.of(
+            p + "id=" + PROVIDER,
+            p + "name=Unacknowledged provider",
+            p + "kind=webhook",
+            p + "endpoint=" + providerUrl,
+            p + "secret=" + AdapterFlowTests.SECRET,
+            p + "allowed-fields=givenName",
+            p + "service-categories=" + PROVIDER,
+            p + "time-zone=UTC",
+            p + "opens-at=00:00",
+            p + "closes-at=23:59:59.999",
+            p + "business-days=MONDAY,TUESDAY,WEDNESDAY,THURSDAY,FRIDAY,SATURDAY,SUNDAY",
+            p + "response-window=P2D",
+            p + "grace=P2D",
+            p + "poll-interval=PT15M",
+            p + "enabled=true"));
+    return new SpringApplicationBuilder(AgencyAdapterApplication.class)
+        .run(args.toArray(String[]::new));
+  }
+
+  /** Limits the size of a record batch on the topic, or lifts the limit with {@code null}. */
+  static void limitDeliveredBatchBytes(String bytes) throws Exception {
+    try (Admin admin =
+        Admin.create(
+            Map.of(
+                AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG,
+                ExchangeInfrastructure.bootstrapServers()))) {
+      ConfigResource topic =
+          new ConfigResource(ConfigResource.Type.TOPIC, Topics.REFERRAL_DELIVERED.name());
+      AlterConfigOp change =
+          bytes == null
+              ? new AlterConfigOp(
+                  new ConfigEntry(TopicConfig.MAX_MESSAGE_BYTES_CONFIG, ""),
+                  AlterConfigOp.OpType.DELETE)
+              : new AlterConfigOp(
+                  new ConfigEntry(TopicConfig.MAX_MESSAGE_BYTES_CONFIG, bytes),
+                  AlterConfigOp.OpType.SET);
+      admin.incrementalAlterConfigs(Map.of(topic, List.of(change))).all().get();
+    }
+  }
+
+  static int requestsFor(WireMockServer provider, String referralId) {
+    return provider
+        .findAll(
+            postRequestedFor(urlEqualTo("/unacked"))
+                .withRequestBody(matchingJsonPath("$.referral.referralId", equalTo(referralId))))
+        .size();
+  }
+
+  static long deliveredEvents(String referralId) {
+    return ExchangeInfrastructure.events(Topics.REFERRAL_DELIVERED.name(), referralId).stream()
+        .filter(ReferralDelivered.class::isInstance)
+        .count();
+  }
+
+  @Test
+  void referralWhoseDeliveredEventIsNotAcknowledgedIsDeliveredAgainLater() throws Exception {
+    WireMockServer provider = new WireMockServer(options().dynamicPort().bindAddress("127.0.0.1"));
+    provider.start();
+    provider.stubFor(post(urlEqualTo("/unacked")).willReturn(aResponse().withStatus(202)));
+    try (ConfigurableApplicationContext adapter = adapter(provider.baseUrl() + "/unacked")) {
+      // The topic takes events: the producer knows it before the broker starts refusing.
+      String first =
+          AdapterFlowTests.submit(PROVIDER, Instant.now().plus(Duration.ofDays(2)), true);
+      AdapterFlowTests.awaitEvent(Topics.REFERRAL_DELIVERED.name(), first, ReferralDelivered.class);
+
+      limitDeliveredBatchBytes("64");
+      String referralId;
+      try {
+        referralId =
+            AdapterFlowTests.submit(PROVIDER, Instant.now().plus(Duration.ofDays(2)), true);
+        // Delivered to the provider, its event refused; then, the next pass, delivered again.
+        await().atMost(Duration.ofSeconds(45)).until(() -> requestsFor(provider, referralId) >= 2);
+        assertThat(deliveredEvents(referralId)).isZero();
+      } finally {
+        limitDeliveredBatchBytes(null);
+      }
+
+      await().atMost(Duration.ofSeconds(45)).until(() -> deliveredEvents(referralId) == 1);
+      int requests = requestsFor(provider, referralId);
+      // Delivered for good: no further delivery, no second event.
+      await()
+          .during(Duration.ofSeconds(2))
+          .atMost(Duration.ofSeconds(10))
+          .until(() -> requestsFor(provider, referralId) == requests);
+      assertThat(deliveredEvents(referralId)).isEqualTo(1);
+      assertThat(requestsFor(provider, first)).isEqualTo(1);
+    } finally {
+      provider.stop();
+    }
+  }
+}
