@@ -120,35 +120,41 @@ public class EventPublisher {
      * @throws BrokerUnavailableException when the broker did not acknowledge in time
      */
     public RecordMetadata await() {
-      String outcome = "failed";
       try {
-        RecordMetadata metadata =
+        return acknowledged(
             result
                 .get(properties.publishTimeout().toMillis(), TimeUnit.MILLISECONDS)
-                .getRecordMetadata();
-        outcome = "acknowledged";
-        log.info(
-            "Published {} for {} to {}-{}@{}",
-            event.getSchema().getName(),
-            key,
-            metadata.topic(),
-            metadata.partition(),
-            metadata.offset());
-        eventLog.applyOwn(topic, key, event);
-        return metadata;
+                .getRecordMetadata());
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
+        failed();
         throw new BrokerUnavailableException("Interrupted while waiting for the broker", e);
       } catch (TimeoutException e) {
+        failed();
         throw new BrokerUnavailableException(
             "The broker did not acknowledge within " + properties.publishTimeout(), e);
       } catch (ExecutionException e) {
-        throw new BrokerUnavailableException(
-            "The broker did not take the event: " + e.getCause().getClass().getSimpleName(),
-            e.getCause());
-      } finally {
-        sample.stop(timer(topic, outcome));
+        failed();
+        throw unavailable(e.getCause());
       }
+    }
+
+    /** The broker took it: counted, logged, and applied to this instance's view. */
+    private RecordMetadata acknowledged(RecordMetadata metadata) {
+      sample.stop(timer(topic, "acknowledged"));
+      log.info(
+          "Published {} for {} to {}-{}@{}",
+          event.getSchema().getName(),
+          key,
+          metadata.topic(),
+          metadata.partition(),
+          metadata.offset());
+      eventLog.applyOwn(topic, key, event);
+      return metadata;
+    }
+
+    private void failed() {
+      sample.stop(timer(topic, "failed"));
     }
   }
 
@@ -165,35 +171,19 @@ public class EventPublisher {
    */
   public CompletableFuture<RecordMetadata> publishAsync(
       TopicSpec topic, String key, SpecificRecord event) {
-    Timer.Sample sample = Timer.start(meters);
-    CompletableFuture<RecordMetadata> acknowledged;
+    Pending pending;
     try {
-      acknowledged =
-          template.send(topic.name(), key, event).thenApply(result -> result.getRecordMetadata());
-    } catch (org.apache.kafka.common.KafkaException | org.springframework.kafka.KafkaException e) {
-      // Thrown before the send, as in publish.
-      sample.stop(timer(topic, "failed"));
-      Throwable cause = e.getCause() == null ? e : e.getCause();
-      return CompletableFuture.failedFuture(
-          new BrokerUnavailableException(
-              "The event could not be sent: " + cause.getClass().getSimpleName(), e));
+      pending = send(topic, key, event);
+    } catch (BrokerUnavailableException e) {
+      return CompletableFuture.failedFuture(e);
     }
-    return acknowledged.handle(
-        (metadata, failure) -> {
+    return pending.result.handle(
+        (result, failure) -> {
           if (failure != null) {
-            sample.stop(timer(topic, "failed"));
+            pending.failed();
             throw unavailable(failure);
           }
-          sample.stop(timer(topic, "acknowledged"));
-          log.info(
-              "Published {} for {} to {}-{}@{}",
-              event.getSchema().getName(),
-              key,
-              metadata.topic(),
-              metadata.partition(),
-              metadata.offset());
-          eventLog.applyOwn(topic, key, event);
-          return metadata;
+          return pending.acknowledged(result.getRecordMetadata());
         });
   }
 

@@ -16,6 +16,7 @@ import java.util.Collections;
 import java.util.List;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import org.referralexchange.registry.SchemaRegistryApplication;
 import org.springframework.boot.Banner;
 import org.springframework.boot.builder.SpringApplicationBuilder;
 import org.springframework.context.ConfigurableApplicationContext;
@@ -39,16 +40,7 @@ abstract class SpringServiceComponent implements LocalComponent {
    * generated password. Each of them secures its own endpoints (webhook signatures) or has none.
    */
   static final String SECURITY_AUTO_CONFIGURATION =
-      String.join(
-          ",",
-          "org.springframework.boot.security.autoconfigure.SecurityAutoConfiguration",
-          "org.springframework.boot.security.autoconfigure.UserDetailsServiceAutoConfiguration",
-          "org.springframework.boot.security.autoconfigure.web.servlet.SecurityFilterAutoConfiguration",
-          "org.springframework.boot.security.autoconfigure.web.servlet.ServletWebSecurityAutoConfiguration",
-          "org.springframework.boot.security.autoconfigure.actuate.web.servlet"
-              + ".ManagementWebSecurityAutoConfiguration",
-          "org.springframework.boot.security.oauth2.server.resource.autoconfigure.servlet"
-              + ".OAuth2ResourceServerAutoConfiguration");
+      SchemaRegistryApplication.SECURITY_AUTO_CONFIGURATION;
 
   private final Class<?> application;
   private final String configFile;

@@ -21,11 +21,12 @@ public class SchemaRegistryApplication {
   public static final String CONFIG_NAME = "schema-registry";
 
   /**
-   * Auto-configurations the registry never wants, even when a service that shares its classpath
-   * brings them: Confluent's registry API is unauthenticated here (put it behind the network, or
-   * use Confluent's registry with its own security in production).
+   * Spring Security's auto-configurations, which the registry never wants, even when a service that
+   * shares its classpath brings them: Confluent's registry API is unauthenticated here (put it
+   * behind the network, or use Confluent's registry with its own security in production). The local
+   * launcher excludes the same list from the services that bring no security of their own.
    */
-  static final String EXCLUDED_AUTO_CONFIGURATION =
+  public static final String SECURITY_AUTO_CONFIGURATION =
       String.join(
           ",",
           "org.springframework.boot.security.autoconfigure.SecurityAutoConfiguration",
@@ -42,7 +43,7 @@ public class SchemaRegistryApplication {
     return new SpringApplicationBuilder(SchemaRegistryApplication.class)
         .properties(
             "spring.config.name=" + CONFIG_NAME,
-            "spring.autoconfigure.exclude=" + EXCLUDED_AUTO_CONFIGURATION);
+            "spring.autoconfigure.exclude=" + SECURITY_AUTO_CONFIGURATION);
   }
 
   public static void main(String[] args) {
