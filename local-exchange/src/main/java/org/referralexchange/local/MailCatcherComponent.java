@@ -39,6 +39,12 @@ final class MailCatcherComponent implements LocalComponent {
   private ScheduledExecutorService writer;
   private int written;
 
+  /** The port of the first start, so a restarted catcher listens where the notifier sends. */
+  private int boundPort;
+
+  /** Messages caught before the last stop; a restart keeps them. */
+  private final java.util.List<MimeMessage> caughtBefore = new java.util.ArrayList<>();
+
   MailCatcherComponent(Settings settings) {
     this.settings = settings;
   }
@@ -54,8 +60,9 @@ final class MailCatcherComponent implements LocalComponent {
       throw new IllegalStateException("Mail catcher already started");
     }
     Files.createDirectories(settings.folder());
-    ServerSetup smtp = new ServerSetup(settings.port(), KafkaBrokerComponent.HOST, "smtp");
-    greenMail = new GreenMail(settings.port() == 0 ? smtp.dynamicPort() : smtp);
+    int port = boundPort != 0 ? boundPort : settings.port();
+    ServerSetup smtp = new ServerSetup(port, KafkaBrokerComponent.HOST, "smtp");
+    greenMail = new GreenMail(port == 0 ? smtp.dynamicPort() : smtp);
     try {
       greenMail.start();
     } catch (RuntimeException e) {
@@ -72,6 +79,7 @@ final class MailCatcherComponent implements LocalComponent {
               + "=<port>.",
           e);
     }
+    boundPort = greenMail.getSmtp().getPort();
     written = 0;
     writer =
         Executors.newSingleThreadScheduledExecutor(
@@ -91,7 +99,18 @@ final class MailCatcherComponent implements LocalComponent {
     }
     if (greenMail != null) {
       writeNewMessages();
+      MimeMessage[] received = greenMail.getReceivedMessages();
       greenMail.stop();
+      try {
+        // Also what arrived while stopping, where GreenMail still has it.
+        MimeMessage[] afterStop = greenMail.getReceivedMessages();
+        if (afterStop.length > received.length) {
+          received = afterStop;
+        }
+      } catch (RuntimeException e) {
+        // The store went with the server; what was read before stopping stands.
+      }
+      caughtBefore.addAll(List.of(received));
       greenMail = null;
     }
   }
@@ -108,12 +127,14 @@ final class MailCatcherComponent implements LocalComponent {
     return settings.folder();
   }
 
-  /** Every message caught since start, in arrival order. */
+  /** Every message caught since the first start, restarts included, in arrival order. */
   synchronized List<MimeMessage> messages() {
     if (greenMail == null) {
       throw new IllegalStateException("Mail catcher is not running");
     }
-    return List.of(greenMail.getReceivedMessages());
+    List<MimeMessage> all = new java.util.ArrayList<>(caughtBefore);
+    all.addAll(List.of(greenMail.getReceivedMessages()));
+    return List.copyOf(all);
   }
 
   private synchronized void writeNewMessages() {
@@ -130,7 +151,7 @@ final class MailCatcherComponent implements LocalComponent {
                       Locale.ROOT,
                       "%s-%04d.eml",
                       LocalDateTime.now().format(FILE_TIME),
-                      written + 1));
+                      caughtBefore.size() + written + 1));
       try (OutputStream out = Files.newOutputStream(file)) {
         received[written].writeTo(out);
       } catch (IOException | MessagingException e) {

@@ -18,7 +18,6 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.Properties;
 import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
@@ -56,9 +55,9 @@ import tools.jackson.databind.json.JsonMapper;
 @Timeout(value = 4, unit = TimeUnit.MINUTES)
 class ClosedLoopTests {
 
-  private static final Duration REQUEST_TIMEOUT = Duration.ofSeconds(10);
+  private static final Duration REQUEST_TIMEOUT = LoopDriver.REQUEST_TIMEOUT;
   private static final Duration LOOP_TIMEOUT = Duration.ofSeconds(90);
-  private static final JsonMapper JSON = JsonMapper.builder().build();
+  private static final JsonMapper JSON = LoopDriver.JSON;
 
   /** Client data sent with every referral; none of it may appear in clear on any topic. */
   private static final List<String> CANARIES =
@@ -72,12 +71,13 @@ class ClosedLoopTests {
           "quixote.canary@example.org",
           "Canary-narrative-7731");
 
-  private static final String CASE_MANAGER_EMAIL = "casey@county.example";
-  private static final String CASE_MANAGER_MOBILE = "+15555550107";
+  private static final String CASE_MANAGER_EMAIL = LoopDriver.CASE_MANAGER_EMAIL;
+  private static final String CASE_MANAGER_MOBILE = LoopDriver.CASE_MANAGER_MOBILE;
 
   @TempDir static Path localDir;
 
   private final HttpClient http = HttpClient.newBuilder().connectTimeout(REQUEST_TIMEOUT).build();
+  private LoopDriver driver;
   private LocalExchange exchange;
   private KafkaBrokerComponent kafka;
   private SchemaRegistryComponent registry;
@@ -93,62 +93,22 @@ class ClosedLoopTests {
   @BeforeAll
   @Timeout(value = 4, unit = TimeUnit.MINUTES)
   void startTheWholeExchange() throws Exception {
-    LocalSettings settings =
-        LocalSettings.from(
-            new String[] {
-              "--" + LocalSettings.KAFKA_DATA_DIR + "=" + localDir.resolve("kafka"),
-              "--" + LocalSettings.KAFKA_PORT + "=" + FreePorts.next(),
-              "--" + LocalSettings.CONTROLLER_PORT + "=" + FreePorts.next(),
-              "--" + LocalSettings.REGISTRY_PORT + "=0",
-              "--" + LocalSettings.GATEWAY_PORT + "=0",
-              "--" + LocalSettings.ADAPTER_PORT + "=0",
-              "--" + LocalSettings.NOTIFIER_PORT + "=0",
-              "--" + LocalSettings.WEBHOOK_PROVIDER_PORT + "=0",
-              "--" + LocalSettings.FHIR_PROVIDER_PORT + "=0",
-              "--" + LocalSettings.SMTP_PORT + "=0",
-              "--" + LocalSettings.SMS_PORT + "=0",
-              "--" + LocalSettings.DEMO_ANSWER_DELAY + "=1",
-              "--" + LocalSettings.SERVICE_STARTUP_TIMEOUT + "=150",
-              "--" + LocalSettings.MAIL_FOLDER + "=" + localDir.resolve("mail"),
-              "--" + LocalSettings.SMS_FOLDER + "=" + localDir.resolve("sms"),
-              "--" + LocalSettings.KEYSET_FILE + "=" + localDir.resolve("keys/client-data.json")
-            },
-            new Properties(),
-            Map.of());
     List<LocalComponent> components =
-        LocalExchange.components(
-            settings,
-            new LocalExchange.DemoClocks(
-                Duration.ofMillis(200),
-                Duration.ofSeconds(1),
-                Duration.ofSeconds(30),
-                Duration.ofSeconds(4)));
-    List<LocalComponent> parts = new ArrayList<>();
-    for (LocalComponent component : components) {
-      if (component instanceof TogetherComponent together) {
-        parts.addAll(together.parts());
-      } else {
-        parts.add(component);
-      }
-    }
-    kafka = only(parts, KafkaBrokerComponent.class);
-    registry = only(parts, SchemaRegistryComponent.class);
-    mail = only(parts, MailCatcherComponent.class);
-    sms = only(parts, SmsCatcherComponent.class);
-    providers = only(parts, DemoProvidersComponent.class);
-    gateway = only(parts, GatewayComponent.class);
-    seed = only(parts, DemoSeedComponent.class);
+        LocalExchange.components(LoopDriver.settings(localDir), LoopDriver.testClocks());
+    List<LocalComponent> parts = LoopDriver.parts(components);
+    kafka = LoopDriver.only(parts, KafkaBrokerComponent.class);
+    registry = LoopDriver.only(parts, SchemaRegistryComponent.class);
+    mail = LoopDriver.only(parts, MailCatcherComponent.class);
+    sms = LoopDriver.only(parts, SmsCatcherComponent.class);
+    providers = LoopDriver.only(parts, DemoProvidersComponent.class);
+    gateway = LoopDriver.only(parts, GatewayComponent.class);
+    seed = LoopDriver.only(parts, DemoSeedComponent.class);
+    driver = new LoopDriver(gateway, mail, sms);
     exchange = new LocalExchange(components);
     exchange.start();
     keysetOnFirstStart = Files.readString(gateway.keysetFile());
     clientId = "client-" + UUID.randomUUID();
     consentId = recordConsent(clientId);
-  }
-
-  private static <T> T only(List<LocalComponent> parts, Class<T> type) {
-    List<T> matching = parts.stream().filter(type::isInstance).map(type::cast).toList();
-    assertThat(matching).as("launcher components of type " + type.getSimpleName()).hasSize(1);
-    return matching.get(0);
   }
 
   @AfterAll
@@ -423,14 +383,7 @@ class ClosedLoopTests {
   // --- the gateway's API, as an agency would call it ---
 
   private String recordConsent(String client) throws Exception {
-    HttpResponse<String> response =
-        post(
-            "/api/v1/consents",
-            DemoSeedComponent.consentBody(Instant.now())
-                .replace(DemoSeedComponent.DEMO_CLIENT_ID, client),
-            null);
-    assertThat(response.statusCode()).as(response.body()).isEqualTo(201);
-    return JSON.readTree(response.body()).path("consentId").asString();
+    return driver.recordConsent(client);
   }
 
   private String submit(String provider, String service, String needs, Instant respondBy)
@@ -446,31 +399,7 @@ class ClosedLoopTests {
       String client,
       String consent)
       throws Exception {
-    String body =
-        """
-        {"target": {"providerId": "%s", "serviceId": "%s"},
-         "needs": [{"system": "http://hl7.org/fhir/us/sdoh-clinicalcare/CodeSystem/SDOHCC-CodeSystemTemporaryCodes", "code": "food-insecurity", "display": "Food Insecurity"}],
-         "narrative": {"needsDescription": "%s. Canary-narrative-7731", "goals": ["Help"], "notes": "Call after 5pm"},
-         "priority": "ROUTINE",
-         %s
-         "consent": {"consentId": "%s", "informationCategories": ["DEMOGRAPHICS", "CONTACT_DETAILS", "SOCIAL_NEEDS"], "purpose": "COC"},
-         "client": {"clientId": "%s", "givenName": "Quixote-Canary", "familyName": "Sancho-Canary",
-                    "birthDate": "1961-07-04", "phone": "+15555550199", "email": "quixote.canary@example.org",
-                    "address": {"lines": ["77 Canary Lane"], "city": "Springfield", "state": "IL", "postalCode": "62701", "country": "US"},
-                    "identifiers": [{"system": "urn:county:mrn", "value": "MRN-CANARY-1"}]},
-         "caseManager": {"id": "cm-7", "name": "Casey Manager", "email": "%s",
-                         "mobile": "%s", "preferredChannels": ["EMAIL", "SMS"], "timeZone": "America/Chicago"},
-         "contactingSubjectProhibited": false}
-        """
-            .formatted(
-                provider,
-                service,
-                needs,
-                respondBy == null ? "" : "\"respondBy\": \"" + respondBy + "\",",
-                consent,
-                client,
-                CASE_MANAGER_EMAIL,
-                CASE_MANAGER_MOBILE);
+    String body = LoopDriver.referralBody(provider, service, needs, respondBy, client, consent);
     HttpResponse<String> response = post("/api/v1/referrals", body, "key-" + UUID.randomUUID());
     assertThat(response.statusCode()).as(response.body()).isEqualTo(202);
     return JSON.readTree(response.body()).path("referralId").asString();
@@ -501,30 +430,16 @@ class ClosedLoopTests {
   }
 
   private HttpResponse<String> get(String path) throws Exception {
-    return get(path, "local-county-hhs-key");
+    return driver.get(path);
   }
 
   private HttpResponse<String> get(String path, String apiKey) throws Exception {
-    HttpRequest.Builder request =
-        HttpRequest.newBuilder(URI.create(gateway.url() + path)).timeout(REQUEST_TIMEOUT);
-    if (apiKey != null) {
-      request.header(GatewayComponent.API_KEY_HEADER, apiKey);
-    }
-    return http.send(request.build(), HttpResponse.BodyHandlers.ofString());
+    return driver.get(path, apiKey);
   }
 
   private HttpResponse<String> post(String path, String body, String idempotencyKey)
       throws Exception {
-    HttpRequest.Builder request =
-        HttpRequest.newBuilder(URI.create(gateway.url() + path))
-            .timeout(REQUEST_TIMEOUT)
-            .header("Content-Type", "application/json")
-            .header(GatewayComponent.API_KEY_HEADER, "local-county-hhs-key")
-            .POST(HttpRequest.BodyPublishers.ofString(body));
-    if (idempotencyKey != null) {
-      request.header("Idempotency-Key", idempotencyKey);
-    }
-    return http.send(request.build(), HttpResponse.BodyHandlers.ofString());
+    return driver.post(path, body, idempotencyKey);
   }
 
   // --- what the case manager received ---
@@ -538,19 +453,15 @@ class ClosedLoopTests {
   }
 
   private List<MimeMessage> emails(String referralId) {
-    return mail.messages().stream()
-        .filter(m -> subject(m).startsWith("Referral " + referralId + ":"))
-        .toList();
+    return driver.emails(referralId);
   }
 
   private List<String> subjects(String referralId) {
-    return emails(referralId).stream().map(ClosedLoopTests::subject).toList();
+    return driver.subjects(referralId);
   }
 
   private List<SmsCatcherComponent.Sms> texts(String referralId) {
-    return sms.messages().stream()
-        .filter(m -> m.body().startsWith("Referral " + referralId + ":"))
-        .toList();
+    return driver.texts(referralId);
   }
 
   private void awaitEmails(String referralId, int count) {
@@ -577,11 +488,7 @@ class ClosedLoopTests {
   }
 
   private static String subject(MimeMessage message) {
-    try {
-      return message.getSubject();
-    } catch (MessagingException e) {
-      throw new IllegalStateException(e);
-    }
+    return LoopDriver.subject(message);
   }
 
   private static List<String> recipients(MimeMessage message) throws MessagingException {

@@ -83,6 +83,15 @@ public final class DemoWebhookProvider implements AutoCloseable {
 
   private final List<String> received = new CopyOnWriteArrayList<>();
 
+  /** Every {@code referral.requested} taken with a 200, repeated deliveries included. */
+  private final List<String> deliveries = new CopyOnWriteArrayList<>();
+
+  /** While not 0: the status every webhook is answered with, before anything is recorded. */
+  private volatile int failingWith;
+
+  private final java.util.concurrent.atomic.AtomicInteger refused =
+      new java.util.concurrent.atomic.AtomicInteger();
+
   private DemoWebhookProvider(
       int port,
       String providerId,
@@ -142,6 +151,38 @@ public final class DemoWebhookProvider implements AutoCloseable {
     return List.copyOf(received);
   }
 
+  /**
+   * The ids of every {@code referral.requested} webhook taken with a 200, in order of arrival,
+   * repeated deliveries of the same referral included (they appear once in {@link
+   * #receivedReferralIds()}).
+   */
+  public List<String> deliveries() {
+    return List.copyOf(deliveries);
+  }
+
+  /**
+   * From now on answers every webhook with {@code status} (e.g. 500 or 503) and records nothing, as
+   * a provider that is down behind its load balancer would; until {@link #recover()}.
+   */
+  public void failWith(int status) {
+    if (status < 400 || status > 599) {
+      throw new IllegalArgumentException("Not an error status: " + status);
+    }
+    failingWith = status;
+    log.info("Demo webhook provider {} now answers every webhook with {}", providerId, status);
+  }
+
+  /** Takes webhooks again after {@link #failWith(int)}. */
+  public void recover() {
+    failingWith = 0;
+    log.info("Demo webhook provider {} takes webhooks again", providerId);
+  }
+
+  /** How many webhooks were answered with the {@link #failWith(int)} status. */
+  public int refusedWebhooks() {
+    return refused.get();
+  }
+
   /** Stops taking webhooks and drops the answers not yet sent. */
   @Override
   public void close() {
@@ -160,6 +201,12 @@ public final class DemoWebhookProvider implements AutoCloseable {
       byte[] body;
       try (InputStream in = exchange.getRequestBody()) {
         body = in.readNBytes(MAX_BODY_BYTES + 1);
+      }
+      int failing = failingWith;
+      if (failing != 0) {
+        refused.incrementAndGet();
+        respond(exchange, failing, null);
+        return;
       }
       if (body.length > MAX_BODY_BYTES) {
         respond(exchange, 413, null);
@@ -211,6 +258,7 @@ public final class DemoWebhookProvider implements AutoCloseable {
     }
     Referral fresh = new Referral("%s-%s".formatted(providerId, referralId));
     Referral known = referrals.putIfAbsent(referralId, fresh);
+    deliveries.add(referralId);
     if (known == null) {
       received.add(referralId);
       List<Answer> planned = answers.answersFor(narrative(referral.path("narrative")));

@@ -1,6 +1,7 @@
 package org.referralexchange.demo.webhook;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
 import com.sun.net.httpserver.HttpServer;
@@ -188,11 +189,43 @@ class DemoWebhookProviderTests {
     assertThat(again.statusCode()).isEqualTo(200);
     assertThat(again.body()).isEqualTo(first.body());
     assertThat(provider.receivedReferralIds()).containsExactly(referralId);
+    assertThat(provider.deliveries()).containsExactly(referralId, referralId);
     awaitCallbacks(2);
     Thread.sleep(QUIET.toMillis());
     assertThat(callbacks)
         .extracting(c -> c.body().path("status").asString())
         .containsExactly("accepted", "completed");
+  }
+
+  @Test
+  void aFailingProviderAnswersItsStatusAndRecordsNothingUntilItRecovers() throws Exception {
+    startProvider(DELAY);
+    String referralId = UUID.randomUUID().toString();
+
+    provider.failWith(500);
+    HttpResponse<String> refused = deliver(referralId, "Needs groceries", SECRET);
+
+    assertThat(refused.statusCode()).isEqualTo(500);
+    assertThat(provider.refusedWebhooks()).isEqualTo(1);
+    assertThat(provider.receivedReferralIds()).isEmpty();
+    assertThat(provider.deliveries()).isEmpty();
+    Thread.sleep(QUIET.toMillis());
+    assertThat(callbacks).isEmpty();
+
+    provider.recover();
+    HttpResponse<String> taken = deliver(referralId, "Needs groceries", SECRET);
+
+    assertThat(taken.statusCode()).isEqualTo(200);
+    assertThat(provider.receivedReferralIds()).containsExactly(referralId);
+    assertThat(provider.deliveries()).containsExactly(referralId);
+    assertThat(awaitCallbacks(1).get(0).body().path("status").asString()).isEqualTo("accepted");
+  }
+
+  @Test
+  void failWithTakesOnlyErrorStatuses() throws Exception {
+    startProvider(DELAY);
+
+    assertThatThrownBy(() -> provider.failWith(200)).isInstanceOf(IllegalArgumentException.class);
   }
 
   @Test
