@@ -87,6 +87,16 @@ public class DeliveryWorker {
   private final Map<String, ExecutorService> lanes = new ConcurrentHashMap<>();
   private final Map<String, Lane> laneStates = new ConcurrentHashMap<>();
   private final Map<String, Attempts> attempts = new ConcurrentHashMap<>();
+
+  /**
+   * Deliveries the provider took whose {@code ReferralDelivered} the broker did not acknowledge, by
+   * referral id: the next pass records them again instead of delivering them again, so a broker
+   * outage does not repeat deliveries to providers. Kept in memory: after a restart such a referral
+   * is delivered again, which providers take as the same delivery (same webhook-id, same FHIR
+   * identifiers).
+   */
+  private final Map<String, ReferralDelivered> unrecorded = new ConcurrentHashMap<>();
+
   private final Set<String> withdrawn = ConcurrentHashMap.newKeySet();
   private final Map<String, Instant> lastPoll = new ConcurrentHashMap<>();
 
@@ -379,12 +389,16 @@ public class DeliveryWorker {
    * Delivers one referral and sends its {@code ReferralDelivered} without waiting for the ack. The
    * returned future completes when the ack came or failed: only an acknowledged event marks the
    * referral delivered (the publisher applies it to the view); after a failed one the referral
-   * stays undelivered and a later pass delivers it again, which the provider takes as the same
-   * delivery. At most {@code adapter.delivery.unacknowledged-limit} events per provider await their
-   * ack.
+   * stays undelivered and a later pass records the same event again, without delivering again. At
+   * most {@code adapter.delivery.unacknowledged-limit} events per provider await their ack.
    */
   private CompletableFuture<Void> deliver(
       AdapterProperties.Provider provider, ReferralState referral, Lane state) {
+    ReferralDelivered earlier = unrecorded.remove(referral.referralId());
+    if (earlier != null) {
+      log.info("Recording the earlier delivery to {} again", provider.id());
+      return record(provider, referral, state, earlier);
+    }
     ReferralSubmitted submitted = referral.submitted();
     PolicyDecision consent = checkConsent(provider, submitted);
     if (consent instanceof PolicyDecision.Rejected refused) {
@@ -429,6 +443,18 @@ public class DeliveryWorker {
             .setProviderReference(receipt.providerReference())
             .setAttempts(count)
             .build();
+    return record(provider, referral, state, delivered);
+  }
+
+  /**
+   * Sends {@code delivered} without waiting for the ack; the returned future completes when the ack
+   * came or failed. After a failed one the event waits in {@link #unrecorded} for the next pass.
+   */
+  private CompletableFuture<Void> record(
+      AdapterProperties.Provider provider,
+      ReferralState referral,
+      Lane state,
+      ReferralDelivered delivered) {
     try {
       state.unacknowledged.acquire();
     } catch (InterruptedException e) {
@@ -453,12 +479,14 @@ public class DeliveryWorker {
                 if (failure == null) {
                   attempts.remove(referral.referralId());
                   counter("adapter.deliveries", provider.id(), "delivered").increment();
-                  log.info("Delivered to {} as {}", provider.id(), receipt.providerReference());
+                  log.info(
+                      "Delivered to {} as {}", provider.id(), delivered.getProviderReference());
                 } else {
+                  unrecorded.put(referral.referralId(), delivered);
                   state.rescan.set(true);
                   counter("adapter.deliveries", provider.id(), "unacknowledged").increment();
                   log.warn(
-                      "Delivered to {}, but ReferralDelivered was not acknowledged; delivering"
+                      "Delivered to {}, but ReferralDelivered was not acknowledged; recording it"
                           + " again later: {}",
                       provider.id(),
                       (failure.getCause() == null ? failure : failure.getCause()).getMessage());

@@ -5,6 +5,7 @@ import java.time.Instant;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.referralexchange.gateway.config.GatewayProperties;
+import org.referralexchange.service.ServiceConfigFile;
 import org.springframework.boot.autoconfigure.EnableAutoConfiguration;
 import org.springframework.boot.context.properties.EnableConfigurationProperties;
 import org.springframework.boot.test.context.TestConfiguration;
@@ -25,6 +26,8 @@ import org.springframework.web.bind.annotation.RestController;
       "org.springframework.boot.kafka.autoconfigure.KafkaAutoConfiguration",
       "org.springframework.boot.kafka.autoconfigure.metrics.KafkaMetricsAutoConfiguration"
     })
+// The gateway's own file, as the application class would name it.
+@ServiceConfigFile("referral-gateway")
 @EnableConfigurationProperties(GatewayProperties.class)
 @Import(SecurityTestConfiguration.EchoController.class)
 class SecurityTestConfiguration {

@@ -27,6 +27,7 @@ import org.referralexchange.adapter.provider.ProviderSettings;
 import org.referralexchange.adapter.provider.ProviderStatusUpdate;
 import org.referralexchange.adapter.provider.ProviderUnavailableException;
 import org.referralexchange.events.v1.ReferralStatus;
+import org.referralexchange.service.ServiceConfigFile;
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.boot.SpringBootConfiguration;
 import org.springframework.boot.autoconfigure.EnableAutoConfiguration;
@@ -54,6 +55,7 @@ class WebhookCallbackTests {
 
   /** Web MVC and Jackson from auto-configuration; Kafka (Boot's and the exchange's) left out. */
   @SpringBootConfiguration
+  @ServiceConfigFile("agency-adapter")
   @EnableAutoConfiguration(
       excludeName = {
         "org.springframework.boot.kafka.autoconfigure.KafkaAutoConfiguration",
