@@ -36,6 +36,7 @@ import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.concurrent.locks.LockSupport;
@@ -595,11 +596,13 @@ public final class EndToEndBenchmark {
       Tracker exchangeTracker = new Tracker();
       mailTracker.set(exchangeTracker);
       String referralsUrl = gatewayUrl + "/api/v1/referrals";
+      // One key per request of the whole run: a repeated key is answered as a replay.
+      AtomicLong keys = new AtomicLong();
       Sender exchange =
           (step, seq, scheduled) ->
               http.sendAsync(
                       post(referralsUrl, referral)
-                          .header("Idempotency-Key", "e2e-" + runId + "-" + step.kind + "-" + seq)
+                          .header("Idempotency-Key", "e2e-" + runId + "-" + keys.incrementAndGet())
                           .build(),
                       HttpResponse.BodyHandlers.ofString())
                   .whenComplete(
@@ -610,6 +613,12 @@ public final class EndToEndBenchmark {
                           step.error(cause.getClass().getSimpleName());
                         } else if (response.statusCode() != 202) {
                           step.error("HTTP " + response.statusCode());
+                        } else if (!response
+                            .headers()
+                            .firstValue("Idempotent-Replayed")
+                            .orElse("false")
+                            .equals("false")) {
+                          step.error("replayed");
                         } else {
                           try {
                             String id = JSON.readTree(response.body()).path("referralId").asText();
