@@ -104,8 +104,8 @@ import org.springframework.context.ConfigurableApplicationContext;
  * a second of arrivals above the lag at mid-step, and every item is done within {@code
  * --drain-seconds} after the step. Then each mode runs at half its own highest sustained rate and
  * its latency percentiles are reported. Options (all optional): {@code
- * --rates=25,50,100,200,400,800,1600,3200 --step-seconds=10 --half-seconds=20 --warmup-seconds=15
- * --warmup-rate=50 --drain-seconds=5 --tick=PT0.02S --refine=true}.
+ * --rates=25,50,100,200,400,800,1600,3200,6400 --step-seconds=10 --half-seconds=20
+ * --warmup-seconds=15 --warmup-rate=50 --drain-seconds=5 --tick=PT0.02S --refine=true}.
  */
 public final class EndToEndBenchmark {
 
@@ -164,7 +164,9 @@ public final class EndToEndBenchmark {
       Options options =
           new Options(
               Arrays.stream(
-                      given.getOrDefault("rates", "25,50,100,200,400,800,1600,3200").split(","))
+                      given
+                          .getOrDefault("rates", "25,50,100,200,400,800,1600,3200,6400")
+                          .split(","))
                   .map(String::trim)
                   .map(Integer::parseInt)
                   .toList(),
