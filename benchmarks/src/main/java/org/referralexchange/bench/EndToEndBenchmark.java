@@ -105,7 +105,8 @@ import org.springframework.context.ConfigurableApplicationContext;
  * --drain-seconds} after the step. Then each mode runs at half its own highest sustained rate and
  * its latency percentiles are reported. Options (all optional): {@code
  * --rates=25,50,100,200,400,800,1600,3200,6400 --step-seconds=10 --half-seconds=20
- * --warmup-seconds=15 --warmup-rate=50 --drain-seconds=5 --tick=PT0.02S --refine=true}.
+ * --warmup-seconds=15 --warmup-rate=50 --drain-seconds=5 --tick=PT0.02S --refine=true}. The
+ * services log at WARN; {@code -De2e.log=INFO} on the JVM command line raises that, for diagnosis.
  */
 public final class EndToEndBenchmark {
 
