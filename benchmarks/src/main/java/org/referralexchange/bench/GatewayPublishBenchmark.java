@@ -203,14 +203,14 @@ public final class GatewayPublishBenchmark {
     String clientId = "bench-client-1";
     HttpResponse<String> consent =
         http.send(
-            post(base + "/api/v1/consents", consentBody(clientId)).build(),
+            post(base + "/api/v1/consents", Harness.consentBody(clientId)).build(),
             HttpResponse.BodyHandlers.ofString());
     if (consent.statusCode() != 201) {
       throw new IllegalStateException(
           "Consent answered " + consent.statusCode() + ": " + consent.body());
     }
     String consentId = JSON.readTree(consent.body()).path("consentId").asText();
-    byte[] referral = referralBody(consentId, clientId).getBytes();
+    byte[] referral = Harness.referralBody(consentId, clientId, "EMAIL", "SMS").getBytes();
     String referralsUrl = base + "/api/v1/referrals";
     String runId = Long.toString(System.currentTimeMillis(), 36);
     AtomicLong sequence = new AtomicLong();
@@ -690,44 +690,5 @@ public final class GatewayPublishBenchmark {
       }
     }
     return -1;
-  }
-
-  /** A consent as the gateway's integration tests record it (Requests.consent). */
-  static String consentBody(String clientId) {
-    Instant signed = Instant.now().minus(1, ChronoUnit.HOURS).truncatedTo(ChronoUnit.SECONDS);
-    Instant expires = Instant.now().plus(365, ChronoUnit.DAYS).truncatedTo(ChronoUnit.SECONDS);
-    return """
-        {"clientId": "%s",
-         "recipients": {"providerIds": ["northside-food-bank"]},
-         "informationCategories": ["DEMOGRAPHICS", "CONTACT_DETAILS", "SOCIAL_NEEDS"],
-         "part2": false,
-         "purpose": "COC",
-         "expiresAt": "%s",
-         "signature": {"method": "ELECTRONIC", "signedAt": "%s", "signerRole": "CLIENT"},
-         "revocationRightAcknowledged": true,
-         "servicesConditionedOnSigning": false,
-         "redisclosureNoticeAcknowledged": true,
-         "sourceReference": "forms/roi-1"}
-        """
-        .formatted(clientId, expires, signed);
-  }
-
-  /** A referral as the gateway's integration tests submit it (Requests.referral). */
-  static String referralBody(String consentId, String clientId) {
-    return """
-        {"target": {"providerId": "northside-food-bank", "serviceId": "emergency-groceries"},
-         "needs": [{"system": "http://hl7.org/fhir/us/sdoh-clinicalcare/CodeSystem/SDOHCC-CodeSystemTemporaryCodes", "code": "food-insecurity", "display": "Food Insecurity"}],
-         "narrative": {"needsDescription": "Needs groceries for a family of three", "goals": ["Groceries for two weeks"], "notes": "Call after 5pm"},
-         "priority": "URGENT",
-         "consent": {"consentId": "%s", "informationCategories": ["DEMOGRAPHICS", "SOCIAL_NEEDS"], "purpose": "COC"},
-         "client": {"clientId": "%s", "givenName": "Alex", "familyName": "Example",
-                    "birthDate": "1980-02-29", "phone": "+15555550199", "email": "alex.example@example.org",
-                    "address": {"lines": ["77 Example Lane"], "city": "Springfield", "state": "IL", "postalCode": "62701", "country": "US"},
-                    "identifiers": [{"system": "urn:county:mrn", "value": "MRN-4471"}]},
-         "caseManager": {"id": "cm-7", "name": "Casey Manager", "email": "casey@county.example",
-                         "mobile": "+15555550107", "preferredChannels": ["EMAIL", "SMS"], "timeZone": "America/Chicago"},
-         "contactingSubjectProhibited": false}
-        """
-        .formatted(consentId, clientId);
   }
 }

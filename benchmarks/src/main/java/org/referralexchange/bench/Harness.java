@@ -9,13 +9,17 @@ import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
 
 /**
  * What the service harnesses (gateway, adapter, notifier) share: medians and ranges of per-round
- * values, the process's CPU and GC time, the machine's load, and waiting for a service's readiness.
- * It links against no service, so each harness can run with only its own service on the class path.
+ * values, the process's CPU and GC time, the machine's load, waiting for a service's readiness, and
+ * the gateway requests (a consent, a referral) as the gateway's integration tests send them. It
+ * links against no service, so each harness can run with only its own service on the class path.
  */
 final class Harness {
 
@@ -83,5 +87,51 @@ final class Harness {
     } catch (Exception e) {
       return "unknown";
     }
+  }
+
+  /** A consent as the gateway's integration tests record it (Requests.consent). */
+  static String consentBody(String clientId) {
+    Instant signed = Instant.now().minus(1, ChronoUnit.HOURS).truncatedTo(ChronoUnit.SECONDS);
+    Instant expires = Instant.now().plus(365, ChronoUnit.DAYS).truncatedTo(ChronoUnit.SECONDS);
+    return """
+        {"clientId": "%s",
+         "recipients": {"providerIds": ["northside-food-bank"]},
+         "informationCategories": ["DEMOGRAPHICS", "CONTACT_DETAILS", "SOCIAL_NEEDS"],
+         "part2": false,
+         "purpose": "COC",
+         "expiresAt": "%s",
+         "signature": {"method": "ELECTRONIC", "signedAt": "%s", "signerRole": "CLIENT"},
+         "revocationRightAcknowledged": true,
+         "servicesConditionedOnSigning": false,
+         "redisclosureNoticeAcknowledged": true,
+         "sourceReference": "forms/roi-1"}
+        """
+        .formatted(clientId, expires, signed);
+  }
+
+  /**
+   * A referral as the gateway's integration tests submit it (Requests.referral), to {@code
+   * northside-food-bank}, whose case manager prefers the given channels (e.g. {@code "EMAIL",
+   * "SMS"}).
+   */
+  static String referralBody(String consentId, String clientId, String... preferredChannels) {
+    return """
+        {"target": {"providerId": "northside-food-bank", "serviceId": "emergency-groceries"},
+         "needs": [{"system": "http://hl7.org/fhir/us/sdoh-clinicalcare/CodeSystem/SDOHCC-CodeSystemTemporaryCodes", "code": "food-insecurity", "display": "Food Insecurity"}],
+         "narrative": {"needsDescription": "Needs groceries for a family of three", "goals": ["Groceries for two weeks"], "notes": "Call after 5pm"},
+         "priority": "URGENT",
+         "consent": {"consentId": "%s", "informationCategories": ["DEMOGRAPHICS", "SOCIAL_NEEDS"], "purpose": "COC"},
+         "client": {"clientId": "%s", "givenName": "Alex", "familyName": "Example",
+                    "birthDate": "1980-02-29", "phone": "+15555550199", "email": "alex.example@example.org",
+                    "address": {"lines": ["77 Example Lane"], "city": "Springfield", "state": "IL", "postalCode": "62701", "country": "US"},
+                    "identifiers": [{"system": "urn:county:mrn", "value": "MRN-4471"}]},
+         "caseManager": {"id": "cm-7", "name": "Casey Manager", "email": "casey@county.example",
+                         "mobile": "+15555550107", "preferredChannels": [%s], "timeZone": "America/Chicago"},
+         "contactingSubjectProhibited": false}
+        """
+        .formatted(
+            consentId,
+            clientId,
+            String.join(", ", Arrays.stream(preferredChannels).map(c -> "\"" + c + "\"").toList()));
   }
 }
