@@ -57,14 +57,81 @@ final class KafkaBrokerComponent implements LocalComponent {
   record Settings(
       Path dataDir, Path kafkaLibs, int port, int controllerPort, Duration startupTimeout) {}
 
+  /**
+   * The secured mode, off for the run command: clients authenticate with SCRAM-SHA-512 on a
+   * SASL_PLAINTEXT listener and the StandardAuthorizer denies what no ACL allows. The controller
+   * listener stays PLAINTEXT on loopback; its principal (User:ANONYMOUS) must be a super user, or
+   * the controller refuses the node's own registration (CLUSTER_ACTION).
+   *
+   * @param adminPassword password of the super user {@code admin}, who creates topics and ACLs
+   * @param users further SCRAM users (name to password), created with admin when storage is
+   *     formatted; names and passwords may hold letters, digits, '-' and '_' only
+   */
+  record Security(String adminPassword, Map<String, String> users) {
+
+    static final String ADMIN = "admin";
+    static final String MECHANISM = "SCRAM-SHA-512";
+    private static final java.util.regex.Pattern SAFE =
+        java.util.regex.Pattern.compile("[A-Za-z0-9_-]+");
+
+    Security {
+      users = Map.copyOf(users);
+      for (Map.Entry<String, String> user : users.entrySet()) {
+        requireSafe(user.getKey());
+        requireSafe(user.getValue());
+      }
+      requireSafe(adminPassword);
+    }
+
+    private static void requireSafe(String value) {
+      if (!SAFE.matcher(value).matches()) {
+        throw new IllegalArgumentException(
+            "SCRAM user names and passwords here may hold only letters, digits, '-' and '_'");
+      }
+    }
+
+    /** Client settings that authenticate as this user; add them to any client's config. */
+    static Map<String, Object> clientConfig(String user, String password) {
+      return Map.of(
+          "security.protocol",
+          "SASL_PLAINTEXT",
+          "sasl.mechanism",
+          MECHANISM,
+          "sasl.jaas.config",
+          jaasConfig(user, password));
+    }
+
+    static String jaasConfig(String user, String password) {
+      return "org.apache.kafka.common.security.scram.ScramLoginModule required username=\""
+          + user
+          + "\" password=\""
+          + password
+          + "\";";
+    }
+  }
+
   private final Settings settings;
+  private final Optional<Security> security;
   // Guarded by this; volatile so stop() from a shutdown hook sees a broker still starting up.
   private volatile Process process;
   private boolean stopRequested;
   private volatile String clusterId;
 
   KafkaBrokerComponent(Settings settings) {
+    this(settings, Optional.empty());
+  }
+
+  /** A broker in the secured mode when {@code security} is present, else as the run command's. */
+  KafkaBrokerComponent(Settings settings, Optional<Security> security) {
     this.settings = settings;
+    this.security = security;
+  }
+
+  /** Client settings that authenticate as the super user; empty when the broker is not secured. */
+  Map<String, Object> adminClientConfig() {
+    return security
+        .map(s -> Security.clientConfig(Security.ADMIN, s.adminPassword()))
+        .orElse(Map.of());
   }
 
   @Override
@@ -203,7 +270,8 @@ final class KafkaBrokerComponent implements LocalComponent {
   }
 
   private Path writeServerProperties() throws IOException {
-    String listener = "PLAINTEXT://" + bootstrapServers();
+    String clientListener = security.isPresent() ? "SASL_PLAINTEXT" : "PLAINTEXT";
+    String listener = clientListener + "://" + bootstrapServers();
     String controller = HOST + ":" + settings.controllerPort();
     List<String> lines = new ArrayList<>();
     lines.add("# Written by local-exchange on every start; edits are overwritten.");
@@ -212,9 +280,26 @@ final class KafkaBrokerComponent implements LocalComponent {
     lines.add("controller.quorum.voters=1@" + controller);
     lines.add("listeners=" + listener + ",CONTROLLER://" + controller);
     lines.add("advertised.listeners=" + listener);
-    lines.add("listener.security.protocol.map=PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT");
-    lines.add("inter.broker.listener.name=PLAINTEXT");
+    lines.add(
+        "listener.security.protocol.map="
+            + clientListener
+            + ":"
+            + clientListener
+            + ",CONTROLLER:PLAINTEXT");
+    lines.add("inter.broker.listener.name=" + clientListener);
     lines.add("controller.listener.names=CONTROLLER");
+    if (security.isPresent()) {
+      lines.add("sasl.enabled.mechanisms=" + Security.MECHANISM);
+      lines.add("sasl.mechanism.inter.broker.protocol=" + Security.MECHANISM);
+      // The broker's own connections on the SASL listener authenticate as admin.
+      lines.add(
+          "listener.name.sasl_plaintext.scram-sha-512.sasl.jaas.config="
+              + Security.jaasConfig(Security.ADMIN, security.get().adminPassword()));
+      lines.add("authorizer.class.name=org.apache.kafka.metadata.authorizer.StandardAuthorizer");
+      lines.add("allow.everyone.if.no.acl.found=false");
+      // ANONYMOUS is the PLAINTEXT controller listener, bound to loopback only.
+      lines.add("super.users=User:" + Security.ADMIN + ";User:ANONYMOUS");
+    }
     lines.add("log.dirs=" + logDir().toAbsolutePath().toString().replace('\\', '/'));
     // Three partitions: room for a few consumers per group while keys keep each referral in order.
     lines.add("num.partitions=3");
@@ -226,7 +311,8 @@ final class KafkaBrokerComponent implements LocalComponent {
     lines.add("share.coordinator.state.topic.replication.factor=1");
     lines.add("share.coordinator.state.topic.min.isr=1");
     lines.add("group.initial.rebalance.delay.ms=0");
-    lines.add("auto.create.topics.enable=true");
+    // Secured, as in production: topics are created by an admin, never by a client's first use.
+    lines.add("auto.create.topics.enable=" + security.isEmpty());
     Path config = settings.dataDir().resolve("server.properties");
     Files.write(config, lines, StandardCharsets.UTF_8);
     return config;
@@ -245,8 +331,20 @@ final class KafkaBrokerComponent implements LocalComponent {
       id = Uuid.randomUuid().toString();
       Files.writeString(clusterIdFile, id + System.lineSeparator(), StandardCharsets.UTF_8);
     }
+    List<String> formatArgs = new ArrayList<>(List.of("format", "-t", id, "-c", config.toString()));
+    security.ifPresent(
+        s -> {
+          Map<String, String> users = new java.util.TreeMap<>(s.users());
+          users.put(Security.ADMIN, s.adminPassword());
+          users.forEach(
+              (name, password) -> {
+                formatArgs.add("--add-scram");
+                formatArgs.add(
+                    Security.MECHANISM + "=[name=" + name + ",password=" + password + "]");
+              });
+        });
     Process format =
-        javaCommand("kafka.tools.StorageTool", "format", "-t", id, "-c", config.toString())
+        javaCommand("kafka.tools.StorageTool", formatArgs.toArray(String[]::new))
             .redirectErrorStream(true)
             .redirectOutput(ProcessBuilder.Redirect.appendTo(logFile().toFile()))
             .start();
@@ -300,6 +398,7 @@ final class KafkaBrokerComponent implements LocalComponent {
     }
     long remainingMillis = Math.max(1, Duration.between(Instant.now(), deadline).toMillis());
     Properties config = new Properties();
+    config.putAll(adminClientConfig());
     config.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers());
     config.put(AdminClientConfig.CLIENT_ID_CONFIG, "local-exchange-readiness");
     try (Admin admin = Admin.create(config)) {

@@ -18,7 +18,16 @@ import java.util.TreeSet;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import org.apache.kafka.common.acl.AclOperation;
 import org.junit.jupiter.api.Test;
+import org.referralexchange.schemas.TopicSpec;
+import org.referralexchange.schemas.Topics;
+import org.springframework.boot.context.properties.bind.Bindable;
+import org.springframework.boot.context.properties.bind.Binder;
+import org.springframework.boot.context.properties.source.ConfigurationPropertySources;
+import org.springframework.boot.kafka.autoconfigure.KafkaProperties;
+import org.springframework.core.env.StandardEnvironment;
+import org.springframework.core.env.SystemEnvironmentPropertySource;
 import org.yaml.snakeyaml.Yaml;
 
 /**
@@ -37,7 +46,35 @@ class DockerComposeConfigTests {
   private static final List<String> EXCHANGE_SERVICES =
       List.of("referral-gateway", "agency-adapter", "notifier");
 
-  /** Every service of the file; each runs for good, so each needs a health check. */
+  private static final Path INIT_SCRIPT = ROOT.resolve("docker/kafka/init-topics-and-acls.sh");
+
+  /** One-shot services: they run to completion, so others wait for that, not for health. */
+  private static final Set<String> ONE_SHOT = Set.of("kafka-init");
+
+  /**
+   * The passwords {@code docker compose config} needs (the file has no defaults for them); made up
+   * here, as an operator's .env would set them.
+   */
+  private static final Map<String, String> KAFKA_PASSWORDS =
+      Map.of(
+          "KAFKA_ADMIN_PASSWORD", "testAdmin1",
+          "GATEWAY_KAFKA_PASSWORD", "testGateway1",
+          "ADAPTER_KAFKA_PASSWORD", "testAdapter1",
+          "NOTIFIER_KAFKA_PASSWORD", "testNotifier1",
+          "SCHEMA_REGISTRY_KAFKA_PASSWORD", "testRegistry1",
+          "KAFKA_UI_KAFKA_PASSWORD", "testUi1");
+
+  /** Each exchange service's Kafka user and the variable holding its password. */
+  private static final Map<String, String> SERVICE_PASSWORD_VARIABLES =
+      Map.of(
+          "referral-gateway", "GATEWAY_KAFKA_PASSWORD",
+          "agency-adapter", "ADAPTER_KAFKA_PASSWORD",
+          "notifier", "NOTIFIER_KAFKA_PASSWORD");
+
+  private static final String SCRAM_LOGIN =
+      "org.apache.kafka.common.security.scram.ScramLoginModule required";
+
+  /** Every long-running service of the file; each needs a health check. */
   private static final List<String> ALL_SERVICES =
       List.of(
           "kafka",
@@ -79,14 +116,23 @@ class DockerComposeConfigTests {
     Map<String, Object> services = section(resolvedConfig(), "services");
 
     assertThat(services).containsKeys(ALL_SERVICES.toArray(String[]::new));
+    assertThat(services).containsKeys(ONE_SHOT.toArray(String[]::new));
     for (String name : services.keySet()) {
       Map<String, Object> service = section(services, name);
-      Map<String, Object> healthcheck = section(service, "healthcheck");
-      assertThat(healthcheck.get("disable")).as("%s healthcheck disabled", name).isNotEqualTo(true);
-      assertThat(healthcheck.get("test")).as("%s healthcheck test", name).isInstanceOf(List.class);
-      assertThat((List<?>) healthcheck.get("test"))
-          .as("%s healthcheck test", name)
-          .hasSizeGreaterThan(1);
+      if (ONE_SHOT.contains(name)) {
+        assertThat(service.get("restart")).as("%s restart", name).isIn("no", false, null);
+      } else {
+        Map<String, Object> healthcheck = section(service, "healthcheck");
+        assertThat(healthcheck.get("disable"))
+            .as("%s healthcheck disabled", name)
+            .isNotEqualTo(true);
+        assertThat(healthcheck.get("test"))
+            .as("%s healthcheck test", name)
+            .isInstanceOf(List.class);
+        assertThat((List<?>) healthcheck.get("test"))
+            .as("%s healthcheck test", name)
+            .hasSizeGreaterThan(1);
+      }
 
       Object dependsOn = service.get("depends_on");
       if (dependsOn == null) {
@@ -100,7 +146,12 @@ class DockerComposeConfigTests {
               (dependency, condition) ->
                   assertThat(condition)
                       .as("%s depends on %s", name, dependency)
-                      .isEqualTo(Map.of("condition", "service_healthy")));
+                      .isEqualTo(
+                          Map.of(
+                              "condition",
+                              ONE_SHOT.contains(dependency)
+                                  ? "service_completed_successfully"
+                                  : "service_healthy")));
     }
   }
 
@@ -169,6 +220,142 @@ class DockerComposeConfigTests {
     }
   }
 
+  @Test
+  void everyKafkaClientAuthenticatesWithScramAsItsOwnUser() throws Exception {
+    Map<String, Object> services = section(resolvedConfig(), "services");
+
+    Map<String, Object> kafka = section(section(services, "kafka"), "environment");
+    assertThat(kafka.get("KAFKA_LISTENER_SECURITY_PROTOCOL_MAP"))
+        .isEqualTo("INTERNAL:SASL_PLAINTEXT,HOST:SASL_PLAINTEXT,CONTROLLER:PLAINTEXT");
+    assertThat(kafka.get("KAFKA_LISTENERS").toString()).contains("CONTROLLER://localhost:");
+    assertThat(kafka)
+        .containsEntry(
+            "KAFKA_AUTHORIZER_CLASS_NAME",
+            "org.apache.kafka.metadata.authorizer.StandardAuthorizer")
+        .containsEntry("KAFKA_ALLOW_EVERYONE_IF_NO_ACL_FOUND", "false")
+        .containsEntry("KAFKA_SASL_ENABLED_MECHANISMS", "SCRAM-SHA-512")
+        .containsEntry("KAFKA_AUTO_CREATE_TOPICS_ENABLE", "false")
+        .containsEntry("SCRAM_ADMIN_PASSWORD", "testAdmin1");
+
+    for (Map.Entry<String, String> entry : SERVICE_PASSWORD_VARIABLES.entrySet()) {
+      String name = entry.getKey();
+      Map<String, Object> service = section(services, name);
+      assertThat(section(service, "depends_on")).as(name).containsKey("kafka-init");
+      Map<String, Object> environment = section(service, "environment");
+      assertThat(environment)
+          .as(name)
+          .containsEntry("SPRING_KAFKA_SECURITY_PROTOCOL", "SASL_PLAINTEXT")
+          .containsEntry("SPRING_KAFKA_PROPERTIES_SASL_MECHANISM", "SCRAM-SHA-512")
+          .containsEntry(
+              "SPRING_KAFKA_PROPERTIES_SASL_JAAS_CONFIG",
+              jaas(name, KAFKA_PASSWORDS.get(entry.getValue())))
+          .containsEntry("SPRING_KAFKA_ADMIN_AUTO_CREATE", "false");
+    }
+
+    Map<String, Object> registry = section(services, "schema-registry");
+    assertThat(section(registry, "depends_on")).containsKey("kafka-init");
+    assertThat(section(registry, "environment"))
+        .containsEntry(
+            "SCHEMA_REGISTRY_KAFKASTORE_BOOTSTRAP_SERVERS", "SASL_PLAINTEXT://kafka:19092")
+        .containsEntry("SCHEMA_REGISTRY_KAFKASTORE_SECURITY_PROTOCOL", "SASL_PLAINTEXT")
+        .containsEntry("SCHEMA_REGISTRY_KAFKASTORE_SASL_MECHANISM", "SCRAM-SHA-512")
+        .containsEntry(
+            "SCHEMA_REGISTRY_KAFKASTORE_SASL_JAAS_CONFIG",
+            jaas("schema-registry", "testRegistry1"));
+    assertThat(section(section(services, "kafka-ui"), "environment"))
+        .containsEntry("KAFKA_CLUSTERS_0_PROPERTIES_SECURITY_PROTOCOL", "SASL_PLAINTEXT")
+        .containsEntry("KAFKA_CLUSTERS_0_PROPERTIES_SASL_MECHANISM", "SCRAM-SHA-512")
+        .containsEntry("KAFKA_CLUSTERS_0_PROPERTIES_SASL_JAAS_CONFIG", jaas("kafka-ui", "testUi1"));
+  }
+
+  /** Passwords come from the environment (.env); the committed files hold none. */
+  @Test
+  void noPasswordIsWrittenIntoTheComposeFileOrItsScripts() throws IOException {
+    Pattern literal = Pattern.compile("password=\"?(?!\"?\\$)[^\"\\s;\\]]+");
+    for (Path file :
+        List.of(COMPOSE_FILE, INIT_SCRIPT, ROOT.resolve("docker/kafka/format-with-scram.sh"))) {
+      Matcher matcher = literal.matcher(Files.readString(file, StandardCharsets.UTF_8));
+      List<String> found = new ArrayList<>();
+      while (matcher.find()) {
+        found.add(matcher.group());
+      }
+      assertThat(found).as("literal passwords in %s", file).isEmpty();
+    }
+  }
+
+  /** kafka-init creates the topics of {@link Topics} and grants exactly the tested ACL table. */
+  @Test
+  void kafkaInitCreatesTheTopicsAndGrantsTheTestedAclTable() throws IOException {
+    String script = Files.readString(INIT_SCRIPT, StandardCharsets.UTF_8);
+    Set<String> granted = new TreeSet<>();
+    Matcher allow = Pattern.compile("(?m)^allow (\\S+) (\\S+) (\\S+)$").matcher(script);
+    while (allow.find()) {
+      granted.add(allow.group(1) + " " + operation(allow.group(2)) + " " + allow.group(3));
+    }
+    Set<String> tested = new TreeSet<>();
+    KafkaAclTests.ACLS.forEach(
+        (user, operations) ->
+            operations.forEach(
+                (operation, topics) ->
+                    topics.forEach(t -> tested.add(user + " " + operation + " " + t))));
+    assertThat(granted).isEqualTo(tested);
+
+    for (TopicSpec topic : Topics.ALL) {
+      assertThat(script)
+          .as("kafka-init creates %s", topic.name())
+          .contains(
+              "referral_topic "
+                  + topic.name()
+                  + " "
+                  + topic.partitions()
+                  + " "
+                  + topic.config().get("cleanup.policy"));
+    }
+  }
+
+  /**
+   * The services' SASL settings arrive as environment variables; Spring Boot binds them into
+   * spring.kafka.properties with dotted keys, as the Kafka clients expect.
+   */
+  @Test
+  void scramSettingsFromTheEnvironmentBindToSpringKafkaProperties() {
+    Map<String, Object> environment =
+        Map.of(
+            "SPRING_KAFKA_SECURITY_PROTOCOL", "SASL_PLAINTEXT",
+            "SPRING_KAFKA_PROPERTIES_SASL_MECHANISM", "SCRAM-SHA-512",
+            "SPRING_KAFKA_PROPERTIES_SASL_JAAS_CONFIG", jaas("notifier", "testNotifier1"),
+            "SPRING_KAFKA_ADMIN_AUTO_CREATE", "false");
+    Binder binder =
+        new Binder(
+            ConfigurationPropertySources.from(
+                new SystemEnvironmentPropertySource(
+                    StandardEnvironment.SYSTEM_ENVIRONMENT_PROPERTY_SOURCE_NAME, environment)));
+
+    KafkaProperties kafka =
+        binder.bind("spring.kafka", Bindable.ofInstance(new KafkaProperties())).get();
+
+    assertThat(kafka.getSecurity().getProtocol()).isEqualTo("SASL_PLAINTEXT");
+    assertThat(kafka.getAdmin().isAutoCreate()).isFalse();
+    assertThat(kafka.buildProducerProperties())
+        .containsEntry("security.protocol", "SASL_PLAINTEXT")
+        .containsEntry("sasl.mechanism", "SCRAM-SHA-512")
+        .containsEntry("sasl.jaas.config", jaas("notifier", "testNotifier1"));
+    assertThat(kafka.buildConsumerProperties()).containsEntry("sasl.mechanism", "SCRAM-SHA-512");
+  }
+
+  private static String jaas(String user, String password) {
+    return SCRAM_LOGIN + " username=\"" + user + "\" password=\"" + password + "\";";
+  }
+
+  private static AclOperation operation(String cliName) {
+    return switch (cliName) {
+      case "Read" -> AclOperation.READ;
+      case "Write" -> AclOperation.WRITE;
+      case "DescribeConfigs" -> AclOperation.DESCRIBE_CONFIGS;
+      default -> throw new AssertionError("operation not in the table: " + cliName);
+    };
+  }
+
   /** The {@code ${VAR}} and {@code ${VAR:default}} names in the service's configuration file. */
   private static Set<String> variablesRead(String service) throws IOException {
     Path resources = ROOT.resolve(service).resolve("src/main/resources");
@@ -235,11 +422,10 @@ class DockerComposeConfigTests {
     Path out = Files.createTempFile("compose-", ".out");
     Path err = Files.createTempFile("compose-", ".err");
     try {
-      Process process =
-          new ProcessBuilder(command)
-              .redirectOutput(out.toFile())
-              .redirectError(err.toFile())
-              .start();
+      ProcessBuilder builder = new ProcessBuilder(command);
+      builder.environment().putAll(KAFKA_PASSWORDS);
+      builder.redirectOutput(out.toFile()).redirectError(err.toFile());
+      Process process = builder.start();
       if (!process.waitFor(60, TimeUnit.SECONDS)) {
         process.destroyForcibly();
         throw new AssertionError(String.join(" ", command) + " did not finish within 60 s");

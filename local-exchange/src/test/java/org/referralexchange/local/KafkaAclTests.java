@@ -1,0 +1,301 @@
+package org.referralexchange.local;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ExecutionException;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.acl.AccessControlEntry;
+import org.apache.kafka.common.acl.AclBinding;
+import org.apache.kafka.common.acl.AclOperation;
+import org.apache.kafka.common.acl.AclPermissionType;
+import org.apache.kafka.common.errors.SaslAuthenticationException;
+import org.apache.kafka.common.errors.TopicAuthorizationException;
+import org.apache.kafka.common.resource.PatternType;
+import org.apache.kafka.common.resource.ResourcePattern;
+import org.apache.kafka.common.resource.ResourceType;
+import org.apache.kafka.common.serialization.StringDeserializer;
+import org.apache.kafka.common.serialization.StringSerializer;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.referralexchange.schemas.TopicSpec;
+import org.referralexchange.schemas.Topics;
+
+/**
+ * The broker secured as docker-compose secures it (SCRAM-SHA-512 for clients, the
+ * StandardAuthorizer denying what no ACL allows), the ACLs of docs/kafka-security.md, and real
+ * clients authenticating as each service: each may do what its row of the table says and is refused
+ * the rest.
+ */
+class KafkaAclTests {
+
+  static final String GATEWAY = "referral-gateway";
+  static final String ADAPTER = "agency-adapter";
+  static final String NOTIFIER = "notifier";
+  static final String REGISTRY = "schema-registry";
+  static final String SCHEMAS_TOPIC = "_schemas";
+
+  /**
+   * The table of docs/kafka-security.md: per service, the topics it reads and those it writes. READ
+   * and WRITE each imply DESCRIBE. No service needs a group ACL (the event log assigns partitions
+   * itself, without a consumer group), CREATE (topics are created by the admin) or IDEMPOTENT_WRITE
+   * (since Kafka 3.0 WRITE on a topic lets a producer be idempotent).
+   */
+  static final Map<String, Map<AclOperation, List<String>>> ACLS = acls();
+
+  private static final Map<String, String> PASSWORDS =
+      Map.of(
+          GATEWAY, "gateway-test-secret",
+          ADAPTER, "adapter-test-secret",
+          NOTIFIER, "notifier-test-secret",
+          REGISTRY, "registry-test-secret");
+
+  @TempDir static Path dataDir;
+
+  private static KafkaBrokerComponent broker;
+
+  private static Map<String, Map<AclOperation, List<String>>> acls() {
+    String submitted = Topics.REFERRAL_SUBMITTED.name();
+    String status = Topics.REFERRAL_STATUS_CHANGED.name();
+    String delivered = Topics.REFERRAL_DELIVERED.name();
+    String overdue = Topics.REFERRAL_OVERDUE.name();
+    String notifications = Topics.NOTIFICATIONS.name();
+    String consents = Topics.CONSENT_EVENTS.name();
+    Map<String, Map<AclOperation, List<String>>> acls = new LinkedHashMap<>();
+    acls.put(
+        GATEWAY,
+        Map.of(
+            // ConsentView, ReferralView
+            AclOperation.READ, List.of(consents, submitted, status),
+            // ConsentService, ReferralService (submit, cancel)
+            AclOperation.WRITE, List.of(consents, submitted, status)));
+    List<String> adapterReads = List.of(submitted, status, delivered, overdue, consents);
+    List<String> adapterWrites = new ArrayList<>(List.of(delivered, status, overdue));
+    List<String> adapterReadsToo = new ArrayList<>(adapterReads);
+    // dead-letter-undecodable: true, so DeadLetterWriter reads and writes <topic>-dlt for every
+    // topic its views read; DeliveryWorker also writes referral.submitted-dlt.
+    for (String topic : adapterReads) {
+      adapterWrites.add(topic + Topics.DEAD_LETTER_SUFFIX);
+      adapterReadsToo.add(topic + Topics.DEAD_LETTER_SUFFIX);
+    }
+    acls.put(
+        ADAPTER,
+        Map.of(AclOperation.READ, adapterReadsToo, AclOperation.WRITE, List.copyOf(adapterWrites)));
+    acls.put(
+        NOTIFIER,
+        Map.of(
+            // ContactView, TriggerView, NotificationLog
+            AclOperation.READ, List.of(submitted, status, overdue, notifications),
+            // NotificationWorker: its records, and the triggers it gave up on
+            AclOperation.WRITE,
+                List.of(
+                    notifications,
+                    status + Topics.DEAD_LETTER_SUFFIX,
+                    overdue + Topics.DEAD_LETTER_SUFFIX)));
+    acls.put(
+        REGISTRY,
+        Map.of(
+            AclOperation.READ, List.of(SCHEMAS_TOPIC),
+            AclOperation.WRITE, List.of(SCHEMAS_TOPIC),
+            AclOperation.DESCRIBE_CONFIGS, List.of(SCHEMAS_TOPIC)));
+    return acls;
+  }
+
+  @BeforeAll
+  static void startSecuredBrokerWithTheTablesAcls() throws Exception {
+    broker =
+        new KafkaBrokerComponent(
+            new KafkaBrokerComponent.Settings(
+                dataDir,
+                LocalSettings.kafkaLibsBesideLauncher(),
+                FreePorts.next(),
+                FreePorts.next(),
+                Duration.ofSeconds(60)),
+            Optional.of(new KafkaBrokerComponent.Security("admin-test-secret", PASSWORDS)));
+    broker.start();
+    try (Admin admin = Admin.create(adminConfig())) {
+      List<NewTopic> topics = new ArrayList<>();
+      for (TopicSpec spec : Topics.ALL) {
+        topics.add(new NewTopic(spec.name(), spec.partitions(), (short) 1).configs(spec.config()));
+        topics.add(new NewTopic(spec.deadLetterTopic(), spec.partitions(), (short) 1));
+      }
+      topics.add(
+          new NewTopic(SCHEMAS_TOPIC, 1, (short) 1).configs(Map.of("cleanup.policy", "compact")));
+      admin.createTopics(topics).all().get();
+      List<AclBinding> bindings = new ArrayList<>();
+      ACLS.forEach(
+          (service, operations) ->
+              operations.forEach(
+                  (operation, names) -> {
+                    for (String topic : names) {
+                      bindings.add(
+                          new AclBinding(
+                              new ResourcePattern(ResourceType.TOPIC, topic, PatternType.LITERAL),
+                              new AccessControlEntry(
+                                  "User:" + service, "*", operation, AclPermissionType.ALLOW)));
+                    }
+                  }));
+      admin.createAcls(bindings).all().get();
+    }
+  }
+
+  @AfterAll
+  static void stopBroker() {
+    if (broker != null) {
+      broker.stop();
+    }
+  }
+
+  @Test
+  void gatewayWritesReferralsAndConsentsAndReadsConsents() throws Exception {
+    long offset = send(GATEWAY, Topics.REFERRAL_SUBMITTED.name(), "referral-1");
+    send(GATEWAY, Topics.CONSENT_EVENTS.name(), "consent-1");
+
+    assertThat(offset).isGreaterThanOrEqualTo(0);
+    assertThat(readAll(GATEWAY, Topics.CONSENT_EVENTS.name())).contains("consent-1");
+    assertThat(readAll(GATEWAY, Topics.REFERRAL_SUBMITTED.name())).contains("referral-1");
+  }
+
+  @Test
+  void notifierIsRefusedWritingReferralsAndReadingConsents() {
+    assertThatThrownBy(() -> send(NOTIFIER, Topics.REFERRAL_SUBMITTED.name(), "forged"))
+        .isInstanceOf(ExecutionException.class)
+        .hasCauseInstanceOf(TopicAuthorizationException.class);
+    assertThatThrownBy(() -> readAll(NOTIFIER, Topics.CONSENT_EVENTS.name()))
+        .isInstanceOf(TopicAuthorizationException.class);
+  }
+
+  @Test
+  void notifierWritesItsNotificationsAndReadsReferrals() throws Exception {
+    send(GATEWAY, Topics.REFERRAL_SUBMITTED.name(), "referral-for-notifier");
+    send(NOTIFIER, Topics.NOTIFICATIONS.name(), "notified-1");
+
+    assertThat(readAll(NOTIFIER, Topics.NOTIFICATIONS.name())).contains("notified-1");
+    assertThat(readAll(NOTIFIER, Topics.REFERRAL_SUBMITTED.name()))
+        .contains("referral-for-notifier");
+  }
+
+  @Test
+  void adapterWritesDeliveriesAndStatusButNotConsents() throws Exception {
+    send(ADAPTER, Topics.REFERRAL_DELIVERED.name(), "delivered-1");
+    send(ADAPTER, Topics.REFERRAL_STATUS_CHANGED.name(), "status-1");
+    send(ADAPTER, Topics.REFERRAL_SUBMITTED.deadLetterTopic(), "dead-1");
+
+    assertThatThrownBy(() -> send(ADAPTER, Topics.CONSENT_EVENTS.name(), "forged-consent"))
+        .isInstanceOf(ExecutionException.class)
+        .hasCauseInstanceOf(TopicAuthorizationException.class);
+    assertThatThrownBy(() -> send(ADAPTER, Topics.NOTIFICATIONS.name(), "forged-notification"))
+        .isInstanceOf(ExecutionException.class)
+        .hasCauseInstanceOf(TopicAuthorizationException.class);
+    assertThat(readAll(ADAPTER, Topics.CONSENT_EVENTS.name())).isNotNull();
+  }
+
+  @Test
+  void gatewayIsRefusedTheNotificationsAndTheSchemasTopic() {
+    assertThatThrownBy(() -> readAll(GATEWAY, Topics.NOTIFICATIONS.name()))
+        .isInstanceOf(TopicAuthorizationException.class);
+    assertThatThrownBy(() -> send(GATEWAY, SCHEMAS_TOPIC, "forged-schema"))
+        .isInstanceOf(ExecutionException.class)
+        .hasCauseInstanceOf(TopicAuthorizationException.class);
+  }
+
+  @Test
+  void registryWritesAndReadsOnlyTheSchemasTopic() throws Exception {
+    send(REGISTRY, SCHEMAS_TOPIC, "schema-1");
+
+    assertThat(readAll(REGISTRY, SCHEMAS_TOPIC)).contains("schema-1");
+    assertThatThrownBy(() -> send(REGISTRY, Topics.REFERRAL_SUBMITTED.name(), "forged"))
+        .isInstanceOf(ExecutionException.class)
+        .hasCauseInstanceOf(TopicAuthorizationException.class);
+  }
+
+  @Test
+  void aWrongPasswordFailsAuthentication() {
+    assertThatThrownBy(
+            () -> send(GATEWAY, "not-the-password", Topics.REFERRAL_SUBMITTED.name(), "forged"))
+        .isInstanceOf(ExecutionException.class)
+        .hasCauseInstanceOf(SaslAuthenticationException.class);
+    assertThatThrownBy(() -> send("intruder", "guessed", Topics.REFERRAL_SUBMITTED.name(), "x"))
+        .isInstanceOf(ExecutionException.class)
+        .hasCauseInstanceOf(SaslAuthenticationException.class);
+  }
+
+  private static Map<String, Object> adminConfig() {
+    Map<String, Object> config = new HashMap<>(broker.adminClientConfig());
+    config.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrapServers());
+    return config;
+  }
+
+  private static Map<String, Object> clientConfig(String user, String password) {
+    Map<String, Object> config =
+        new HashMap<>(KafkaBrokerComponent.Security.clientConfig(user, password));
+    config.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrapServers());
+    return config;
+  }
+
+  private static long send(String user, String topic, String value) throws Exception {
+    return send(user, PASSWORDS.get(user), topic, value);
+  }
+
+  /** Sends one record as the services do: idempotent, acks=all; waits for the answer. */
+  private static long send(String user, String password, String topic, String value)
+      throws Exception {
+    Map<String, Object> config = clientConfig(user, password);
+    config.put(ProducerConfig.ACKS_CONFIG, "all");
+    config.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
+    config.put(ProducerConfig.MAX_BLOCK_MS_CONFIG, 15_000);
+    config.put(ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, 15_000);
+    config.put(ProducerConfig.REQUEST_TIMEOUT_MS_CONFIG, 10_000);
+    try (KafkaProducer<String, String> producer =
+        new KafkaProducer<>(config, new StringSerializer(), new StringSerializer())) {
+      return producer.send(new ProducerRecord<>(topic, value, value)).get().offset();
+    }
+  }
+
+  /**
+   * Reads a topic from the beginning to its end as the event log does: partitions assigned, no
+   * consumer group, so only the topic's READ ACL is checked.
+   */
+  private static List<String> readAll(String user, String topic) {
+    Map<String, Object> config = clientConfig(user, PASSWORDS.get(user));
+    config.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
+    List<String> values = new ArrayList<>();
+    try (KafkaConsumer<String, String> consumer =
+        new KafkaConsumer<>(config, new StringDeserializer(), new StringDeserializer())) {
+      List<TopicPartition> partitions =
+          consumer.partitionsFor(topic, Duration.ofSeconds(15)).stream()
+              .map(p -> new TopicPartition(p.topic(), p.partition()))
+              .toList();
+      consumer.assign(partitions);
+      consumer.seekToBeginning(partitions);
+      Map<TopicPartition, Long> ends = consumer.endOffsets(partitions, Duration.ofSeconds(15));
+      long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
+      while (ends.entrySet().stream().anyMatch(e -> consumer.position(e.getKey()) < e.getValue())
+          && System.nanoTime() < deadline) {
+        for (ConsumerRecord<String, String> record : consumer.poll(Duration.ofMillis(200))) {
+          values.add(record.value());
+        }
+      }
+    }
+    return values;
+  }
+}
