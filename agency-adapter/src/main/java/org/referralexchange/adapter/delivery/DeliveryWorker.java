@@ -559,13 +559,7 @@ public class DeliveryWorker {
 
   private void poll(AdapterProperties.Provider provider) {
     List<TrackedReferral> open =
-        referrals
-            .find(
-                r ->
-                    r.providerId().equals(provider.id())
-                        && r.delivered()
-                        && org.referralexchange.policy.ReferralLifecycle.isOpen(r.status()))
-            .stream()
+        referrals.openDelivered(provider.id()).stream()
             .map(r -> new TrackedReferral(r.referralId(), r.providerReference().get()))
             .toList();
     if (open.isEmpty()) {

@@ -19,6 +19,7 @@ import org.referralexchange.events.v1.ReferralStatus;
 import org.referralexchange.events.v1.ReferralStatusChanged;
 import org.referralexchange.events.v1.ReferralSubmitted;
 import org.referralexchange.kafka.EventView;
+import org.referralexchange.policy.ReferralLifecycle;
 import org.referralexchange.schemas.TopicSpec;
 import org.referralexchange.schemas.Topics;
 import org.springframework.stereotype.Component;
@@ -46,6 +47,9 @@ public class ReferralStateView implements EventView {
   private final Map<String, Set<String>> undeliveredByProvider = new HashMap<>();
 
   private final Set<String> awaitingAnswer = new HashSet<>();
+
+  /** Delivered referrals still open: what a pull-based provider is polled about. */
+  private final Map<String, Set<String>> openDeliveredByProvider = new HashMap<>();
 
   /** Delivered referrals the requester or the exchange cancelled: to withdraw at the provider. */
   private final Map<String, Set<String>> withdrawableByProvider = new HashMap<>();
@@ -185,6 +189,13 @@ public class ReferralStateView implements EventView {
     } else {
       awaitingAnswer.remove(state.referralId());
     }
+    Set<String> openDelivered =
+        openDeliveredByProvider.computeIfAbsent(state.providerId(), p -> new HashSet<>());
+    if (state.delivered() && ReferralLifecycle.isOpen(state.status())) {
+      openDelivered.add(state.referralId());
+    } else {
+      openDelivered.remove(state.referralId());
+    }
     if (newlyUndelivered) {
       // After the awaiting index, so a listener woken here finds the referral in both.
       listeners.forEach(l -> l.undelivered(state));
@@ -207,6 +218,13 @@ public class ReferralStateView implements EventView {
   /** Referrals submitted to this provider, still REQUESTED and not yet delivered. */
   public synchronized List<ReferralState> undelivered(String providerId) {
     return undeliveredByProvider.getOrDefault(providerId, Set.of()).stream()
+        .map(byId::get)
+        .toList();
+  }
+
+  /** Referrals delivered to this provider and still open: what polling asks the provider about. */
+  public synchronized List<ReferralState> openDelivered(String providerId) {
+    return openDeliveredByProvider.getOrDefault(providerId, Set.of()).stream()
         .map(byId::get)
         .toList();
   }
