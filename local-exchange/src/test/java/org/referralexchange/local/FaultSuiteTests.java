@@ -362,8 +362,14 @@ class FaultSuiteTests {
   // --- the load: a verifiable producer of referrals ---
 
   /** One submission: its id is known before it is sent, its answer once it is answered. */
-  record Request(String referralId, Instant sentAt, Instant answeredAt, int status) {
+  record Request(
+      String referralId, String key, String body, Instant sentAt, Instant answeredAt, int status) {
     static final int NO_ANSWER = -1;
+
+    /** A 5xx or no answer: the outcome is unknown to the caller until it retries with the key. */
+    boolean unsettled() {
+      return status >= 500 || status == NO_ANSWER;
+    }
 
     boolean accepted() {
       return status >= 200 && status < 300;
@@ -417,6 +423,8 @@ class FaultSuiteTests {
                       answered.add(
                           new Request(
                               referralId,
+                              key,
+                              body,
                               sentAt,
                               Instant.now(),
                               response == null ? Request.NO_ANSWER : response.statusCode()))));
@@ -468,6 +476,8 @@ class FaultSuiteTests {
     int duplicated;
     int lost;
     int refusedSeen;
+    int retried;
+    int retryReplayed;
     int unansweredDelivered;
     int emailsExpected;
     int emails;
@@ -500,8 +510,27 @@ class FaultSuiteTests {
       String recovery)
       throws Exception {
     List<Request> requests = load.requests();
-    List<String> accepted = ids(requests, Request::accepted);
-    List<String> refused = ids(requests, Request::refused);
+    // A 5xx (or no answer) tells the caller the outcome is unknown, not that nothing happened: a
+    // publish whose ack was lost may still be in the log. The caller settles it the way the API
+    // says, by retrying with the same Idempotency-Key once the exchange is back: the retry answers
+    // 202 with Idempotent-Replayed: true if the first attempt was recorded, else records it now.
+    List<String> accepted = new ArrayList<>(ids(requests, Request::accepted));
+    List<String> refused = new ArrayList<>(ids(requests, r -> r.refused() && !r.unsettled()));
+    int retried = 0;
+    int replayed = 0;
+    for (Request unsettled : requests.stream().filter(Request::unsettled).toList()) {
+      HttpResponse<String> retry =
+          driver.post("/api/v1/referrals", unsettled.body(), unsettled.key());
+      retried++;
+      if (retry.statusCode() == 202) {
+        accepted.add(unsettled.referralId());
+        if ("true".equals(retry.headers().firstValue("Idempotent-Replayed").orElse(""))) {
+          replayed++;
+        }
+      } else {
+        refused.add(unsettled.referralId());
+      }
+    }
     List<String> unanswered = ids(requests, r -> r.status() == Request.NO_ANSWER);
     Set<String> all = new LinkedHashSet<>(ids(requests, r -> true));
 
@@ -515,6 +544,8 @@ class FaultSuiteTests {
     row.accepted = accepted.size();
     row.refused = refused.size();
     row.unanswered = unanswered.size();
+    row.retried = retried;
+    row.retryReplayed = replayed;
     row.statuses =
         requests.stream()
             .collect(
@@ -746,19 +777,22 @@ class FaultSuiteTests {
       out.append("| Fault | ").append(row.fault).append(" |\n");
       out.append("| Referrals sent | ").append(row.sent).append(" |\n");
       out.append("| Answers | ").append(row.statuses).append(" (status: count; -1 no answer) |\n");
-      out.append("| 2xx / 4xx-5xx / no answer | ")
+      out.append("| 5xx or no answer, retried with the same Idempotency-Key after recovery | ")
+          .append(row.retried)
+          .append(" (")
+          .append(row.retryReplayed)
+          .append(" answered as already recorded, the rest recorded by the retry) |\n");
+      out.append("| Settled 2xx (first answer or retry) / refused for good | ")
           .append(row.accepted)
           .append(" / ")
           .append(row.refused)
-          .append(" / ")
-          .append(row.unanswered)
           .append(" |\n");
-      out.append("| Delivered (of 2xx) | ").append(row.delivered).append(" |\n");
+      out.append("| Delivered (of settled 2xx) | ").append(row.delivered).append(" |\n");
       out.append("| Duplicated deliveries (repeats of a taken webhook, same webhook-id) | ")
           .append(row.duplicated)
           .append(" |\n");
-      out.append("| Lost (2xx, never delivered) | ").append(row.lost).append(" |\n");
-      out.append("| 4xx/5xx seen anywhere (topic, provider, email, SMS) | ")
+      out.append("| Lost (settled 2xx, never delivered) | ").append(row.lost).append(" |\n");
+      out.append("| Refused for good, seen anywhere (topic, provider, email, SMS) | ")
           .append(row.refusedSeen)
           .append(" |\n");
       out.append("| Unanswered, delivered anyway | ")
@@ -788,13 +822,16 @@ class FaultSuiteTests {
   static String render(Row row) {
     return String.format(
         Locale.ROOT,
-        "%s: sent %d, 2xx %d, 4xx/5xx %d, no answer %d, delivered %d, duplicated %d, lost %d,"
-            + " refused seen %d, email %d/%d, SMS %d/%d, dead letters %d/%d, recovery %s",
+        "%s: sent %d, answers %s, retried %d (%d already recorded), settled 2xx %d, refused %d,"
+            + " delivered %d, duplicated %d, lost %d, refused seen %d, email %d/%d, SMS %d/%d,"
+            + " dead letters %d/%d, recovery %s",
         row.scenario,
         row.sent,
+        row.statuses,
+        row.retried,
+        row.retryReplayed,
         row.accepted,
         row.refused,
-        row.unanswered,
         row.delivered,
         row.duplicated,
         row.lost,

@@ -165,8 +165,9 @@ class ApiExceptionHandler {
                 HttpStatus.SERVICE_UNAVAILABLE,
                 ProblemTypes.BROKER_UNAVAILABLE,
                 "Try again shortly",
-                "The exchange could not record the request durably. Nothing was accepted; retry"
-                    + " with the same Idempotency-Key."));
+                "The exchange could not confirm that it recorded the request. Retry with the same"
+                    + " Idempotency-Key: if this attempt was recorded after all, the retry answers"
+                    + " with it; if not, the retry records it. Nothing is recorded twice."));
   }
 
   @ExceptionHandler(Exception.class)
