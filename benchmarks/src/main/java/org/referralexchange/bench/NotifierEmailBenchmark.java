@@ -85,7 +85,7 @@ import org.springframework.context.ConfigurableApplicationContext;
  * new address and keeps them after a purge, so fresh addresses per phase made each phase slower
  * than the last. GreenMail is purged before every phase. Rounds alternate the order of the modes
  * (ABC, CBA). Every loop is bounded by a deadline. Options (all optional): {@code --emails=2000
- * --rounds=5 --warmup-rounds=4 --tick=PT0.01S --phase-timeout-seconds=120}.
+ * --rounds=7 --warmup-rounds=12 --tick=PT0.01S --phase-timeout-seconds=120}.
  */
 public final class NotifierEmailBenchmark {
 
@@ -108,8 +108,8 @@ public final class NotifierEmailBenchmark {
       Options options =
           new Options(
               Integer.parseInt(given.getOrDefault("emails", "2000")),
-              Integer.parseInt(given.getOrDefault("rounds", "5")),
-              Integer.parseInt(given.getOrDefault("warmup-rounds", "4")),
+              Integer.parseInt(given.getOrDefault("rounds", "7")),
+              Integer.parseInt(given.getOrDefault("warmup-rounds", "12")),
               Duration.parse(given.getOrDefault("tick", "PT0.01S")),
               Duration.ofSeconds(
                   Long.parseLong(given.getOrDefault("phase-timeout-seconds", "120"))));
