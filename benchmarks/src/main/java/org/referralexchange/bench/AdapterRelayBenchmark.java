@@ -897,25 +897,13 @@ public final class AdapterRelayBenchmark {
       System.out.println();
       boolean complete = phases.stream().allMatch(Phase::complete);
       if (adapterEvents > 0) {
-        System.out.printf(
-            Locale.ROOT,
-            "Adapter phases, CPU by thread (user + kernel, threads alive at the end of a phase;"
-                + " process total %,.0f µs/event):%n%n",
-            adapterCpuNanos / 1e3 / adapterEvents);
-        System.out.println("| threads | µs per event | share of process |");
-        System.out.println("|---|---:|---:|");
-        adapterThreadNanos.entrySet().stream()
-            .sorted(Map.Entry.<String, Long>comparingByValue().reversed())
-            .filter(e -> e.getValue() * 200 >= adapterCpuNanos) // at least 0.5%
-            .forEach(
-                e ->
-                    System.out.printf(
-                        Locale.ROOT,
-                        "| %s | %,.0f | %.0f%% |%n",
-                        e.getKey(),
-                        e.getValue() / 1e3 / adapterEvents,
-                        100.0 * e.getValue() / adapterCpuNanos));
-        System.out.println();
+        Harness.printCpuByThread(
+            "Adapter phases, CPU by thread (user + kernel, threads alive at the end of a phase)",
+            "event",
+            adapterThreadNanos,
+            adapterCpuNanos,
+            adapterEvents,
+            0.005);
       }
       for (String baseline : baselines) {
         List<Double> t = new ArrayList<>();

@@ -976,25 +976,13 @@ public final class EndToEndBenchmark {
       }
       System.out.println();
       if (exchangeHalfItems > 0) {
-        System.out.printf(
-            Locale.ROOT,
-            "Exchange at half rate, CPU by thread (user + kernel, threads alive at the end; process"
-                + " total %,.0f µs/referral):%n%n",
-            exchangeHalfCpuNanos / 1e3 / exchangeHalfItems);
-        System.out.println("| threads | µs per referral | share of process |");
-        System.out.println("|---|---:|---:|");
-        exchangeThreadNanos.entrySet().stream()
-            .sorted(Map.Entry.<String, Long>comparingByValue().reversed())
-            .filter(e -> e.getValue() * 100 >= exchangeHalfCpuNanos) // at least 1%
-            .forEach(
-                e ->
-                    System.out.printf(
-                        Locale.ROOT,
-                        "| %s | %,.0f | %.0f%% |%n",
-                        e.getKey(),
-                        e.getValue() / 1e3 / exchangeHalfItems,
-                        100.0 * e.getValue() / exchangeHalfCpuNanos));
-        System.out.println();
+        Harness.printCpuByThread(
+            "Exchange at half rate, CPU by thread (user + kernel, threads alive at the end)",
+            "referral",
+            exchangeThreadNanos,
+            exchangeHalfCpuNanos,
+            exchangeHalfItems,
+            0.01);
       }
       int exchange = sustained.getOrDefault("exchange", 0);
       int baseline = sustained.getOrDefault("baseline", 0);

@@ -14,6 +14,7 @@ import java.time.temporal.ChronoUnit;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 
 /**
  * What the service harnesses (gateway, adapter, notifier) share: medians and ranges of per-round
@@ -68,6 +69,40 @@ final class Harness {
             + " s (last status "
             + status
             + ")");
+  }
+
+  /**
+   * Prints the table of CPU time by thread group of some phases: {@code title} (followed by the
+   * process total per item), then each group's time per item and share of the process, largest
+   * first, leaving out groups under {@code minShare} of the process.
+   */
+  static void printCpuByThread(
+      String title,
+      String perItem,
+      Map<String, Long> threadNanos,
+      long processCpuNanos,
+      long items,
+      double minShare) {
+    System.out.printf(
+        Locale.ROOT,
+        "%s (process total %,.0f µs/%s):%n%n",
+        title,
+        processCpuNanos / 1e3 / items,
+        perItem);
+    System.out.println("| threads | µs per " + perItem + " | share of process |");
+    System.out.println("|---|---:|---:|");
+    threadNanos.entrySet().stream()
+        .sorted(Map.Entry.<String, Long>comparingByValue().reversed())
+        .filter(e -> e.getValue() >= minShare * processCpuNanos)
+        .forEach(
+            e ->
+                System.out.printf(
+                    Locale.ROOT,
+                    "| %s | %,.0f | %.0f%% |%n",
+                    e.getKey(),
+                    e.getValue() / 1e3 / items,
+                    100.0 * e.getValue() / processCpuNanos));
+    System.out.println();
   }
 
   static long processCpuNanos() {

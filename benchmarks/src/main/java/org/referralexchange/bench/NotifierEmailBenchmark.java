@@ -607,25 +607,13 @@ public final class NotifierEmailBenchmark {
       }
       System.out.println();
       if (notifierEmails > 0) {
-        System.out.printf(
-            Locale.ROOT,
-            "Notifier phases, CPU by thread (user + kernel, threads alive at the end of a phase;"
-                + " process total %,.0f µs/email):%n%n",
-            notifierCpuNanos / 1e3 / notifierEmails);
-        System.out.println("| threads | µs per email | share of process |");
-        System.out.println("|---|---:|---:|");
-        notifierThreadNanos.entrySet().stream()
-            .sorted(Map.Entry.<String, Long>comparingByValue().reversed())
-            .filter(e -> e.getValue() * 200 >= notifierCpuNanos) // at least 0.5%
-            .forEach(
-                e ->
-                    System.out.printf(
-                        Locale.ROOT,
-                        "| %s | %,.0f | %.0f%% |%n",
-                        e.getKey(),
-                        e.getValue() / 1e3 / notifierEmails,
-                        100.0 * e.getValue() / notifierCpuNanos));
-        System.out.println();
+        Harness.printCpuByThread(
+            "Notifier phases, CPU by thread (user + kernel, threads alive at the end of a phase)",
+            "email",
+            notifierThreadNanos,
+            notifierCpuNanos,
+            notifierEmails,
+            0.005);
       }
       double ratio = median(throughputRatios.get("plain"));
       System.out.printf(
