@@ -127,16 +127,7 @@ public final class EndToEndBenchmark {
    * path.
    */
   static final String SECURITY_AUTO_CONFIGURATION =
-      String.join(
-          ",",
-          "org.springframework.boot.security.autoconfigure.SecurityAutoConfiguration",
-          "org.springframework.boot.security.autoconfigure.UserDetailsServiceAutoConfiguration",
-          "org.springframework.boot.security.autoconfigure.web.servlet.SecurityFilterAutoConfiguration",
-          "org.springframework.boot.security.autoconfigure.web.servlet.ServletWebSecurityAutoConfiguration",
-          "org.springframework.boot.security.autoconfigure.actuate.web.servlet"
-              + ".ManagementWebSecurityAutoConfiguration",
-          "org.springframework.boot.security.oauth2.server.resource.autoconfigure.servlet"
-              + ".OAuth2ResourceServerAutoConfiguration");
+      org.referralexchange.registry.SchemaRegistryApplication.SECURITY_AUTO_CONFIGURATION;
 
   private static final Duration CALL_TIMEOUT = Duration.ofSeconds(10);
   private static final ObjectMapper JSON = new ObjectMapper();
