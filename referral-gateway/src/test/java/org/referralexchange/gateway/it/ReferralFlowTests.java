@@ -353,6 +353,16 @@ class ReferralFlowTests {
         .isEqualTo(400);
   }
 
+  @Test
+  void aPageSizeOutOfRangeIsAValidationProblemNotAServerError() {
+    // Found by GatewayFuzzTests: method validation's ConstraintViolationException was a 500.
+    GatewayClient.Response response = client().get("county-hhs", "/api/v1/referrals?size=0");
+
+    assertThat(response.status()).as(response.body()).isEqualTo(400);
+    assertThat(response.json().path("type").asString()).isEqualTo("/problems/validation-failed");
+    assertThat(response.json().path("errors").toString()).contains("\"field\":\"size\"");
+  }
+
   @ParameterizedTest(name = "{0}")
   @CsvSource(
       delimiter = '|',
