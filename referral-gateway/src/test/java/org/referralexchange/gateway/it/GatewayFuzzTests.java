@@ -23,7 +23,8 @@ import org.springframework.test.context.DynamicPropertySource;
  *
  * <p>Short form in the build: {@value #DEFAULT_TRIES} requests per endpoint. Long form: {@code mvn
  * -pl referral-gateway -am verify -Dtest=GatewayFuzzTests -Dsurefire.failIfNoSpecifiedTests=false
- * -Dfuzz.tries=10000}; {@code -Dfuzz.seed=N} repeats a run (the seed is printed on failure).
+ * -Dfuzz.tries=10000 -Dfuzz.seed=random}; {@code -Dfuzz.seed=N} repeats a run (the seed is printed
+ * on failure). The build uses a fixed seed ({@link JsonFuzzer#DEFAULT_SEED}).
  */
 @SpringBootTest(
     webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT,
@@ -41,7 +42,7 @@ class GatewayFuzzTests {
   @LocalServerPort int port;
 
   private final int tries = Integer.getInteger("fuzz.tries", DEFAULT_TRIES);
-  private final long seed = Long.getLong("fuzz.seed", System.nanoTime());
+  private final long seed = JsonFuzzer.seedFromSystemProperty();
   private final JsonFuzzer fuzzer = new JsonFuzzer(seed);
   private String consentId;
   private String clientId;
