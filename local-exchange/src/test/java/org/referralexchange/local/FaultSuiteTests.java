@@ -251,6 +251,96 @@ class FaultSuiteTests {
     row.assertHolds();
   }
 
+  /**
+   * Issue 7, scenario 3 (FHIR half): the FHIR provider's server answering 503 to everything for a
+   * while, then back. Referrals submitted during the outage reach it once it is back, each as one
+   * Task, and are accepted and notified once.
+   */
+  @Test
+  @Order(6)
+  void fhirProviderDownForAWhileThenBack() throws Exception {
+    long deadLettersBefore = deadLetters();
+    int count = Math.max(6, REFERRALS / 4);
+    Duration outage = OUTAGE.multipliedBy(2);
+    providers.fhir().server().answerEverythingWith(503, "Down for maintenance (fault suite)");
+    List<String> ids = new ArrayList<>();
+    Map<Integer, Long> statuses = new java.util.TreeMap<>();
+    for (int i = 0; i < count; i++) {
+      String key = "3-fhir-" + UUID.randomUUID();
+      HttpResponse<String> response =
+          driver.post(
+              "/api/v1/referrals",
+              LoopDriver.referralBody(
+                  DemoProvidersComponent.FHIR_PROVIDER_ID,
+                  "rapid-rehousing",
+                  "Housing needed, fault suite",
+                  null,
+                  clientId,
+                  consentId),
+              key);
+      statuses.merge(response.statusCode(), 1L, Long::sum);
+      assertThat(response.statusCode()).as(response.body()).isEqualTo(202);
+      ids.add(LoopDriver.referralIdFor(key));
+    }
+    Thread.sleep(outage.toMillis());
+    Instant recoverAt = Instant.now();
+    providers.fhir().server().answerNormally();
+
+    Set<String> all = new LinkedHashSet<>(ids);
+    Instant deadline = Instant.now().plus(SETTLE);
+    while (Instant.now().isBefore(deadline)
+        && !(tasksFor(all).keySet().containsAll(all)
+            && emailsAbout(all).size() == all.size()
+            && textsAbout(all).size() == all.size())) {
+      Thread.sleep(500);
+    }
+    Instant settledAt = Instant.now();
+    Thread.sleep(3_000); // a duplicate would arrive within a few ticks
+
+    Map<String, Long> tasks = tasksFor(all);
+    Row row = new Row();
+    rows.add(row);
+    row.scenario = "3b. FHIR provider down";
+    row.fault = "FHIR server answered 503 to everything for " + outage.toSeconds() + " s";
+    row.load =
+        count
+            + " referrals to "
+            + DemoProvidersComponent.FHIR_PROVIDER_ID
+            + ", sent during the outage";
+    row.sent = count;
+    row.accepted = count;
+    row.statuses = statuses;
+    row.settledAt = settledAt;
+    for (String id : ids) {
+      long times = tasks.getOrDefault(id, 0L);
+      if (times > 0) {
+        row.delivered++;
+        row.duplicated += (int) (times - 1);
+      } else {
+        row.lost++;
+      }
+      int notifiable = notifiableSteps(id);
+      row.emailsExpected += notifiable;
+      row.smsExpected += notifiable;
+    }
+    row.emails = (int) emailsAbout(all).values().stream().mapToLong(Long::longValue).sum();
+    row.texts = (int) textsAbout(all).values().stream().mapToLong(Long::longValue).sum();
+    row.deadLetters = deadLetters() - deadLettersBefore;
+    row.recovery =
+        "all delivered and notified %s after the server was back"
+            .formatted(seconds(Duration.between(recoverAt, settledAt)));
+    assertThat(row.emailsExpected).as("each referral was accepted").isEqualTo(count);
+    row.assertHolds();
+  }
+
+  /** How many Tasks the FHIR provider holds for each of these referrals. */
+  private Map<String, Long> tasksFor(Set<String> ids) {
+    return providers.fhir().server().all(org.hl7.fhir.r4.model.Task.class).stream()
+        .flatMap(task -> task.getIdentifier().stream().map(i -> i.getValue()))
+        .filter(ids::contains)
+        .collect(Collectors.groupingBy(Function.identity(), Collectors.counting()));
+  }
+
   /** Issue 7, scenario 3 (webhook half): the webhook provider answering 500s, then back. */
   @Test
   @Order(4)

@@ -135,6 +135,11 @@ public final class InMemoryFhirServer implements AutoCloseable {
     servlet.failure = new Failure(status, diagnostics);
   }
 
+  /** Ends {@link #answerEverythingWith}: requests are served again. */
+  public void answerNormally() {
+    servlet.failure = null;
+  }
+
   /** Stops and destroys the server; nothing listens on its port afterwards. */
   public void stop() throws LifecycleException {
     tomcat.stop();
