@@ -329,10 +329,9 @@ public final class AdapterRelayBenchmark {
     private final AtomicLong providerRequests;
     private final String providerUrl;
     private final String runId = Long.toString(System.currentTimeMillis(), 36);
-    private final Map<String, Long> adapterThreadNanos = new HashMap<>();
+    private final ThreadCpu adapterThreads = new ThreadCpu();
     private long adapterEvents;
     private long adapterCpuNanos;
-    private final Map<Long, String> threadNames = new HashMap<>();
 
     Run(
         Options options,
@@ -470,7 +469,7 @@ public final class AdapterRelayBenchmark {
       try (KafkaConsumer<String, byte[]> counter =
           counter(adapter ? List.of(out, Topics.REFERRAL_STATUS_CHANGED.name()) : List.of(out))) {
         Relay relay = adapter ? null : new Relay(mode.equals("plain-batched"), in, out);
-        Map<Long, Long> threadsBefore = threadCpu();
+        Map<Long, Long> threadsBefore = adapterThreads.snapshot();
         long requestsBefore = providerRequests.get();
         long cpuBefore = processCpuNanos();
         long gcBefore = gcMillis();
@@ -523,7 +522,7 @@ public final class AdapterRelayBenchmark {
         }
         long cpu = processCpuNanos() - cpuBefore;
         if (adapter && round > 0) {
-          addThreadCpu(threadsBefore, threadCpu());
+          adapterThreads.addSince(threadsBefore);
           adapterEvents += delivered;
           adapterCpuNanos += cpu;
         }
@@ -556,32 +555,6 @@ public final class AdapterRelayBenchmark {
             jit,
             requests);
       }
-    }
-
-    /** CPU time of every live thread, by id (names remembered). */
-    private Map<Long, Long> threadCpu() {
-      var threads = ManagementFactory.getThreadMXBean();
-      Map<Long, Long> cpu = new HashMap<>();
-      for (var info : threads.getThreadInfo(threads.getAllThreadIds())) {
-        if (info != null) {
-          long nanos = threads.getThreadCpuTime(info.getThreadId());
-          if (nanos >= 0) {
-            cpu.put(info.getThreadId(), nanos);
-            threadNames.put(info.getThreadId(), info.getThreadName());
-          }
-        }
-      }
-      return cpu;
-    }
-
-    /** Adds each thread's CPU over a phase to its group (its name with numbers replaced by #). */
-    private void addThreadCpu(Map<Long, Long> before, Map<Long, Long> after) {
-      after.forEach(
-          (id, nanos) -> {
-            long used = nanos - before.getOrDefault(id, 0L);
-            String group = threadNames.get(id).replaceAll("[0-9]+", "#");
-            adapterThreadNanos.merge(group, used, Long::sum);
-          });
     }
 
     /** The provider accepts every referral of the phase, as its callback would record it. */
@@ -900,7 +873,7 @@ public final class AdapterRelayBenchmark {
         Harness.printCpuByThread(
             "Adapter phases, CPU by thread (user + kernel, threads alive at the end of a phase)",
             "event",
-            adapterThreadNanos,
+            adapterThreads.byGroup(),
             adapterCpuNanos,
             adapterEvents,
             0.005);

@@ -10,9 +10,6 @@ import com.icegreen.greenmail.user.UserManager;
 import com.icegreen.greenmail.util.GreenMail;
 import com.icegreen.greenmail.util.ServerSetup;
 import java.io.IOException;
-import java.lang.management.ManagementFactory;
-import java.lang.management.ThreadInfo;
-import java.lang.management.ThreadMXBean;
 import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.net.URI;
@@ -532,7 +529,7 @@ public final class EndToEndBenchmark {
     private final DemoWebhookProvider provider;
     private final String runId = Long.toString(System.currentTimeMillis(), 36);
     private final List<Step> steps = new ArrayList<>();
-    private final Map<String, Long> exchangeThreadNanos = new TreeMap<>();
+    private final ThreadCpu exchangeThreads = new ThreadCpu();
     private long exchangeHalfItems;
     private long exchangeHalfCpuNanos;
 
@@ -625,12 +622,12 @@ public final class EndToEndBenchmark {
       int best = ladder("exchange", exchangeTracker, exchange, greenMail);
       sustained.put("exchange", best);
       if (best > 0) {
-        Map<Long, Long> before = threadCpu();
+        Map<Long, Long> before = exchangeThreads.snapshot();
         long cpuBefore = processCpuNanos();
         Step h = step("exchange", "half", exchangeTracker, exchange, best / 2, options.half);
         exchangeHalfCpuNanos = processCpuNanos() - cpuBefore;
         exchangeHalfItems = h.completed.sum();
-        addThreadCpu(before, threadCpu());
+        exchangeThreads.addSince(before);
         half.put("exchange", h);
       }
       System.out.printf(
@@ -880,31 +877,6 @@ public final class EndToEndBenchmark {
       }
     }
 
-    private Map<Long, Long> threadCpu() {
-      ThreadMXBean threads = ManagementFactory.getThreadMXBean();
-      Map<Long, Long> cpu = new HashMap<>();
-      for (ThreadInfo info : threads.getThreadInfo(threads.getAllThreadIds())) {
-        if (info != null) {
-          long nanos = threads.getThreadCpuTime(info.getThreadId());
-          if (nanos >= 0) {
-            cpu.put(info.getThreadId(), nanos);
-            names.put(info.getThreadId(), info.getThreadName());
-          }
-        }
-      }
-      return cpu;
-    }
-
-    private final Map<Long, String> names = new HashMap<>();
-
-    private void addThreadCpu(Map<Long, Long> before, Map<Long, Long> after) {
-      for (Map.Entry<Long, Long> e : after.entrySet()) {
-        long spent = e.getValue() - before.getOrDefault(e.getKey(), 0L);
-        exchangeThreadNanos.merge(
-            names.get(e.getKey()).replaceAll("[0-9]+", "#"), spent, Long::sum);
-      }
-    }
-
     private void report(Map<String, Integer> sustained, Map<String, Step> half) {
       System.out.println();
       System.out.println("Each step (latency from the scheduled send; lag = scheduled − done):");
@@ -970,7 +942,7 @@ public final class EndToEndBenchmark {
         Harness.printCpuByThread(
             "Exchange at half rate, CPU by thread (user + kernel, threads alive at the end)",
             "referral",
-            exchangeThreadNanos,
+            exchangeThreads.byGroup(),
             exchangeHalfCpuNanos,
             exchangeHalfItems,
             0.01);

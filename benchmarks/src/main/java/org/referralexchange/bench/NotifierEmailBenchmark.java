@@ -20,8 +20,6 @@ import jakarta.mail.internet.MimeMultipart;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.lang.management.ManagementFactory;
-import java.lang.management.ThreadInfo;
-import java.lang.management.ThreadMXBean;
 import java.net.ServerSocket;
 import java.net.http.HttpClient;
 import java.time.Duration;
@@ -243,8 +241,7 @@ public final class NotifierEmailBenchmark {
     private final Session session;
     private final Transport transport;
     private final String runId = Long.toString(System.currentTimeMillis(), 36);
-    private final Map<String, Long> notifierThreadNanos = new HashMap<>();
-    private final Map<Long, String> threadNames = new HashMap<>();
+    private final ThreadCpu notifierThreads = new ThreadCpu();
     private long notifierEmails;
     private long notifierCpuNanos;
     private String sampleText;
@@ -354,7 +351,7 @@ public final class NotifierEmailBenchmark {
                 .build());
       }
       greenMail.purgeEmailFromAllMailboxes();
-      Map<Long, Long> threadsBefore = threadCpu();
+      Map<Long, Long> threadsBefore = notifierThreads.snapshot();
       Probe probe = new Probe();
       for (int i = 0; i < n; i++) {
         loader.send(
@@ -368,7 +365,7 @@ public final class NotifierEmailBenchmark {
       if (round > 0) {
         notifierEmails += received;
         notifierCpuNanos += probe.cpuNanos;
-        addThreadCpu(threadsBefore, threadCpu());
+        notifierThreads.addSince(threadsBefore);
       }
       if (sampleText == null) {
         keepSample(greenMail.getReceivedMessages()[0]);
@@ -505,29 +502,6 @@ public final class NotifierEmailBenchmark {
       }
     }
 
-    private Map<Long, Long> threadCpu() {
-      ThreadMXBean threads = ManagementFactory.getThreadMXBean();
-      Map<Long, Long> cpu = new HashMap<>();
-      for (ThreadInfo info : threads.getThreadInfo(threads.getAllThreadIds())) {
-        if (info != null) {
-          long nanos = threads.getThreadCpuTime(info.getThreadId());
-          if (nanos >= 0) {
-            cpu.put(info.getThreadId(), nanos);
-            threadNames.put(info.getThreadId(), info.getThreadName());
-          }
-        }
-      }
-      return cpu;
-    }
-
-    private void addThreadCpu(Map<Long, Long> before, Map<Long, Long> after) {
-      for (Map.Entry<Long, Long> e : after.entrySet()) {
-        long spent = e.getValue() - before.getOrDefault(e.getKey(), 0L);
-        String group = threadNames.get(e.getKey()).replaceAll("[0-9]+", "#");
-        notifierThreadNanos.merge(group, spent, Long::sum);
-      }
-    }
-
     private KafkaProducer<String, SpecificRecord> loader() {
       Map<String, Object> config = new HashMap<>();
       config.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
@@ -610,7 +584,7 @@ public final class NotifierEmailBenchmark {
         Harness.printCpuByThread(
             "Notifier phases, CPU by thread (user + kernel, threads alive at the end of a phase)",
             "email",
-            notifierThreadNanos,
+            notifierThreads.byGroup(),
             notifierCpuNanos,
             notifierEmails,
             0.005);

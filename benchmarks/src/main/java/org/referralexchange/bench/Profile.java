@@ -1,6 +1,5 @@
 package org.referralexchange.bench;
 
-import java.lang.management.GarbageCollectorMXBean;
 import java.lang.management.ManagementFactory;
 import java.lang.management.ThreadInfo;
 import java.lang.management.ThreadMXBean;
@@ -119,16 +118,16 @@ final class Profile {
       recording.enable("jdk.ExecutionSample").withPeriod(Duration.ofMillis(10));
       recording.start();
       cpuBefore = threadCpu();
-      processBefore = processCpu();
-      gcBefore = gcMillis();
+      processBefore = Harness.processCpuNanos();
+      gcBefore = Harness.gcMillis();
       jitBefore = ManagementFactory.getCompilationMXBean().getTotalCompilationTime();
       phase = work.call();
       cpuAfter = threadCpu();
-      processAfter = processCpu();
+      processAfter = Harness.processCpuNanos();
       recording.stop();
       recording.dump(file);
     }
-    long gc = gcMillis() - gcBefore;
+    long gc = Harness.gcMillis() - gcBefore;
     long jit = ManagementFactory.getCompilationMXBean().getTotalCompilationTime() - jitBefore;
     System.out.println();
     System.out.println("Profiled (not measured) phase: " + phase.line());
@@ -181,17 +180,6 @@ final class Profile {
       }
     }
     return cpu;
-  }
-
-  private static long processCpu() {
-    return ((com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean())
-        .getProcessCpuTime();
-  }
-
-  private static long gcMillis() {
-    return ManagementFactory.getGarbageCollectorMXBeans().stream()
-        .mapToLong(GarbageCollectorMXBean::getCollectionTime)
-        .sum();
   }
 
   private static void summarise(List<RecordedEvent> events) {
