@@ -2,7 +2,6 @@ package org.referralexchange.bench;
 
 import static org.referralexchange.bench.Harness.awaitReady;
 import static org.referralexchange.bench.Harness.gcMillis;
-import static org.referralexchange.bench.Harness.loadAverage;
 import static org.referralexchange.bench.Harness.median;
 import static org.referralexchange.bench.Harness.processCpuNanos;
 import static org.referralexchange.bench.Harness.range;
@@ -19,7 +18,6 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.LocalDate;
-import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -64,7 +62,6 @@ import org.referralexchange.events.v1.ReferralStatus;
 import org.referralexchange.events.v1.ReferralStatusChanged;
 import org.referralexchange.events.v1.ReferralSubmitted;
 import org.referralexchange.events.v1.ServiceTarget;
-import org.referralexchange.registry.SchemaRegistryApplication;
 import org.referralexchange.schemas.TopicSpec;
 import org.referralexchange.schemas.Topics;
 import org.referralexchange.schemas.samples.SampleEvents;
@@ -135,13 +132,7 @@ public final class AdapterRelayBenchmark {
       boolean answer) {
 
     static Options parse(String[] args) {
-      Map<String, String> given = new HashMap<>();
-      for (String arg : args) {
-        if (!arg.startsWith("--") || !arg.contains("=")) {
-          throw new IllegalArgumentException("Expected --name=value, got " + arg);
-        }
-        given.put(arg.substring(2, arg.indexOf('=')), arg.substring(arg.indexOf('=') + 1));
-      }
+      Map<String, String> given = Harness.arguments(args);
       Options options =
           new Options(
               Integer.parseInt(given.getOrDefault("events", "3000")),
@@ -166,24 +157,12 @@ public final class AdapterRelayBenchmark {
   }
 
   public static void main(String[] args) throws Exception {
-    System.setProperty(
-        "org.apache.avro.SERIALIZABLE_PACKAGES",
-        System.getProperty(
-            "org.apache.avro.SERIALIZABLE_PACKAGES", "org.referralexchange.events.v1"));
-    System.setProperty(
-        "slf4j.provider",
-        System.getProperty("slf4j.provider", "ch.qos.logback.classic.spi.LogbackServiceProvider"));
+    Harness.prepareJvm();
     // The provider stand-in answers in one write; no Nagle delay on its side of loopback.
     System.setProperty("sun.net.httpserver.nodelay", "true");
     Options options = Options.parse(args);
     long started = System.nanoTime();
-    System.out.printf(
-        "%s; %d cores; Java %s; load average %s%n",
-        Instant.now().truncatedTo(ChronoUnit.SECONDS),
-        Runtime.getRuntime().availableProcessors(),
-        System.getProperty("java.vm.version"),
-        loadAverage());
-    System.out.println(options);
+    Harness.printRunHeader(options);
 
     AtomicLong providerRequests = new AtomicLong();
     HttpServer provider = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 64);
@@ -207,16 +186,8 @@ public final class AdapterRelayBenchmark {
     try {
       broker.afterPropertiesSet();
       String bootstrap = broker.getBrokersAsString();
-      registry =
-          SchemaRegistryApplication.builder()
-              .run(
-                  "--server.port=0",
-                  "--server.address=127.0.0.1",
-                  "--registry.kafka.bootstrap-servers=" + bootstrap,
-                  "--spring.main.banner-mode=off",
-                  "--logging.level.root=WARN");
-      String registryUrl =
-          "http://127.0.0.1:" + registry.getEnvironment().getProperty("local.server.port");
+      registry = Harness.startRegistry(bootstrap);
+      String registryUrl = Harness.baseUrl(registry);
       String keyset = EnvelopeKeys.generateKeysetJson();
       List<String> adapterArgs =
           new ArrayList<>(
@@ -251,7 +222,7 @@ public final class AdapterRelayBenchmark {
       adapter =
           new SpringApplicationBuilder(AgencyAdapterApplication.class)
               .run(adapterArgs.toArray(String[]::new));
-      String base = "http://127.0.0.1:" + adapter.getEnvironment().getProperty("local.server.port");
+      String base = Harness.baseUrl(adapter);
       awaitReady(HttpClient.newHttpClient(), base, "Adapter");
       createTwinTopics(bootstrap, registryUrl);
       System.out.printf(

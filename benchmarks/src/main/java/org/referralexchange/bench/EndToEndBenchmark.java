@@ -20,7 +20,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
-import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
@@ -143,13 +142,7 @@ public final class EndToEndBenchmark {
       boolean refine) {
 
     static Options parse(String[] args) {
-      Map<String, String> given = new HashMap<>();
-      for (String arg : args) {
-        if (!arg.startsWith("--") || !arg.contains("=")) {
-          throw new IllegalArgumentException("Expected --name=value, got " + arg);
-        }
-        given.put(arg.substring(2, arg.indexOf('=')), arg.substring(arg.indexOf('=') + 1));
-      }
+      Map<String, String> given = Harness.arguments(args);
       Options options =
           new Options(
               Arrays.stream(
@@ -178,22 +171,10 @@ public final class EndToEndBenchmark {
   }
 
   public static void main(String[] args) throws Exception {
-    System.setProperty(
-        "org.apache.avro.SERIALIZABLE_PACKAGES",
-        System.getProperty(
-            "org.apache.avro.SERIALIZABLE_PACKAGES", "org.referralexchange.events.v1"));
-    System.setProperty(
-        "slf4j.provider",
-        System.getProperty("slf4j.provider", "ch.qos.logback.classic.spi.LogbackServiceProvider"));
+    Harness.prepareJvm();
     Options options = Options.parse(args);
     long started = System.nanoTime();
-    System.out.printf(
-        "%s; %d cores; Java %s; load average %s%n",
-        Instant.now().truncatedTo(ChronoUnit.SECONDS),
-        Runtime.getRuntime().availableProcessors(),
-        System.getProperty("java.vm.version"),
-        loadAverage());
-    System.out.println(options);
+    Harness.printRunHeader(options);
 
     AtomicReference<Tracker> mailTracker = new AtomicReference<>();
     int smtpPort = freePort();
@@ -274,11 +255,11 @@ public final class EndToEndBenchmark {
       Map<Class<?>, ConfigurableApplicationContext> contexts = startTogether(toStart);
       services.addAll(contexts.values());
       HttpClient probe = HttpClient.newHttpClient();
-      String adapterBase = baseUrl(contexts.get(AgencyAdapterApplication.class));
+      String adapterBase = Harness.baseUrl(contexts.get(AgencyAdapterApplication.class));
       adapterUrl.set(adapterBase);
       awaitReady(probe, gatewayUrl, "Gateway");
       awaitReady(probe, adapterBase, "Adapter");
-      awaitReady(probe, baseUrl(contexts.get(NotifierApplication.class)), "Notifier");
+      awaitReady(probe, Harness.baseUrl(contexts.get(NotifierApplication.class)), "Notifier");
       createTwinTopics(bootstrap, registryUrl);
       System.out.printf(
           "Broker %s, registry %s, GreenMail 127.0.0.1:%d, provider %s, gateway %s, adapter %s up"
@@ -366,10 +347,6 @@ public final class EndToEndBenchmark {
       throw new IllegalStateException("Services did not start: " + failed.keySet(), first);
     }
     return started;
-  }
-
-  private static String baseUrl(ConfigurableApplicationContext context) {
-    return "http://127.0.0.1:" + context.getEnvironment().getProperty("local.server.port");
   }
 
   /** One fixed-rate phase of one mode: what was scheduled, done, erred, and when. */

@@ -2,7 +2,6 @@ package org.referralexchange.bench;
 
 import static org.referralexchange.bench.Harness.awaitReady;
 import static org.referralexchange.bench.Harness.gcMillis;
-import static org.referralexchange.bench.Harness.loadAverage;
 import static org.referralexchange.bench.Harness.median;
 import static org.referralexchange.bench.Harness.processCpuNanos;
 import static org.referralexchange.bench.Harness.range;
@@ -14,8 +13,6 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
-import java.time.Instant;
-import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
@@ -40,7 +37,6 @@ import org.apache.kafka.common.serialization.StringSerializer;
 import org.referralexchange.envelope.EnvelopeKeys;
 import org.referralexchange.events.v1.ReferralSubmitted;
 import org.referralexchange.gateway.ReferralGatewayApplication;
-import org.referralexchange.registry.SchemaRegistryApplication;
 import org.referralexchange.schemas.TopicSpec;
 import org.referralexchange.schemas.Topics;
 import org.referralexchange.schemas.samples.SampleEvents;
@@ -94,13 +90,7 @@ public final class GatewayPublishBenchmark {
       int profileConcurrency) {
 
     static Options parse(String[] args) {
-      Map<String, String> given = new HashMap<>();
-      for (String arg : args) {
-        if (!arg.startsWith("--") || !arg.contains("=")) {
-          throw new IllegalArgumentException("Expected --name=value, got " + arg);
-        }
-        given.put(arg.substring(2, arg.indexOf('=')), arg.substring(arg.indexOf('=') + 1));
-      }
+      Map<String, String> given = Harness.arguments(args);
       List<Integer> concurrencies =
           Arrays.stream(given.getOrDefault("concurrency", "8,1").split(","))
               .map(String::trim)
@@ -126,23 +116,10 @@ public final class GatewayPublishBenchmark {
   }
 
   public static void main(String[] args) throws Exception {
-    // Before any Avro or slf4j class loads: generated classes are trusted, Logback logs.
-    System.setProperty(
-        "org.apache.avro.SERIALIZABLE_PACKAGES",
-        System.getProperty(
-            "org.apache.avro.SERIALIZABLE_PACKAGES", "org.referralexchange.events.v1"));
-    System.setProperty(
-        "slf4j.provider",
-        System.getProperty("slf4j.provider", "ch.qos.logback.classic.spi.LogbackServiceProvider"));
+    Harness.prepareJvm();
     Options options = Options.parse(args);
     long started = System.nanoTime();
-    System.out.printf(
-        "%s; %d cores; Java %s; load average %s%n",
-        Instant.now().truncatedTo(ChronoUnit.SECONDS),
-        Runtime.getRuntime().availableProcessors(),
-        System.getProperty("java.vm.version"),
-        loadAverage());
-    System.out.println(options);
+    Harness.printRunHeader(options);
 
     EmbeddedKafkaKraftBroker broker = new EmbeddedKafkaKraftBroker(1, 1);
     ConfigurableApplicationContext registry = null;
@@ -150,16 +127,8 @@ public final class GatewayPublishBenchmark {
     try {
       broker.afterPropertiesSet();
       String bootstrap = broker.getBrokersAsString();
-      registry =
-          SchemaRegistryApplication.builder()
-              .run(
-                  "--server.port=0",
-                  "--server.address=127.0.0.1",
-                  "--registry.kafka.bootstrap-servers=" + bootstrap,
-                  "--spring.main.banner-mode=off",
-                  "--logging.level.root=WARN");
-      String registryUrl =
-          "http://127.0.0.1:" + registry.getEnvironment().getProperty("local.server.port");
+      registry = Harness.startRegistry(bootstrap);
+      String registryUrl = Harness.baseUrl(registry);
       gateway =
           new SpringApplicationBuilder(ReferralGatewayApplication.class)
               .run(
@@ -171,7 +140,7 @@ public final class GatewayPublishBenchmark {
                   "--gateway.limits.requests-per-minute=1000000",
                   "--spring.main.banner-mode=off",
                   "--logging.level.root=WARN");
-      String base = "http://127.0.0.1:" + gateway.getEnvironment().getProperty("local.server.port");
+      String base = Harness.baseUrl(gateway);
       System.out.printf(
           "Broker %s, registry %s, gateway %s up after %.1f s%n",
           bootstrap, registryUrl, base, (System.nanoTime() - started) / 1e9);

@@ -15,6 +15,8 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import org.referralexchange.registry.SchemaRegistryApplication;
+import org.springframework.context.ConfigurableApplicationContext;
 
 /**
  * What the service harnesses (gateway, adapter, notifier) share: medians and ranges of per-round
@@ -103,6 +105,59 @@ final class Harness {
                     e.getValue() / 1e3 / items,
                     100.0 * e.getValue() / processCpuNanos));
     System.out.println();
+  }
+
+  /**
+   * Before any Avro or slf4j class loads: generated event classes are trusted (Avro 1.12) and
+   * Logback is the slf4j provider, unless the command line says otherwise.
+   */
+  static void prepareJvm() {
+    System.setProperty(
+        "org.apache.avro.SERIALIZABLE_PACKAGES",
+        System.getProperty(
+            "org.apache.avro.SERIALIZABLE_PACKAGES", "org.referralexchange.events.v1"));
+    System.setProperty(
+        "slf4j.provider",
+        System.getProperty("slf4j.provider", "ch.qos.logback.classic.spi.LogbackServiceProvider"));
+  }
+
+  /** A harness's {@code --name=value} arguments, by name. */
+  static Map<String, String> arguments(String[] args) {
+    Map<String, String> given = new java.util.HashMap<>();
+    for (String arg : args) {
+      if (!arg.startsWith("--") || !arg.contains("=")) {
+        throw new IllegalArgumentException("Expected --name=value, got " + arg);
+      }
+      given.put(arg.substring(2, arg.indexOf('=')), arg.substring(arg.indexOf('=') + 1));
+    }
+    return given;
+  }
+
+  /** The first lines of every table: when, on what machine, under what load, with what options. */
+  static void printRunHeader(Object options) {
+    System.out.printf(
+        "%s; %d cores; Java %s; load average %s%n",
+        java.time.Instant.now().truncatedTo(java.time.temporal.ChronoUnit.SECONDS),
+        Runtime.getRuntime().availableProcessors(),
+        System.getProperty("java.vm.version"),
+        loadAverage());
+    System.out.println(options);
+  }
+
+  /** The stand-in schema registry on a free loopback port, storing schemas in this broker. */
+  static ConfigurableApplicationContext startRegistry(String bootstrap) {
+    return SchemaRegistryApplication.builder()
+        .run(
+            "--server.port=0",
+            "--server.address=127.0.0.1",
+            "--registry.kafka.bootstrap-servers=" + bootstrap,
+            "--spring.main.banner-mode=off",
+            "--logging.level.root=WARN");
+  }
+
+  /** Base URL of an application started on a free loopback port. */
+  static String baseUrl(ConfigurableApplicationContext context) {
+    return "http://127.0.0.1:" + context.getEnvironment().getProperty("local.server.port");
   }
 
   static long processCpuNanos() {

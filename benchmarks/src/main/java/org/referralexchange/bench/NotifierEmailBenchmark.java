@@ -2,7 +2,6 @@ package org.referralexchange.bench;
 
 import static org.referralexchange.bench.Harness.awaitReady;
 import static org.referralexchange.bench.Harness.gcMillis;
-import static org.referralexchange.bench.Harness.loadAverage;
 import static org.referralexchange.bench.Harness.median;
 import static org.referralexchange.bench.Harness.processCpuNanos;
 import static org.referralexchange.bench.Harness.range;
@@ -24,7 +23,6 @@ import java.net.ServerSocket;
 import java.net.http.HttpClient;
 import java.time.Duration;
 import java.time.Instant;
-import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.Date;
 import java.util.HashMap;
@@ -96,13 +94,7 @@ public final class NotifierEmailBenchmark {
   record Options(int emails, int rounds, int warmupRounds, Duration tick, Duration phaseTimeout) {
 
     static Options parse(String[] args) {
-      Map<String, String> given = new HashMap<>();
-      for (String arg : args) {
-        if (!arg.startsWith("--") || !arg.contains("=")) {
-          throw new IllegalArgumentException("Expected --name=value, got " + arg);
-        }
-        given.put(arg.substring(2, arg.indexOf('=')), arg.substring(arg.indexOf('=') + 1));
-      }
+      Map<String, String> given = Harness.arguments(args);
       Options options =
           new Options(
               Integer.parseInt(given.getOrDefault("emails", "2000")),
@@ -156,22 +148,10 @@ public final class NotifierEmailBenchmark {
   }
 
   public static void main(String[] args) throws Exception {
-    System.setProperty(
-        "org.apache.avro.SERIALIZABLE_PACKAGES",
-        System.getProperty(
-            "org.apache.avro.SERIALIZABLE_PACKAGES", "org.referralexchange.events.v1"));
-    System.setProperty(
-        "slf4j.provider",
-        System.getProperty("slf4j.provider", "ch.qos.logback.classic.spi.LogbackServiceProvider"));
+    Harness.prepareJvm();
     Options options = Options.parse(args);
     long started = System.nanoTime();
-    System.out.printf(
-        "%s; %d cores; Java %s; load average %s%n",
-        Instant.now().truncatedTo(ChronoUnit.SECONDS),
-        Runtime.getRuntime().availableProcessors(),
-        System.getProperty("java.vm.version"),
-        loadAverage());
-    System.out.println(options);
+    Harness.printRunHeader(options);
 
     int smtpPort = freePort();
     GreenMail greenMail =
@@ -197,8 +177,7 @@ public final class NotifierEmailBenchmark {
                   "--notifier.twilio.enabled=false",
                   "--spring.main.banner-mode=off",
                   "--logging.level.root=WARN");
-      String base =
-          "http://127.0.0.1:" + notifier.getEnvironment().getProperty("local.server.port");
+      String base = Harness.baseUrl(notifier);
       awaitReady(HttpClient.newHttpClient(), base, "Notifier");
       Properties mailProperties = new Properties();
       mailProperties.put("mail.smtp.host", "127.0.0.1");
