@@ -54,7 +54,9 @@ final class DemoSeedComponent implements LocalComponent {
         send(
             HttpRequest.newBuilder(URI.create(gatewayUrl.get() + "/api/v1/consents"))
                 .header("Content-Type", "application/json")
-                .POST(HttpRequest.BodyPublishers.ofString(consentBody(Instant.now()))));
+                .POST(
+                    HttpRequest.BodyPublishers.ofString(
+                        consentBody(DEMO_CLIENT_ID, Instant.now()))));
     if (response.statusCode() != 201) {
       throw new LocalStartupException(
           "The gateway refused the demo consent: HTTP "
@@ -99,7 +101,8 @@ final class DemoSeedComponent implements LocalComponent {
         HttpResponse.BodyHandlers.ofString());
   }
 
-  static String consentBody(Instant now) {
+  /** The demo consent's request body for {@code clientId}, signed an hour before {@code now}. */
+  static String consentBody(String clientId, Instant now) {
     Instant signed = now.truncatedTo(ChronoUnit.SECONDS).minus(1, ChronoUnit.HOURS);
     return """
         {"clientId": "%s",
@@ -115,7 +118,7 @@ final class DemoSeedComponent implements LocalComponent {
          "sourceReference": "local-exchange/demo-seed"}
         """
         .formatted(
-            DEMO_CLIENT_ID,
+            clientId,
             DemoProvidersComponent.WEBHOOK_PROVIDER_ID,
             DemoProvidersComponent.FHIR_PROVIDER_ID,
             signed.plus(365, ChronoUnit.DAYS),

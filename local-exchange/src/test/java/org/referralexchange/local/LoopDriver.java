@@ -111,11 +111,7 @@ final class LoopDriver {
   /** Records an active consent for {@code client} covering both demo providers; its id. */
   String recordConsent(String client) throws Exception {
     HttpResponse<String> response =
-        post(
-            "/api/v1/consents",
-            DemoSeedComponent.consentBody(Instant.now())
-                .replace(DemoSeedComponent.DEMO_CLIENT_ID, client),
-            null);
+        post("/api/v1/consents", DemoSeedComponent.consentBody(client, Instant.now()), null);
     assertThat(response.statusCode()).as(response.body()).isEqualTo(201);
     return JSON.readTree(response.body()).path("consentId").asString();
   }
