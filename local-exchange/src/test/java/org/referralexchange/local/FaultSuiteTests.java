@@ -311,8 +311,26 @@ class FaultSuiteTests {
     row.accepted = count;
     row.statuses = statuses;
     row.settledAt = settledAt;
-    for (String id : ids) {
-      long times = tasks.getOrDefault(id, 0L);
+    tallyDeliveries(row, ids, tasks);
+    row.emails = (int) emailsAbout(all).values().stream().mapToLong(Long::longValue).sum();
+    row.texts = (int) textsAbout(all).values().stream().mapToLong(Long::longValue).sum();
+    row.deadLetters = deadLetters() - deadLettersBefore;
+    row.recovery =
+        "all delivered and notified %s after the server was back"
+            .formatted(seconds(Duration.between(recoverAt, settledAt)));
+    assertThat(row.emailsExpected).as("each referral was accepted").isEqualTo(count);
+    row.assertHolds();
+  }
+
+  /**
+   * Counts into {@code row}, for each accepted referral, whether the provider got it (once, more
+   * than once, or never, from {@code deliveredTimes}) and how many notifications per channel its
+   * timeline calls for.
+   */
+  private void tallyDeliveries(
+      Row row, Collection<String> accepted, Map<String, Long> deliveredTimes) {
+    for (String id : accepted) {
+      long times = deliveredTimes.getOrDefault(id, 0L);
       if (times > 0) {
         row.delivered++;
         row.duplicated += (int) (times - 1);
@@ -323,14 +341,6 @@ class FaultSuiteTests {
       row.emailsExpected += notifiable;
       row.smsExpected += notifiable;
     }
-    row.emails = (int) emailsAbout(all).values().stream().mapToLong(Long::longValue).sum();
-    row.texts = (int) textsAbout(all).values().stream().mapToLong(Long::longValue).sum();
-    row.deadLetters = deadLetters() - deadLettersBefore;
-    row.recovery =
-        "all delivered and notified %s after the server was back"
-            .formatted(seconds(Duration.between(recoverAt, settledAt)));
-    assertThat(row.emailsExpected).as("each referral was accepted").isEqualTo(count);
-    row.assertHolds();
   }
 
   /** How many Tasks the FHIR provider holds for each of these referrals. */
@@ -677,18 +687,7 @@ class FaultSuiteTests {
             .collect(Collectors.groupingBy(Function.identity(), Collectors.counting()));
     Map<String, Long> emails = emailsAbout(all);
     Map<String, Long> texts = textsAbout(all);
-    for (String id : accepted) {
-      long times = deliveredTimes.getOrDefault(id, 0L);
-      if (times > 0) {
-        row.delivered++;
-        row.duplicated += (int) (times - 1);
-      } else {
-        row.lost++;
-      }
-      int notifiable = notifiableSteps(id);
-      row.emailsExpected += notifiable;
-      row.smsExpected += notifiable;
-    }
+    tallyDeliveries(row, accepted, deliveredTimes);
     Set<String> submittedKeys =
         readAll(Topics.REFERRAL_SUBMITTED.name()).stream()
             .filter(r -> r.key() != null)
