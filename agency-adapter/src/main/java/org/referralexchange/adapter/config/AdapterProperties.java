@@ -128,6 +128,10 @@ public record AdapterProperties(
    * @param concurrency deliveries to the provider in flight at once per provider
    * @param unacknowledgedLimit {@code ReferralDelivered} events per provider sent but not yet
    *     acknowledged by the broker, at most; a delivery waits for room before it publishes
+   * @param consentWait how long a referral waits for the consent it names to be read here before it
+   *     is cancelled as {@code consent-not-found}: the gateway recorded the consent before the
+   *     referral, but the two live on different topics, so this instance may read them in either
+   *     order (certainly when their partitions have leaders on different brokers)
    */
   public record Delivery(
       @Min(1) int attempts,
@@ -135,5 +139,6 @@ public record AdapterProperties(
       @DecimalMin("1.0") double multiplier,
       @NotNull Duration maxBackoff,
       @Min(1) int concurrency,
-      @Min(1) int unacknowledgedLimit) {}
+      @Min(1) int unacknowledgedLimit,
+      @NotNull Duration consentWait) {}
 }

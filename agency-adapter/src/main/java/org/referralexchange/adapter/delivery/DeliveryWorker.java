@@ -97,6 +97,12 @@ public class DeliveryWorker {
    */
   private final Map<String, ReferralDelivered> unrecorded = new ConcurrentHashMap<>();
 
+  /**
+   * Referrals whose consent this instance has not read yet, by referral id, with when that was
+   * first seen: the consent is on another topic, so it may be read after the referral.
+   */
+  private final Map<String, Instant> awaitingConsent = new ConcurrentHashMap<>();
+
   private final Set<String> withdrawn = ConcurrentHashMap.newKeySet();
   private final Map<String, Instant> lastPoll = new ConcurrentHashMap<>();
 
@@ -400,6 +406,9 @@ public class DeliveryWorker {
       return record(provider, referral, state, earlier);
     }
     ReferralSubmitted submitted = referral.submitted();
+    if (awaitsConsent(submitted, state)) {
+      return DONE;
+    }
     PolicyDecision consent = checkConsent(provider, submitted);
     if (consent instanceof PolicyDecision.Rejected refused) {
       String code =
@@ -579,6 +588,32 @@ public class DeliveryWorker {
         log.info("Polled update not recorded: {}", e.getMessage());
       }
     }
+  }
+
+  /**
+   * Whether the referral should wait for its consent rather than be checked now: the gateway
+   * recorded the consent before it accepted the referral, but this instance reads the two topics
+   * independently, so a consent not read yet is usually on its way. Waiting is bounded by {@code
+   * adapter.delivery.consent-wait}; after that the consent policies run and refuse it as {@code
+   * consent-not-found}. A later tick looks at the referral again.
+   */
+  private boolean awaitsConsent(ReferralSubmitted submitted, Lane state) {
+    String referralId = submitted.getReferralId();
+    if (consents.get(submitted.getConsent().getConsentId()).isPresent()) {
+      awaitingConsent.remove(referralId);
+      return false;
+    }
+    Instant now = clock.instant();
+    Instant since = awaitingConsent.computeIfAbsent(referralId, id -> now);
+    if (now.isBefore(since.plus(properties.delivery().consentWait()))) {
+      if (since.equals(now)) {
+        log.info("Consent not read yet; the referral waits for it");
+      }
+      state.rescan.set(true);
+      return true;
+    }
+    awaitingConsent.remove(referralId);
+    return false;
   }
 
   private PolicyDecision checkConsent(

@@ -20,10 +20,14 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.LocalDate;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.UUID;
+import java.util.concurrent.Callable;
 import org.apache.avro.specific.SpecificRecord;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.awaitility.core.ConditionTimeoutException;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Test;
 import org.referralexchange.adapter.provider.webhook.StandardWebhooks;
@@ -45,6 +49,7 @@ import org.referralexchange.events.v1.ReferralStatus;
 import org.referralexchange.events.v1.ReferralStatusChanged;
 import org.referralexchange.events.v1.ReferralSubmitted;
 import org.referralexchange.events.v1.ServiceTarget;
+import org.referralexchange.schemas.TopicSpec;
 import org.referralexchange.schemas.Topics;
 import org.referralexchange.schemas.samples.SampleEvents;
 import org.referralexchange.testing.ExchangeInfrastructure;
@@ -62,6 +67,7 @@ import org.springframework.test.context.DynamicPropertySource;
 class AdapterFlowTests {
 
   static final String SECRET = "whsec_dGVzdC1vbmx5LXdlYmhvb2stc2VjcmV0LTEyMw==";
+  static final Duration CONSENT_WAIT = Duration.ofSeconds(4);
   static final WireMockServer FOOD = started();
   static final WireMockServer HOUSING = started();
 
@@ -88,6 +94,7 @@ class AdapterFlowTests {
     properties.add("adapter.delivery.attempts", () -> "3");
     properties.add("adapter.delivery.initial-backoff", () -> "PT0.1S");
     properties.add("adapter.delivery.max-backoff", () -> "PT0.3S");
+    properties.add("adapter.delivery.consent-wait", CONSENT_WAIT::toString);
     provider(properties, 0, "food", FOOD.baseUrl() + "/food", "PT1H", "givenName,narrative");
     provider(properties, 1, "housing", HOUSING.baseUrl() + "/housing", "PT1H", "givenName");
     provider(properties, 2, "clinic", FOOD.baseUrl() + "/clinic", "PT2S", "givenName");
@@ -209,6 +216,39 @@ class AdapterFlowTests {
 
     ReferralStatusChanged cancelled = awaitStatus(referralId, ReferralStatus.CANCELLED);
     assertThat(cancelled.getReason().getCode()).isEqualTo("consent-revoked");
+    assertThat(
+            FOOD.findAll(
+                postRequestedFor(urlEqualTo("/food"))
+                    .withRequestBody(
+                        matchingJsonPath("$.referral.referralId", equalTo(referralId)))))
+        .isEmpty();
+  }
+
+  @Test
+  void aConsentReadAfterItsReferralIsWaitedForAndTheReferralDelivered() {
+    String referralId =
+        submit("food", Instant.now().plus(Duration.ofDays(2)), ConsentTiming.AFTER_REFERRAL);
+
+    awaitEvent(Topics.REFERRAL_DELIVERED.name(), referralId, ReferralDelivered.class);
+    assertThat(statuses(referralId)).extracting(ReferralStatusChanged::getStatus).isEmpty();
+    assertThat(
+            FOOD.findAll(
+                postRequestedFor(urlEqualTo("/food"))
+                    .withRequestBody(
+                        matchingJsonPath("$.referral.referralId", equalTo(referralId)))))
+        .hasSize(1);
+  }
+
+  @Test
+  void aReferralWhoseConsentNeverArrivesIsCancelledAfterTheWait() {
+    Instant submitted = Instant.now();
+    String referralId = submit("food", Instant.now().plus(Duration.ofDays(2)), ConsentTiming.NEVER);
+
+    ReferralStatusChanged cancelled = awaitStatus(referralId, ReferralStatus.CANCELLED);
+    assertThat(cancelled.getReason().getCode()).isEqualTo("consent-not-found");
+    assertThat(cancelled.getOccurredAt())
+        .as("not before the configured wait")
+        .isAfterOrEqualTo(submitted.plus(CONSENT_WAIT));
     assertThat(
             FOOD.findAll(
                 postRequestedFor(urlEqualTo("/food"))
@@ -351,6 +391,23 @@ class AdapterFlowTests {
 
   /** Publishes a consent (revoked unless {@code consentStands}) and a referral under it. */
   static String submit(String providerId, Instant respondBy, boolean consentStands) {
+    return submit(
+        providerId, respondBy, consentStands ? ConsentTiming.FIRST : ConsentTiming.REVOKED_FIRST);
+  }
+
+  /** When the consent a test referral names reaches the log, relative to the referral. */
+  enum ConsentTiming {
+    /** Recorded before the referral, as the gateway does. */
+    FIRST,
+    /** Recorded and revoked before the referral. */
+    REVOKED_FIRST,
+    /** Recorded a second after the referral: read after it, as can happen across topics. */
+    AFTER_REFERRAL,
+    /** Never recorded. */
+    NEVER
+  }
+
+  static String submit(String providerId, Instant respondBy, ConsentTiming timing) {
     String referralId = "ref-" + UUID.randomUUID();
     String consentId = "cns-" + UUID.randomUUID();
     String pseudonym = "cl-" + UUID.randomUUID();
@@ -364,11 +421,11 @@ class AdapterFlowTests {
             .setEffectiveFrom(now.minus(Duration.ofDays(1)))
             .setExpiresAt(now.plus(Duration.ofDays(30)))
             .build();
-    ExchangeInfrastructure.publish(
-        Topics.CONSENT_EVENTS,
-        consentId,
-        ConsentRecorded.newBuilder(sample).setConsent(details).build());
-    if (!consentStands) {
+    ConsentRecorded recorded = ConsentRecorded.newBuilder(sample).setConsent(details).build();
+    if (timing == ConsentTiming.FIRST || timing == ConsentTiming.REVOKED_FIRST) {
+      ExchangeInfrastructure.publish(Topics.CONSENT_EVENTS, consentId, recorded);
+    }
+    if (timing == ConsentTiming.REVOKED_FIRST) {
       ExchangeInfrastructure.publish(
           Topics.CONSENT_EVENTS,
           consentId,
@@ -421,6 +478,15 @@ class AdapterFlowTests {
                     referralId))
             .build();
     ExchangeInfrastructure.publish(Topics.REFERRAL_SUBMITTED, referralId, referral);
+    if (timing == ConsentTiming.AFTER_REFERRAL) {
+      try {
+        Thread.sleep(1_000);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new IllegalStateException(e);
+      }
+      ExchangeInfrastructure.publish(Topics.CONSENT_EVENTS, consentId, recorded);
+    }
     return referralId;
   }
 
@@ -442,16 +508,46 @@ class AdapterFlowTests {
   }
 
   static <T extends SpecificRecord> T awaitEvent(String topic, String key, Class<T> type) {
-    return await()
-        .atMost(Duration.ofSeconds(45))
-        .until(
-            () ->
-                ExchangeInfrastructure.events(topic, key).stream()
-                    .filter(type::isInstance)
-                    .map(type::cast)
-                    .findFirst(),
-            java.util.Optional::isPresent)
-        .get();
+    return awaitFirst(
+        key,
+        () ->
+            ExchangeInfrastructure.events(topic, key).stream()
+                .filter(type::isInstance)
+                .map(type::cast)
+                .findFirst());
+  }
+
+  /**
+   * Waits for what {@code find} finds; on a timeout the failure tells what the log holds about the
+   * referral, so a failure on a loaded CI machine says where the referral stopped.
+   */
+  static <T> T awaitFirst(String referralId, Callable<Optional<T>> find) {
+    try {
+      return await().atMost(Duration.ofSeconds(45)).until(find, Optional::isPresent).get();
+    } catch (ConditionTimeoutException e) {
+      throw new AssertionError(e.getMessage() + "; the log holds: " + story(referralId), e);
+    }
+  }
+
+  /** The referral's events on the topics the adapter writes, without client data. */
+  static String story(String referralId) {
+    List<String> seen = new ArrayList<>();
+    for (TopicSpec topic :
+        List.of(
+            Topics.REFERRAL_DELIVERED, Topics.REFERRAL_STATUS_CHANGED, Topics.REFERRAL_OVERDUE)) {
+      for (SpecificRecord event : ExchangeInfrastructure.events(topic.name(), referralId)) {
+        String detail = "";
+        if (event instanceof ReferralStatusChanged changed) {
+          detail =
+              changed.getStatus()
+                  + (changed.getReason() == null ? "" : " " + changed.getReason().getCode());
+        } else if (event instanceof ReferralOverdue overdue) {
+          detail = overdue.getStage().toString();
+        }
+        seen.add(event.getSchema().getName() + (detail.isEmpty() ? "" : "(" + detail + ")"));
+      }
+    }
+    return seen.isEmpty() ? "nothing from the adapter" : String.join(", ", seen);
   }
 
   static List<ReferralStatusChanged> statuses(String referralId) {
@@ -461,24 +557,18 @@ class AdapterFlowTests {
   }
 
   static ReferralStatusChanged awaitStatus(String referralId, ReferralStatus status) {
-    return await()
-        .atMost(Duration.ofSeconds(45))
-        .until(
-            () -> statuses(referralId).stream().filter(s -> s.getStatus() == status).findFirst(),
-            java.util.Optional::isPresent)
-        .get();
+    return awaitFirst(
+        referralId,
+        () -> statuses(referralId).stream().filter(s -> s.getStatus() == status).findFirst());
   }
 
   static ReferralOverdue awaitOverdue(String referralId, OverdueStage stage) {
-    return await()
-        .atMost(Duration.ofSeconds(45))
-        .until(
-            () ->
-                ExchangeInfrastructure.events(Topics.REFERRAL_OVERDUE.name(), referralId).stream()
-                    .map(ReferralOverdue.class::cast)
-                    .filter(o -> o.getStage() == stage)
-                    .findFirst(),
-            java.util.Optional::isPresent)
-        .get();
+    return awaitFirst(
+        referralId,
+        () ->
+            ExchangeInfrastructure.events(Topics.REFERRAL_OVERDUE.name(), referralId).stream()
+                .map(ReferralOverdue.class::cast)
+                .filter(o -> o.getStage() == stage)
+                .findFirst());
   }
 }
