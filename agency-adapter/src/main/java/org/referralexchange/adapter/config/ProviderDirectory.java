@@ -38,6 +38,12 @@ public class ProviderDirectory implements WebhookProviders {
                 + "' but the adapter knows "
                 + this.adapters.keySet());
       }
+      ProviderAdapter adapter = this.adapters.get(provider.kind());
+      if (adapter != null && provider.enabled()) {
+        for (String problem : adapter.settingsProblems(provider.settings())) {
+          problems.add("provider " + provider.id() + ": " + problem);
+        }
+      }
       if (provider.pollInterval().compareTo(properties.minimumPollInterval()) < 0) {
         problems.add(
             "provider "

@@ -20,6 +20,17 @@ public interface ProviderAdapter {
   String kind();
 
   /**
+   * What is wrong with a provider's settings for this kind, checked at start-up so that a
+   * misconfigured provider stops the adapter instead of failing each delivery or callback later.
+   * Messages never contain the secret.
+   *
+   * @return one line per problem; empty when the settings are usable
+   */
+  default List<String> settingsProblems(ProviderSettings provider) {
+    return List.of();
+  }
+
+  /**
    * Puts the referral into the provider's system. Delivering the same referral again creates
    * nothing new and returns the same reference.
    *

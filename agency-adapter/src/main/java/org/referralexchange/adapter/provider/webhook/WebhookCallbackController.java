@@ -52,6 +52,7 @@ class WebhookCallbackController {
   static final String TRANSITION_REFUSED = "transition-refused";
   static final String UNAVAILABLE = "status-update-unavailable";
   static final String INTERNAL = "internal-error";
+  static final String SIGNATURES_UNAVAILABLE = "signature-check-unavailable";
 
   /** Live ids kept per provider; far above what a provider sends in ten minutes. */
   static final int MAX_IDS_PER_PROVIDER = 10_000;
@@ -112,12 +113,13 @@ class WebhookCallbackController {
               now);
     } catch (IllegalArgumentException e) {
       // The configured secret is unusable (blank, bad base64): ours to fix, not the provider's.
+      // Start-up refuses such a provider; this answers if a directory hands one over anyway.
       log.error("Webhook provider {} has no usable secret: {}", providerId, e.getMessage());
       return problem(
-          HttpStatus.INTERNAL_SERVER_ERROR,
-          INTERNAL,
-          "Internal error",
-          "The exchange cannot check this provider's signatures now.");
+          HttpStatus.SERVICE_UNAVAILABLE,
+          SIGNATURES_UNAVAILABLE,
+          "Signatures cannot be checked",
+          "The exchange cannot check this provider's signatures now; nothing was recorded.");
     }
     if (verification instanceof Rejected rejected) {
       log.warn(

@@ -100,6 +100,17 @@ public class WebhookProviderAdapter implements ProviderAdapter {
     return KIND;
   }
 
+  /** Its signing secret must be usable: without one no callback of the provider can be checked. */
+  @Override
+  public List<String> settingsProblems(ProviderSettings provider) {
+    try {
+      StandardWebhooks.requireUsableSecret(provider.secret());
+      return List.of();
+    } catch (IllegalArgumentException e) {
+      return List.of("its webhook secret is unusable: " + e.getMessage());
+    }
+  }
+
   @Override
   public DeliveryReceipt deliver(ProviderSettings provider, OutboundReferral referral) {
     Map<String, Object> body = new LinkedHashMap<>();

@@ -316,12 +316,11 @@ class WebhookCallbackTests {
   }
 
   @Test
-  void answersAProviderWithoutAUsableSecretWithAnInternalErrorAndPublishesNothing()
-      throws Exception {
+  void answersAProviderWithoutAUsableSecretAsUnavailableAndPublishesNothing() throws Exception {
     HttpResponse<String> response =
         send("no-secret", signedNow(newId(), "{\"referralId\":\"ref-1\",\"status\":\"accepted\"}"));
 
-    assertProblem(response, 500, "/problems/internal-error");
+    assertProblem(response, 503, "/problems/signature-check-unavailable");
     assertThat(sink.accepted).isEmpty();
   }
 
