@@ -4,13 +4,11 @@ import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import jakarta.servlet.DispatcherType;
 import java.time.Clock;
-import org.apache.catalina.core.StandardHost;
 import org.apache.tomcat.util.buf.EncodedSolidusHandling;
 import org.referralexchange.gateway.config.GatewayProperties;
 import org.referralexchange.gateway.problem.ProblemTypes;
 import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.boot.tomcat.TomcatConnectorCustomizer;
-import org.springframework.boot.tomcat.TomcatContextCustomizer;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.http.HttpStatus;
@@ -78,16 +76,6 @@ class SecurityConfiguration {
   TomcatConnectorCustomizer encodedSlashesReachTheFirewall() {
     return connector ->
         connector.setEncodedSolidusHandling(EncodedSolidusHandling.PASS_THROUGH.getValue());
-  }
-
-  /** What Tomcat refuses itself (e.g. {@code %00} in the path) is a problem detail too. */
-  @Bean
-  TomcatContextCustomizer problemErrorReports() {
-    return context -> {
-      if (context.getParent() instanceof StandardHost host) {
-        host.setErrorReportValveClass(ProblemErrorReportValve.class.getName());
-      }
-    };
   }
 
   @Bean

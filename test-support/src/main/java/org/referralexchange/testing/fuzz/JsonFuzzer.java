@@ -71,14 +71,20 @@ public final class JsonFuzzer {
 
   /**
    * The seed to use: {@code -Dfuzz.seed=N} to repeat a run, {@code -Dfuzz.seed=random} for a new
-   * one each run (exploration, long form), else {@link #DEFAULT_SEED}.
+   * one each run (exploration, long form; the seed is printed), else {@link #DEFAULT_SEED}.
    */
   public static long seedFromSystemProperty() {
     String given = System.getProperty("fuzz.seed");
     if (given == null || given.isBlank()) {
       return DEFAULT_SEED;
     }
-    return "random".equals(given.trim()) ? System.nanoTime() : Long.parseLong(given.trim());
+    if (!"random".equals(given.trim())) {
+      return Long.parseLong(given.trim());
+    }
+    long seed = System.nanoTime();
+    // Printed whether the run passes or not, so a clean exploratory run can be cited and repeated.
+    System.out.println("Fuzzing with seed " + seed + " (repeat with -Dfuzz.seed=" + seed + ")");
+    return seed;
   }
 
   public JsonFuzzer(long seed) {

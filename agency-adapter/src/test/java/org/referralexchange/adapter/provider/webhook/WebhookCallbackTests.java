@@ -22,6 +22,7 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
+import org.junit.jupiter.params.provider.ValueSource;
 import org.referralexchange.adapter.provider.ProviderRejectedException;
 import org.referralexchange.adapter.provider.ProviderSettings;
 import org.referralexchange.adapter.provider.ProviderStatusUpdate;
@@ -399,6 +400,33 @@ class WebhookCallbackTests {
 
   private static Signed signed(String id, long timestamp, String body) {
     return new Signed(id, timestamp, StandardWebhooks.sign(id, timestamp, body, SECRET), body);
+  }
+
+  @ParameterizedTest
+  @ValueSource(strings = {"food%00bank", "food%2Fbank"})
+  void answersAPathTomcatRefusesWithAProblemNotTomcatsPage(String providerId) throws Exception {
+    HttpResponse<String> response =
+        send(providerId, signedNow(newId(), "{\"referralId\":\"ref-1\",\"status\":\"accepted\"}"));
+
+    assertProblem(response, 400, "/problems/malformed-request");
+    assertThat(response.body()).doesNotContain("Tomcat").doesNotContain("<html");
+    assertThat(sink.accepted).isEmpty();
+  }
+
+  @Test
+  void answersAnOversizedHeaderWithAProblemNotTomcatsPage() throws Exception {
+    HttpRequest request =
+        HttpRequest.newBuilder(statusUri("food-bank"))
+            .header("Content-Type", "application/json")
+            .header("webhook-id", "x".repeat(20_000))
+            .POST(HttpRequest.BodyPublishers.ofString("{}"))
+            .build();
+
+    HttpResponse<String> response = http.send(request, HttpResponse.BodyHandlers.ofString());
+
+    assertProblem(response, 400, "/problems/malformed-request");
+    assertThat(response.body()).doesNotContain("Tomcat");
+    assertThat(sink.accepted).isEmpty();
   }
 
   private URI statusUri(String providerId) {

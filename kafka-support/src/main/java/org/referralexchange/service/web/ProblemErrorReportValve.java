@@ -1,4 +1,4 @@
-package org.referralexchange.gateway.security;
+package org.referralexchange.service.web;
 
 import java.io.IOException;
 import java.io.Writer;
