@@ -140,10 +140,7 @@ class AdapterFlowTests {
     ReferralDelivered delivered =
         awaitEvent(Topics.REFERRAL_DELIVERED.name(), referralId, ReferralDelivered.class);
     assertThat(delivered.getProviderId()).isEqualTo("food");
-    List<LoggedRequest> posts =
-        FOOD.findAll(
-            postRequestedFor(urlEqualTo("/food"))
-                .withRequestBody(matchingJsonPath("$.referral.referralId", equalTo(referralId))));
+    List<LoggedRequest> posts = deliveriesToFood(referralId);
     assertThat(posts).hasSize(1);
     String body = posts.get(0).getBodyAsString();
     assertThat(body).contains("Zebulon-Canary").contains("canary needs narrative");
@@ -216,12 +213,7 @@ class AdapterFlowTests {
 
     ReferralStatusChanged cancelled = awaitStatus(referralId, ReferralStatus.CANCELLED);
     assertThat(cancelled.getReason().getCode()).isEqualTo("consent-revoked");
-    assertThat(
-            FOOD.findAll(
-                postRequestedFor(urlEqualTo("/food"))
-                    .withRequestBody(
-                        matchingJsonPath("$.referral.referralId", equalTo(referralId)))))
-        .isEmpty();
+    assertThat(deliveriesToFood(referralId)).isEmpty();
   }
 
   @Test
@@ -231,12 +223,7 @@ class AdapterFlowTests {
 
     awaitEvent(Topics.REFERRAL_DELIVERED.name(), referralId, ReferralDelivered.class);
     assertThat(statuses(referralId)).extracting(ReferralStatusChanged::getStatus).isEmpty();
-    assertThat(
-            FOOD.findAll(
-                postRequestedFor(urlEqualTo("/food"))
-                    .withRequestBody(
-                        matchingJsonPath("$.referral.referralId", equalTo(referralId)))))
-        .hasSize(1);
+    assertThat(deliveriesToFood(referralId)).hasSize(1);
   }
 
   @Test
@@ -249,12 +236,7 @@ class AdapterFlowTests {
     assertThat(cancelled.getOccurredAt())
         .as("not before the configured wait")
         .isAfterOrEqualTo(submitted.plus(CONSENT_WAIT));
-    assertThat(
-            FOOD.findAll(
-                postRequestedFor(urlEqualTo("/food"))
-                    .withRequestBody(
-                        matchingJsonPath("$.referral.referralId", equalTo(referralId)))))
-        .isEmpty();
+    assertThat(deliveriesToFood(referralId)).isEmpty();
   }
 
   @Test
@@ -554,6 +536,13 @@ class AdapterFlowTests {
     return ExchangeInfrastructure.events(Topics.REFERRAL_STATUS_CHANGED.name(), referralId).stream()
         .map(ReferralStatusChanged.class::cast)
         .toList();
+  }
+
+  /** The referral deliveries the food provider received for one referral, repeats included. */
+  static List<LoggedRequest> deliveriesToFood(String referralId) {
+    return FOOD.findAll(
+        postRequestedFor(urlEqualTo("/food"))
+            .withRequestBody(matchingJsonPath("$.referral.referralId", equalTo(referralId))));
   }
 
   static ReferralStatusChanged awaitStatus(String referralId, ReferralStatus status) {
