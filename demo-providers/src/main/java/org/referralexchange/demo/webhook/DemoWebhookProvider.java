@@ -52,15 +52,23 @@ import tools.jackson.databind.json.JsonMapper;
  * <p>Each status callback is signed with the same secret; its {@code webhook-id} is {@code
  * status-<referralId>-<status>}, the same on every attempt. A callback the exchange does not take
  * (unreachable, 5xx, 408, 429) is tried again up to {@link #CALLBACK_ATTEMPTS} times with a
- * doubling backoff; the next answer waits until the previous one was taken.
+ * doubling backoff capped at {@link #MAX_BACKOFF} (about a minute in all, long enough to outlast an
+ * adapter restart, as a real provider's hours-long Standard Webhooks retry schedule would); the
+ * next answer waits until the previous one was taken.
  */
 public final class DemoWebhookProvider implements AutoCloseable {
 
-  /** Attempts per status callback. */
-  public static final int CALLBACK_ATTEMPTS = 5;
+  /**
+   * Attempts per status callback: with the backoff below about 56 s of trying. Five (about 4 s) was
+   * shorter than an adapter's restart after a crash, so the provider's answer was dropped.
+   */
+  public static final int CALLBACK_ATTEMPTS = 12;
 
-  /** Wait before the second attempt; doubled for each one after. */
+  /** Wait before the second attempt; doubled for each one after, up to {@link #MAX_BACKOFF}. */
   public static final Duration FIRST_BACKOFF = Duration.ofMillis(250);
+
+  /** The longest wait between two attempts. */
+  public static final Duration MAX_BACKOFF = Duration.ofSeconds(8);
 
   static final String PATH = "/referrals";
   private static final int MAX_BODY_BYTES = 1 << 20;
@@ -366,7 +374,8 @@ public final class DemoWebhookProvider implements AutoCloseable {
           outcome);
       return;
     }
-    long backoff = FIRST_BACKOFF.toMillis() << (attempt - 1);
+    long backoff =
+        Math.min(MAX_BACKOFF.toMillis(), FIRST_BACKOFF.toMillis() << Math.min(attempt - 1, 20));
     log.info(
         "Demo webhook provider {} could not report {} for referral {} ({}); again in {} ms",
         providerId,
