@@ -18,6 +18,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutorService;
@@ -94,6 +95,9 @@ public final class DemoWebhookProvider implements AutoCloseable {
   /** Every {@code referral.requested} taken with a 200, repeated deliveries included. */
   private final List<String> deliveries = new CopyOnWriteArrayList<>();
 
+  /** Referral id → the {@code webhook-id}s its {@code referral.requested} deliveries carried. */
+  private final Map<String, Set<String>> webhookIds = new ConcurrentHashMap<>();
+
   /** While not 0: the status every webhook is answered with, before anything is recorded. */
   private volatile int failingWith;
 
@@ -166,6 +170,16 @@ public final class DemoWebhookProvider implements AutoCloseable {
    */
   public List<String> deliveries() {
     return List.copyOf(deliveries);
+  }
+
+  /**
+   * The {@code webhook-id}s each referral's deliveries carried: one per referral when every repeat
+   * was the same message again (the id a receiver deduplicates on, per Standard Webhooks).
+   */
+  public Map<String, Set<String>> webhookIds() {
+    Map<String, Set<String>> copy = new java.util.HashMap<>();
+    webhookIds.forEach((id, ids) -> copy.put(id, Set.copyOf(ids)));
+    return copy;
   }
 
   /**
@@ -267,6 +281,9 @@ public final class DemoWebhookProvider implements AutoCloseable {
     Referral fresh = new Referral("%s-%s".formatted(providerId, referralId));
     Referral known = referrals.putIfAbsent(referralId, fresh);
     deliveries.add(referralId);
+    webhookIds
+        .computeIfAbsent(referralId, id -> ConcurrentHashMap.newKeySet())
+        .add(String.valueOf(exchange.getRequestHeaders().getFirst(WebhookSignatures.ID)));
     if (known == null) {
       received.add(referralId);
       List<Answer> planned = answers.answersFor(narrative(referral.path("narrative")));
