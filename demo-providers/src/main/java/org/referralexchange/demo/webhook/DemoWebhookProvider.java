@@ -98,6 +98,9 @@ public final class DemoWebhookProvider implements AutoCloseable {
   /** Referral id → the {@code webhook-id}s its {@code referral.requested} deliveries carried. */
   private final Map<String, Set<String>> webhookIds = new ConcurrentHashMap<>();
 
+  /** How long a taken referral waits before its 200 is sent; zero for at once. */
+  private volatile Duration holdAnswers = Duration.ZERO;
+
   /** While not 0: the status every webhook is answered with, before anything is recorded. */
   private volatile int failingWith;
 
@@ -192,6 +195,15 @@ public final class DemoWebhookProvider implements AutoCloseable {
     }
     failingWith = status;
     log.info("Demo webhook provider {} now answers every webhook with {}", providerId, status);
+  }
+
+  /**
+   * From now on takes each referral (it counts as received) and only then waits {@code hold} before
+   * answering 200, as a slow provider would: a sender that dies meanwhile never learns that it was
+   * taken. {@link Duration#ZERO} answers at once again.
+   */
+  public void holdAnswers(Duration hold) {
+    holdAnswers = Objects.requireNonNull(hold, "hold");
   }
 
   /** Takes webhooks again after {@link #failWith(int)}. */
@@ -297,6 +309,14 @@ public final class DemoWebhookProvider implements AutoCloseable {
       log.info("Demo webhook provider {} got referral {} again", providerId, referralId);
     }
     Referral current = known == null ? fresh : known;
+    Duration hold = holdAnswers;
+    if (!hold.isZero()) {
+      try {
+        Thread.sleep(hold.toMillis());
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+    }
     respond(exchange, 200, Map.of("reference", current.reference));
   }
 
