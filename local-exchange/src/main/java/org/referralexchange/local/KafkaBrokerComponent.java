@@ -1,7 +1,6 @@
 package org.referralexchange.local;
 
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
@@ -35,8 +34,6 @@ final class KafkaBrokerComponent implements LocalComponent {
   static final String HOST = "127.0.0.1";
 
   private static final Duration FORMAT_TIMEOUT = Duration.ofSeconds(60);
-  private static final Duration STOP_TIMEOUT = Duration.ofSeconds(30);
-  private static final Duration KILL_TIMEOUT = Duration.ofSeconds(10);
   private static final Duration POLL_INTERVAL = Duration.ofMillis(100);
   private static final List<String> JVM_OPTIONS =
       List.of(
@@ -207,16 +204,7 @@ final class KafkaBrokerComponent implements LocalComponent {
     if (running == null) {
       return;
     }
-    try {
-      running.destroy();
-      if (!running.waitFor(STOP_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS)) {
-        running.destroyForcibly();
-        running.waitFor(KILL_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
-      }
-    } catch (InterruptedException e) {
-      running.destroyForcibly();
-      Thread.currentThread().interrupt();
-    }
+    ChildJvm.stop(running);
   }
 
   @Override
@@ -367,22 +355,12 @@ final class KafkaBrokerComponent implements LocalComponent {
   }
 
   private ProcessBuilder javaCommand(String mainClass, String... args) {
-    List<String> command = new ArrayList<>();
-    command.add(javaExecutable());
-    command.addAll(JVM_OPTIONS);
-    command.add("-cp");
-    command.add(settings.kafkaLibs().toAbsolutePath() + java.io.File.separator + "*");
-    command.add(mainClass);
-    command.addAll(List.of(args));
-    return new ProcessBuilder(command).directory(settings.dataDir().toFile());
-  }
-
-  /** The java binary running this launcher, so the broker gets the same JDK. */
-  private static String javaExecutable() {
-    return ProcessHandle.current()
-        .info()
-        .command()
-        .orElseGet(() -> Path.of(System.getProperty("java.home"), "bin", "java").toString());
+    return ChildJvm.command(
+            JVM_OPTIONS,
+            settings.kafkaLibs().toAbsolutePath() + java.io.File.separator + "*",
+            mainClass,
+            List.of(args))
+        .directory(settings.dataDir().toFile());
   }
 
   /** Waits until the port accepts connections, then until the broker answers an admin request. */
@@ -446,14 +424,6 @@ final class KafkaBrokerComponent implements LocalComponent {
 
   /** The end of the broker log, so the reason shows without opening the file. */
   private String lastLines() {
-    try {
-      List<String> lines = Files.readAllLines(logFile(), StandardCharsets.UTF_8);
-      List<String> tail = lines.subList(Math.max(0, lines.size() - 15), lines.size());
-      return tail.isEmpty()
-          ? ""
-          : System.lineSeparator() + String.join(System.lineSeparator(), tail);
-    } catch (IOException | UncheckedIOException e) {
-      return "";
-    }
+    return ChildJvm.lastLines(logFile());
   }
 }

@@ -30,7 +30,10 @@ public final class LocalExchange {
    */
   static final String LOG_WITHOUT_APPLICATION_NAME = "logging.include-application-name=false";
 
-  private static final String AVRO_TRUSTED_PACKAGES = "org.apache.avro.SERIALIZABLE_PACKAGES";
+  static final String AVRO_TRUSTED_PACKAGES = "org.apache.avro.SERIALIZABLE_PACKAGES";
+
+  /** The packages Avro may instantiate classes from: the exchange's events. */
+  private static final String EVENT_PACKAGES = "org.referralexchange.events.v1";
 
   private final List<LocalComponent> components;
   private final Deque<LocalComponent> started = new ArrayDeque<>();
@@ -142,8 +145,13 @@ public final class LocalExchange {
             Duration.ofMinutes(2));
   }
 
+  /** What this JVM trusts Avro to instantiate, for a child JVM to trust the same. */
+  static String avroTrustedPackages() {
+    return System.getProperty(AVRO_TRUSTED_PACKAGES, EVENT_PACKAGES);
+  }
+
   /** A loopback port that was free a moment ago. */
-  private static int freePort() {
+  static int freePort() {
     try (ServerSocket socket =
         new ServerSocket(0, 0, InetAddress.getByName(KafkaBrokerComponent.HOST))) {
       return socket.getLocalPort();
@@ -228,7 +236,7 @@ public final class LocalExchange {
 
   public static void main(String[] args) throws InterruptedException {
     if (System.getProperty(AVRO_TRUSTED_PACKAGES) == null) {
-      System.setProperty(AVRO_TRUSTED_PACKAGES, "org.referralexchange.events.v1");
+      System.setProperty(AVRO_TRUSTED_PACKAGES, EVENT_PACKAGES);
     }
     LocalSettings settings;
     try {

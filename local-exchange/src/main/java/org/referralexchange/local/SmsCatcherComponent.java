@@ -10,6 +10,7 @@ import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.time.LocalDateTime;
 import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
@@ -46,6 +47,7 @@ final class SmsCatcherComponent implements LocalComponent {
 
   private final Settings settings;
   private final List<Sms> messages = new ArrayList<>();
+  private volatile Duration holdAnswers = Duration.ZERO;
   private HttpServer server;
 
   SmsCatcherComponent(Settings settings) {
@@ -103,6 +105,14 @@ final class SmsCatcherComponent implements LocalComponent {
     return settings.folder();
   }
 
+  /**
+   * From now on catches each message and only then waits {@code hold} before answering, as a slow
+   * API would: a sender that dies meanwhile sent it without knowing. Zero answers at once again.
+   */
+  void holdAnswers(Duration hold) {
+    holdAnswers = hold;
+  }
+
   /** Every message caught since start, in arrival order. */
   synchronized List<Sms> messages() {
     return List.copyOf(messages);
@@ -131,6 +141,8 @@ final class SmsCatcherComponent implements LocalComponent {
       }
       Sms sms = new Sms(to, form.getOrDefault("From", ""), body);
       int number = record(sms);
+      // Parks the request thread (ends early only on a stop's interrupt).
+      java.util.concurrent.locks.LockSupport.parkNanos(holdAnswers.toNanos());
       String sid = String.format(Locale.ROOT, "SM%032d", number);
       answer(
           exchange,

@@ -9,11 +9,15 @@ import java.net.URL;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import org.referralexchange.registry.SchemaRegistryApplication;
@@ -26,6 +30,10 @@ import org.springframework.context.ConfigurableApplicationContext;
  * {@code @ServiceConfigFile}). What the launcher decides (where Kafka and the registry are, ports,
  * keyset, the demo parts' addresses) is passed as command-line arguments, which outrank that file.
  * Start returns once the service answers {@code /actuator/health/readiness} with 200.
+ *
+ * <p>{@link #runInChildProcess} runs it as a child JVM instead, on this JVM's class path and with
+ * the same arguments, the way a supervisor runs a service: a test can then kill it with SIGKILL
+ * ({@link #process()}) and start it again, which a service inside this JVM cannot survive.
  */
 abstract class SpringServiceComponent implements LocalComponent {
 
@@ -50,6 +58,20 @@ abstract class SpringServiceComponent implements LocalComponent {
   // Counted down by stop(), so a readiness wait ends at once on Ctrl-C; renewed by start().
   private volatile CountDownLatch stopRequested = new CountDownLatch(1);
   private volatile ConfigurableApplicationContext context;
+
+  // Set by runInChildProcess before start: where the child's output goes; null in this JVM.
+  private volatile Path childLog;
+  // The child's port, chosen at its first start and kept, so its URL survives restarts.
+  private volatile int childPort;
+  private volatile Process child;
+
+  /**
+   * JVM options of a child service: a modest heap (several share two cores and the test's memory),
+   * the serial collector and C1 only, which start a Spring service fastest on a small box.
+   */
+  private static final List<String> CHILD_JVM_OPTIONS =
+      List.of(
+          "-Xmx320m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-Djava.awt.headless=true");
 
   /**
    * @param application the service's {@code @SpringBootApplication} class
@@ -77,18 +99,26 @@ abstract class SpringServiceComponent implements LocalComponent {
   @Override
   public void start() throws IOException, InterruptedException {
     synchronized (this) {
-      if (context != null) {
+      if (context != null || child != null) {
         throw new IllegalStateException(name() + " already started");
       }
       stopRequested = new CountDownLatch(1);
     }
-    requirePortFree();
+    boolean inChild = childLog != null;
+    if (inChild && childPort == 0) {
+      childPort = port != 0 ? port : LocalExchange.freePort();
+    }
+    requirePortFree(inChild ? childPort : port);
     requireConfigFileOnce(application, configFile, application.getClassLoader());
     List<String> args = new ArrayList<>();
     args.add("--server.address=" + KafkaBrokerComponent.HOST);
-    args.add("--server.port=" + port);
+    args.add("--server.port=" + (inChild ? childPort : port));
     args.add("--" + LocalExchange.LOG_WITHOUT_APPLICATION_NAME);
     args.addAll(arguments());
+    if (inChild) {
+      startChild(args);
+      return;
+    }
     ConfigurableApplicationContext started =
         new SpringApplicationBuilder(application)
             .main(application)
@@ -103,24 +133,75 @@ abstract class SpringServiceComponent implements LocalComponent {
       }
       context = started;
     }
-    awaitReady(baseUrl(started));
+    awaitReady(baseUrl(started), null);
+  }
+
+  /**
+   * Runs the service as a child JVM from now on (takes effect at the next start), its output
+   * appended to {@code log}. Its port is chosen at the first start and kept for restarts.
+   */
+  void runInChildProcess(Path log) {
+    childLog = log;
+  }
+
+  private void startChild(List<String> args) throws IOException, InterruptedException {
+    Path log = childLog;
+    Files.createDirectories(log.toAbsolutePath().getParent());
+    Files.writeString(
+        log,
+        "=== " + name() + " started " + Instant.now() + " ===" + System.lineSeparator(),
+        StandardOpenOption.CREATE,
+        StandardOpenOption.APPEND);
+    List<String> jvm = new ArrayList<>(CHILD_JVM_OPTIONS);
+    jvm.add("-D" + LocalExchange.AVRO_TRUSTED_PACKAGES + "=" + LocalExchange.avroTrustedPackages());
+    Process started =
+        ChildJvm.command(jvm, System.getProperty("java.class.path"), application.getName(), args)
+            .redirectErrorStream(true)
+            .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()))
+            .start();
+    synchronized (this) {
+      if (stopRequested.getCount() == 0) {
+        started.destroyForcibly();
+        throw new LocalStartupException(name() + " start cancelled: stop was requested");
+      }
+      child = started;
+    }
+    awaitReady(url(), started);
+  }
+
+  /** The service's process while it runs as a child JVM; empty in this JVM or when stopped. */
+  Optional<ProcessHandle> process() {
+    return Optional.ofNullable(child).map(Process::toHandle);
   }
 
   @Override
   public void stop() {
     ConfigurableApplicationContext running;
+    Process runningChild;
     synchronized (this) {
       stopRequested.countDown();
       running = context;
       context = null;
+      runningChild = child;
+      child = null;
     }
     if (running != null) {
       running.close();
     }
+    if (runningChild != null) {
+      ChildJvm.stop(runningChild);
+    }
   }
 
-  /** Base URL of the running service, e.g. {@code http://127.0.0.1:8080}. */
+  /**
+   * Base URL of the running service, e.g. {@code http://127.0.0.1:8080}. A child service's URL is
+   * known from its first start on, also while it is down (a caller then meets a refused connection,
+   * as it would in production while the service restarts).
+   */
   String url() {
+    if (childPort != 0) {
+      return "http://" + KafkaBrokerComponent.HOST + ":" + childPort;
+    }
     ConfigurableApplicationContext running = context;
     if (running == null) {
       throw new IllegalStateException(name() + " is not running");
@@ -132,7 +213,8 @@ abstract class SpringServiceComponent implements LocalComponent {
   ConfigurableApplicationContext context() {
     ConfigurableApplicationContext running = context;
     if (running == null) {
-      throw new IllegalStateException(name() + " is not running");
+      throw new IllegalStateException(
+          name() + (childLog != null ? " runs in a child process" : " is not running"));
     }
     return running;
   }
@@ -171,7 +253,7 @@ abstract class SpringServiceComponent implements LocalComponent {
     }
   }
 
-  private void requirePortFree() {
+  private void requirePortFree(int port) {
     if (port == 0) {
       return;
     }
@@ -194,9 +276,10 @@ abstract class SpringServiceComponent implements LocalComponent {
 
   /**
    * Waits until readiness answers 200: the service has read its event log and the registry holds
-   * the topics' schemas. Ends early when stop is requested.
+   * the topics' schemas. Ends early when stop is requested, or when {@code childProcess} (null in
+   * this JVM) exits.
    */
-  private void awaitReady(String baseUrl) throws InterruptedException {
+  private void awaitReady(String baseUrl, Process childProcess) throws InterruptedException {
     URI readiness = URI.create(baseUrl + READINESS_PATH);
     Instant deadline = Instant.now().plus(startupTimeout);
     String last = "no answer yet";
@@ -215,6 +298,16 @@ abstract class SpringServiceComponent implements LocalComponent {
         last = "connection refused";
       } catch (IOException e) {
         last = e.toString();
+      }
+      if (childProcess != null && !childProcess.isAlive()) {
+        stop();
+        throw new LocalStartupException(
+            name()
+                + " exited during start-up (exit code "
+                + childProcess.exitValue()
+                + "); see "
+                + childLog
+                + ChildJvm.lastLines(childLog));
       }
       if (Instant.now().isAfter(deadline)) {
         stop();

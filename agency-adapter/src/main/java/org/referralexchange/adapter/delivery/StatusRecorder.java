@@ -18,6 +18,7 @@ import org.referralexchange.events.v1.Outcome;
 import org.referralexchange.events.v1.Reason;
 import org.referralexchange.events.v1.ReferralStatusChanged;
 import org.referralexchange.kafka.BrokerUnavailableException;
+import org.referralexchange.kafka.EventLog;
 import org.referralexchange.kafka.EventPublisher;
 import org.referralexchange.policy.PolicyDecision;
 import org.referralexchange.policy.ReferralLifecycle;
@@ -33,6 +34,11 @@ import org.springframework.stereotype.Component;
  * publishes nothing; an illegal one is refused and logged without client data. Event ids derive
  * from the referral, the status and when the provider set it, so the same update seen twice (or by
  * two adapter instances) is one event to every consumer.
+ *
+ * <p>Until the event log has been read to where it ended at start-up, nothing is judged: the state
+ * is stale (after a restart, a referral delivered before the crash is not known yet), so an update
+ * is answered "unavailable, retry" rather than refused. The HTTP server takes callbacks before
+ * readiness; a refusal there once told a provider, for good, that its referral was unknown.
  */
 @Component
 public class StatusRecorder implements ProviderStatusSink {
@@ -42,17 +48,27 @@ public class StatusRecorder implements ProviderStatusSink {
   private final ReferralStateView referrals;
   private final EventPublisher publisher;
   private final MeterRegistry meters;
+  private final EventLog eventLog;
 
-  StatusRecorder(ReferralStateView referrals, EventPublisher publisher, MeterRegistry meters) {
+  StatusRecorder(
+      ReferralStateView referrals,
+      EventPublisher publisher,
+      MeterRegistry meters,
+      EventLog eventLog) {
     this.referrals = referrals;
     this.publisher = publisher;
     this.meters = meters;
+    this.eventLog = eventLog;
   }
 
   @Override
   public void accept(ProviderSettings provider, ProviderStatusUpdate update) {
     MDC.put("referralId", update.referralId());
     try {
+      if (!eventLog.caughtUp()) {
+        throw new ProviderUnavailableException(
+            "The exchange is still reading its event log after a start; retry", null);
+      }
       ReferralState state =
           referrals
               .get(update.referralId())

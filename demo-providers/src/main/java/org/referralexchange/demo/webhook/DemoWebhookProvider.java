@@ -18,6 +18,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutorService;
@@ -52,15 +53,23 @@ import tools.jackson.databind.json.JsonMapper;
  * <p>Each status callback is signed with the same secret; its {@code webhook-id} is {@code
  * status-<referralId>-<status>}, the same on every attempt. A callback the exchange does not take
  * (unreachable, 5xx, 408, 429) is tried again up to {@link #CALLBACK_ATTEMPTS} times with a
- * doubling backoff; the next answer waits until the previous one was taken.
+ * doubling backoff capped at {@link #MAX_BACKOFF} (about a minute in all, long enough to outlast an
+ * adapter restart, as a real provider's hours-long Standard Webhooks retry schedule would); the
+ * next answer waits until the previous one was taken.
  */
 public final class DemoWebhookProvider implements AutoCloseable {
 
-  /** Attempts per status callback. */
-  public static final int CALLBACK_ATTEMPTS = 5;
+  /**
+   * Attempts per status callback: with the backoff below about 56 s of trying. Five (about 4 s) was
+   * shorter than an adapter's restart after a crash, so the provider's answer was dropped.
+   */
+  public static final int CALLBACK_ATTEMPTS = 12;
 
-  /** Wait before the second attempt; doubled for each one after. */
+  /** Wait before the second attempt; doubled for each one after, up to {@link #MAX_BACKOFF}. */
   public static final Duration FIRST_BACKOFF = Duration.ofMillis(250);
+
+  /** The longest wait between two attempts. */
+  public static final Duration MAX_BACKOFF = Duration.ofSeconds(8);
 
   static final String PATH = "/referrals";
   private static final int MAX_BODY_BYTES = 1 << 20;
@@ -85,6 +94,12 @@ public final class DemoWebhookProvider implements AutoCloseable {
 
   /** Every {@code referral.requested} taken with a 200, repeated deliveries included. */
   private final List<String> deliveries = new CopyOnWriteArrayList<>();
+
+  /** Referral id → the {@code webhook-id}s its {@code referral.requested} deliveries carried. */
+  private final Map<String, Set<String>> webhookIds = new ConcurrentHashMap<>();
+
+  /** How long a taken referral waits before its 200 is sent; zero for at once. */
+  private volatile Duration holdAnswers = Duration.ZERO;
 
   /** While not 0: the status every webhook is answered with, before anything is recorded. */
   private volatile int failingWith;
@@ -161,6 +176,16 @@ public final class DemoWebhookProvider implements AutoCloseable {
   }
 
   /**
+   * The {@code webhook-id}s each referral's deliveries carried: one per referral when every repeat
+   * was the same message again (the id a receiver deduplicates on, per Standard Webhooks).
+   */
+  public Map<String, Set<String>> webhookIds() {
+    Map<String, Set<String>> copy = new java.util.HashMap<>();
+    webhookIds.forEach((id, ids) -> copy.put(id, Set.copyOf(ids)));
+    return copy;
+  }
+
+  /**
    * From now on answers every webhook with {@code status} (e.g. 500 or 503) and records nothing, as
    * a provider that is down behind its load balancer would; until {@link #recover()}.
    */
@@ -170,6 +195,15 @@ public final class DemoWebhookProvider implements AutoCloseable {
     }
     failingWith = status;
     log.info("Demo webhook provider {} now answers every webhook with {}", providerId, status);
+  }
+
+  /**
+   * From now on takes each referral (it counts as received) and only then waits {@code hold} before
+   * answering 200, as a slow provider would: a sender that dies meanwhile never learns that it was
+   * taken. {@link Duration#ZERO} answers at once again.
+   */
+  public void holdAnswers(Duration hold) {
+    holdAnswers = Objects.requireNonNull(hold, "hold");
   }
 
   /** Takes webhooks again after {@link #failWith(int)}. */
@@ -259,6 +293,9 @@ public final class DemoWebhookProvider implements AutoCloseable {
     Referral fresh = new Referral("%s-%s".formatted(providerId, referralId));
     Referral known = referrals.putIfAbsent(referralId, fresh);
     deliveries.add(referralId);
+    webhookIds
+        .computeIfAbsent(referralId, id -> ConcurrentHashMap.newKeySet())
+        .add(String.valueOf(exchange.getRequestHeaders().getFirst(WebhookSignatures.ID)));
     if (known == null) {
       received.add(referralId);
       List<Answer> planned = answers.answersFor(narrative(referral.path("narrative")));
@@ -272,6 +309,14 @@ public final class DemoWebhookProvider implements AutoCloseable {
       log.info("Demo webhook provider {} got referral {} again", providerId, referralId);
     }
     Referral current = known == null ? fresh : known;
+    Duration hold = holdAnswers;
+    if (!hold.isZero()) {
+      try {
+        Thread.sleep(hold.toMillis());
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+    }
     respond(exchange, 200, Map.of("reference", current.reference));
   }
 
@@ -366,7 +411,8 @@ public final class DemoWebhookProvider implements AutoCloseable {
           outcome);
       return;
     }
-    long backoff = FIRST_BACKOFF.toMillis() << (attempt - 1);
+    long backoff =
+        Math.min(MAX_BACKOFF.toMillis(), FIRST_BACKOFF.toMillis() << Math.min(attempt - 1, 20));
     log.info(
         "Demo webhook provider {} could not report {} for referral {} ({}); again in {} ms",
         providerId,

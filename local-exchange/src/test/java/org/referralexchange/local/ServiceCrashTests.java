@@ -1,0 +1,348 @@
+package org.referralexchange.local;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.referralexchange.local.FaultBench.REFERRALS;
+import static org.referralexchange.local.FaultBench.seconds;
+
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.HashSet;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Collectors;
+import org.apache.avro.specific.SpecificRecord;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+import org.referralexchange.events.v1.NotificationOutcome;
+import org.referralexchange.events.v1.NotificationRecorded;
+import org.referralexchange.schemas.Topics;
+import org.referralexchange.serde.AvroDeserializer;
+import org.referralexchange.serde.SerdeConfig;
+
+/**
+ * Issue 7, scenario 2: the agency adapter, then the notifier, killed with SIGKILL mid-batch under a
+ * steady load and started again at once, as a supervisor would. Both run as child JVMs ({@link
+ * SpringServiceComponent#runInChildProcess}); the rest of the exchange is {@link FaultBench}'s.
+ *
+ * <p>What each may repeat, and no more, is what the services document as their at-least-once
+ * window:
+ *
+ * <ul>
+ *   <li>the adapter: a referral the provider took whose {@code ReferralDelivered} was not in the
+ *       log at the kill is delivered again after the restart, with the same {@code webhook-id}, so
+ *       the provider can tell it is the same message. Every referral still reaches the provider
+ *       once as distinct deliveries; raw POSTs are counted and reported too;
+ *   <li>the notifier: an email or text sent whose {@code NotificationRecorded} was not in the log
+ *       at the kill is sent again (SMTP and SMS have no idempotency key), at most {@code
+ *       notifier.records-in-flight} of them.
+ * </ul>
+ *
+ * <p>Short form in the build ({@value FaultBench#DEFAULT_REFERRALS} referrals per scenario at
+ * least); long form with {@code -Dfaults.referrals=N}. Rows go to {@code
+ * target/reliability-report.md}; the services' output to {@code target/service-crash/}.
+ */
+class ServiceCrashTests extends FaultSuite {
+
+  /** The notifier's default {@code notifier.records-in-flight}, which this run does not change. */
+  private static final int NOTIFIER_RECORDS_IN_FLIGHT = 64;
+
+  private static final Path LOGS = Path.of("target", "service-crash");
+
+  /**
+   * How long the provider or the SMS API holds its answer to what it took, so that the kill lands
+   * inside a call; well under the services' 5 s request timeouts, which would otherwise retry it.
+   */
+  private static final Duration HOLD = Duration.ofSeconds(2);
+
+  @TempDir static Path dir;
+
+  private AdapterComponent adapter;
+  private NotifierComponent notifier;
+  private SchemaRegistryComponent registry;
+
+  @BeforeAll
+  @Timeout(value = 5, unit = TimeUnit.MINUTES)
+  void startTheExchangeWithTheServicesAsChildProcesses() throws Exception {
+    Files.createDirectories(LOGS);
+    for (String log : List.of("agency-adapter.log", "notifier.log")) {
+      Files.deleteIfExists(LOGS.resolve(log));
+    }
+    bench =
+        new FaultBench(
+            dir,
+            ServiceCrashTests.class,
+            parts -> {
+              adapter = LoopDriver.only(parts, AdapterComponent.class);
+              notifier = LoopDriver.only(parts, NotifierComponent.class);
+              registry = LoopDriver.only(parts, SchemaRegistryComponent.class);
+              adapter.runInChildProcess(LOGS.resolve("agency-adapter.log"));
+              notifier.runInChildProcess(LOGS.resolve("notifier.log"));
+            });
+  }
+
+  /**
+   * The adapter killed while it delivers the load's referrals, restarted at once: every 2xx
+   * referral reaches the provider, a repeat only for one taken but not yet recorded at the kill and
+   * then with the same {@code webhook-id}; every status change notified once per channel.
+   */
+  @Test
+  @Order(1)
+  void adapterKilledMidBatchAndRestarted() throws Exception {
+    Set<String> takenBefore = new HashSet<>(bench.providers.webhook().receivedReferralIds());
+    FaultBench.Load load = bench.load("2a-adapter");
+    load.awaitSent(REFERRALS / 3);
+    awaitUntil(
+        "the adapter delivers the load's referrals",
+        () -> bench.providers.webhook().receivedReferralIds().size() > takenBefore.size() + 1);
+
+    // Mid-batch for real: the provider takes the next referral and holds its 200 for a while, so
+    // the kill lands while a delivery is on the wire and taken but not yet recorded.
+    int deliveriesBefore = bench.providers.webhook().deliveries().size();
+    bench.providers.webhook().holdAnswers(HOLD);
+    Kill kill;
+    try {
+      awaitUntil(
+          "the provider takes a delivery and holds its answer",
+          () -> bench.providers.webhook().deliveries().size() > deliveriesBefore);
+      kill = kill(adapter);
+    } finally {
+      bench.providers.webhook().holdAnswers(Duration.ZERO);
+    }
+    // What the provider held and what the log had recorded as delivered, while nothing can change
+    // either: the adapter is dead.
+    Set<String> taken = new HashSet<>(bench.providers.webhook().receivedReferralIds());
+    taken.removeAll(takenBefore);
+    Set<String> recorded = keys(Topics.REFERRAL_DELIVERED.name());
+    Set<String> takenNotRecorded = new LinkedHashSet<>(taken);
+    takenNotRecorded.removeAll(recorded);
+    Set<String> inFlight = new LinkedHashSet<>(acceptedIds(load));
+    inFlight.removeAll(taken);
+
+    Instant restartAt = Instant.now();
+    adapter.start();
+    Instant readyAt = Instant.now();
+    // What waited for the adapter: accepted at the kill or while it was down, not yet delivered.
+    Set<String> backlog = new LinkedHashSet<>(acceptedIds(load));
+    backlog.removeAll(taken);
+    awaitUntil(
+        "the backlog at the kill is delivered",
+        () -> bench.providers.webhook().receivedReferralIds().containsAll(backlog));
+    Instant backlogAt = Instant.now();
+    FaultBench.Row row =
+        bench.endAndCount(
+            load,
+            "2a. adapter kill -9",
+            "adapter killed (SIGKILL) with "
+                + inFlight.size()
+                + " accepted referrals not yet delivered and "
+                + takenNotRecorded.size()
+                + " taken by the provider but not yet recorded; restarted at once ("
+                + backlog.size()
+                + " waiting for it by then)");
+    row.recovery =
+        "adapter ready %s after the kill (JVM start %s); backlog delivered %s after the kill"
+            .formatted(
+                seconds(Duration.between(kill.at, readyAt)),
+                seconds(Duration.between(restartAt, readyAt)),
+                seconds(Duration.between(kill.at, backlogAt)));
+
+    Map<String, Long> posts =
+        bench.providers.webhook().deliveries().stream()
+            .collect(Collectors.groupingBy(id -> id, Collectors.counting()));
+    Set<String> repeated =
+        posts.entrySet().stream()
+            .filter(e -> e.getValue() > 1 && !takenBefore.contains(e.getKey()))
+            .map(Map.Entry::getKey)
+            .collect(Collectors.toSet());
+    System.out.printf(
+        "[fault-suite] 2a: raw POSTs %d for %d distinct referrals; repeated %s; taken but not"
+            + " recorded at the kill %s%n",
+        row.delivered + row.duplicated, row.delivered, repeated, takenNotRecorded);
+    assertThat(takenNotRecorded)
+        .as("a delivery is repeated only when it was taken but not recorded at the kill")
+        .containsAll(repeated);
+    Map<String, Set<String>> webhookIds = bench.providers.webhook().webhookIds();
+    for (String id : repeated) {
+      assertThat(webhookIds.get(id)).as("webhook-ids of the deliveries of " + id).hasSize(1);
+    }
+    assertThat(backlog).as("referrals waited for the restarted adapter").isNotEmpty();
+    assertThat(takenNotRecorded).as("the kill came while a delivery was held").isNotEmpty();
+    row.assertHolds(takenNotRecorded.size(), 0);
+  }
+
+  /**
+   * The notifier killed while it sends the load's notifications, restarted at once: every status
+   * change notified on each channel, a repeat only for a message sent but not yet recorded at the
+   * kill, and no more of those than {@code notifier.records-in-flight}.
+   */
+  @Test
+  @Order(2)
+  void notifierKilledMidBatchAndRestarted() throws Exception {
+    FaultBench.Load load = bench.load("2b-notifier");
+    load.awaitSent(REFERRALS / 3);
+    Set<String> mine = new HashSet<>();
+    awaitUntil(
+        "the notifier sends the load's emails",
+        () -> {
+          mine.addAll(acceptedIds(load));
+          return bench.emailsAbout(mine).size() > 1;
+        });
+
+    // Mid-batch for real: the SMS API catches the next text and holds its answer for a while, so
+    // the kill lands while a text is sent and not yet recorded.
+    int textsBefore = bench.sms.messages().size();
+    bench.sms.holdAnswers(HOLD);
+    Kill kill;
+    try {
+      awaitUntil(
+          "the SMS API catches a text and holds its answer",
+          () -> bench.sms.messages().size() > textsBefore);
+      kill = kill(notifier);
+    } finally {
+      bench.sms.holdAnswers(Duration.ZERO);
+    }
+    Set<String> sent = new HashSet<>(acceptedIds(load));
+    Map<String, Long> emailsAtKill = bench.emailsAbout(sent);
+    Map<String, Long> textsAtKill = bench.textsAbout(sent);
+    Set<String> recordedEmails = recordedSent("EMAIL");
+    Set<String> recordedTexts = recordedSent("SMS");
+    Set<String> emailsNotRecorded = new LinkedHashSet<>(emailsAtKill.keySet());
+    emailsNotRecorded.removeAll(recordedEmails);
+    Set<String> textsNotRecorded = new LinkedHashSet<>(textsAtKill.keySet());
+    textsNotRecorded.removeAll(recordedTexts);
+    int window = emailsNotRecorded.size() + textsNotRecorded.size();
+
+    Instant restartAt = Instant.now();
+    notifier.start();
+    Instant readyAt = Instant.now();
+    // What waited for the notifier: every referral the provider had taken by now (it accepts each
+    // a second after taking it), to be told on both channels.
+    Set<String> backlog = new HashSet<>(acceptedIds(load));
+    backlog.retainAll(bench.providers.webhook().receivedReferralIds());
+    awaitUntil(
+        "the backlog at the restart is notified",
+        () ->
+            bench.emailsAbout(backlog).keySet().containsAll(backlog)
+                && bench.textsAbout(backlog).keySet().containsAll(backlog));
+    Instant backlogAt = Instant.now();
+    FaultBench.Row row =
+        bench.endAndCount(
+            load,
+            "2b. notifier kill -9",
+            "notifier killed (SIGKILL) after "
+                + emailsAtKill.size()
+                + " emails and "
+                + textsAtKill.size()
+                + " texts of the load, "
+                + window
+                + " of them sent but not yet recorded; restarted at once");
+    Set<String> all = new HashSet<>(acceptedIds(load));
+    Set<String> emailRepeats = repeated(bench.emailsAbout(all));
+    Set<String> textRepeats = repeated(bench.textsAbout(all));
+    row.recovery =
+        ("notifier ready %s after the kill (JVM start %s); the %d referrals taken by then"
+                + " notified on both channels %s after the kill")
+            .formatted(
+                seconds(Duration.between(kill.at, readyAt)),
+                seconds(Duration.between(restartAt, readyAt)),
+                backlog.size(),
+                seconds(Duration.between(kill.at, backlogAt)));
+    System.out.printf(
+        "[fault-suite] 2b: sent but not recorded at the kill: emails %s, texts %s; repeated:"
+            + " emails %s, texts %s%n",
+        emailsNotRecorded, textsNotRecorded, emailRepeats, textRepeats);
+    assertThat(emailsNotRecorded)
+        .as("an email is repeated only when it was sent but not recorded at the kill")
+        .containsAll(emailRepeats);
+    assertThat(textsNotRecorded)
+        .as("a text is repeated only when it was sent but not recorded at the kill")
+        .containsAll(textRepeats);
+    assertThat(window)
+        .as("sent but not recorded at the kill, at most notifier.records-in-flight")
+        .isBetween(1, NOTIFIER_RECORDS_IN_FLIGHT);
+    row.assertHolds(0, window);
+  }
+
+  // --- helpers ---
+
+  /** When a service was killed. */
+  private record Kill(Instant at) {}
+
+  /** SIGKILL to the service's process; returns once it is gone and forgotten by its component. */
+  private static Kill kill(SpringServiceComponent service) throws Exception {
+    ProcessHandle process = service.process().orElseThrow();
+    Instant at = Instant.now();
+    process.destroyForcibly();
+    process.onExit().get(30, TimeUnit.SECONDS);
+    service.stop(); // forgets the dead process so start() may run again
+    return new Kill(at);
+  }
+
+  private static Set<String> acceptedIds(FaultBench.Load load) {
+    return load.requests().stream()
+        .filter(FaultBench.Request::accepted)
+        .map(FaultBench.Request::referralId)
+        .collect(Collectors.toSet());
+  }
+
+  /**
+   * Referrals with more than one message: the load's referrals are each accepted once, so one
+   * status change to tell per channel.
+   */
+  private static Set<String> repeated(Map<String, Long> messages) {
+    return messages.entrySet().stream()
+        .filter(e -> e.getValue() > 1)
+        .map(Map.Entry::getKey)
+        .collect(Collectors.toSet());
+  }
+
+  /** The keys (referral ids) on a topic. */
+  private Set<String> keys(String topic) {
+    return bench.readAll(topic).stream()
+        .filter(r -> r.key() != null)
+        .map(r -> new String(r.key(), StandardCharsets.UTF_8))
+        .collect(Collectors.toSet());
+  }
+
+  /** Referral ids with a SENT {@code NotificationRecorded} on this channel in the log. */
+  private Set<String> recordedSent(String channel) {
+    Set<String> ids = new HashSet<>();
+    try (AvroDeserializer<SpecificRecord> values = new AvroDeserializer<>()) {
+      values.configure(
+          Map.of(
+              SerdeConfig.SCHEMA_REGISTRY_URL,
+              registry.url(),
+              SerdeConfig.SPECIFIC_AVRO_READER,
+              true),
+          false);
+      for (ConsumerRecord<byte[], byte[]> record : bench.readAll(Topics.NOTIFICATIONS.name())) {
+        if (values.deserialize(Topics.NOTIFICATIONS.name(), record.value())
+                instanceof NotificationRecorded recorded
+            && recorded.getOutcome() == NotificationOutcome.SENT
+            && recorded.getChannel().name().equals(channel)) {
+          ids.add(recorded.getReferralId());
+        }
+      }
+    }
+    return ids;
+  }
+
+  private static void awaitUntil(String what, java.util.function.BooleanSupplier condition)
+      throws InterruptedException {
+    Instant deadline = Instant.now().plus(FaultBench.SETTLE);
+    while (!condition.getAsBoolean()) {
+      assertThat(Instant.now()).as("waiting until " + what).isBefore(deadline);
+      Thread.sleep(100);
+    }
+  }
+}
