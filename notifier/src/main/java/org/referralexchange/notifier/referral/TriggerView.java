@@ -11,9 +11,12 @@ import java.util.Set;
 import java.util.UUID;
 import org.apache.avro.specific.SpecificRecord;
 import org.referralexchange.events.v1.ReferralOverdue;
+import org.referralexchange.events.v1.ReferralStatus;
 import org.referralexchange.events.v1.ReferralStatusChanged;
 import org.referralexchange.kafka.EventView;
 import org.referralexchange.notifier.config.NotifierProperties;
+import org.referralexchange.policy.EventPlausibility;
+import org.referralexchange.policy.PolicyDecision;
 import org.referralexchange.schemas.TopicSpec;
 import org.referralexchange.schemas.Topics;
 import org.springframework.stereotype.Component;
@@ -31,6 +34,9 @@ public class TriggerView implements EventView {
   private final Map<UUID, Trigger> open = new LinkedHashMap<>();
   private final Set<UUID> seen = new HashSet<>();
 
+  /** Each referral's status as the status topic told it so far. */
+  private final Map<String, ReferralStatus> statuses = new java.util.HashMap<>();
+
   TriggerView(NotifierProperties properties, Clock clock) {
     this.rules = new NotificationRules(properties.notifyOn());
     this.clock = clock;
@@ -41,8 +47,24 @@ public class TriggerView implements EventView {
     return Set.of(Topics.REFERRAL_STATUS_CHANGED, Topics.REFERRAL_OVERDUE);
   }
 
+  /**
+   * A status change must follow the referral's status as the status topic told it (REQUESTED before
+   * any change): one the lifecycle forbids is refused, so nobody is told of it.
+   */
+  @Override
+  public synchronized PolicyDecision check(TopicSpec topic, String key, SpecificRecord event) {
+    if (!(event instanceof ReferralStatusChanged changed) || seen.contains(changed.getEventId())) {
+      return PolicyDecision.allowed();
+    }
+    return EventPlausibility.follows(
+        statuses.getOrDefault(changed.getReferralId(), ReferralStatus.REQUESTED), changed);
+  }
+
   @Override
   public synchronized void apply(TopicSpec topic, String key, SpecificRecord event) {
+    if (event instanceof ReferralStatusChanged changed && !seen.contains(changed.getEventId())) {
+      statuses.put(changed.getReferralId(), changed.getStatus());
+    }
     if (event instanceof ReferralStatusChanged changed && seen.add(changed.getEventId())) {
       rules
           .topicOf(changed)
