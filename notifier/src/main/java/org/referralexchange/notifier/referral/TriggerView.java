@@ -37,9 +37,12 @@ public class TriggerView implements EventView {
   /** Each referral's status as the status topic told it so far. */
   private final Map<String, ReferralStatus> statuses = new java.util.HashMap<>();
 
-  TriggerView(NotifierProperties properties, Clock clock) {
+  private final ContactView contacts;
+
+  TriggerView(NotifierProperties properties, Clock clock, ContactView contacts) {
     this.rules = new NotificationRules(properties.notifyOn());
     this.clock = clock;
+    this.contacts = contacts;
   }
 
   @Override
@@ -49,12 +52,21 @@ public class TriggerView implements EventView {
 
   /**
    * A status change must follow the referral's status as the status topic told it (REQUESTED before
-   * any change): one the lifecycle forbids is refused, so nobody is told of it.
+   * any change) and, once the submission was read, name its provider: otherwise it is refused, so
+   * nobody is told of it. (One read before its submission is held back by the worker instead.)
    */
   @Override
   public synchronized PolicyDecision check(TopicSpec topic, String key, SpecificRecord event) {
     if (!(event instanceof ReferralStatusChanged changed) || seen.contains(changed.getEventId())) {
       return PolicyDecision.allowed();
+    }
+    PolicyDecision provider =
+        contacts
+            .get(changed.getReferralId())
+            .map(c -> EventPlausibility.sameProvider(c.providerId(), changed.getProviderId()))
+            .orElse(PolicyDecision.allowed());
+    if (!provider.isAllowed()) {
+      return provider;
     }
     return EventPlausibility.follows(
         statuses.getOrDefault(changed.getReferralId(), ReferralStatus.REQUESTED), changed);
