@@ -480,23 +480,20 @@ class FaultSuiteTests {
     String accepted = awaitAnAcceptedReferral(load);
 
     byte[] submission = aValidSubmittedValue();
+    // One client for reading a real submission and writing the impossible records, with the
+    // registered schema as the services write theirs.
     org.referralexchange.serde.SchemaRegistryClient client =
         new org.referralexchange.serde.SchemaRegistryClient(
             org.referralexchange.serde.SerdeConfig.from(
                 Map.of(
-                    org.referralexchange.serde.SerdeConfig.SCHEMA_REGISTRY_URL, registry.url())));
+                    org.referralexchange.serde.SerdeConfig.SCHEMA_REGISTRY_URL, registry.url(),
+                    org.referralexchange.serde.SerdeConfig.SPECIFIC_AVRO_READER, true,
+                    org.referralexchange.serde.SerdeConfig.AUTO_REGISTER_SCHEMAS, false,
+                    org.referralexchange.serde.SerdeConfig.USE_LATEST_VERSION, true)));
     org.referralexchange.serde.AvroDeserializer<Object> reader =
         new org.referralexchange.serde.AvroDeserializer<>(client);
-    reader.configure(
-        Map.of(org.referralexchange.serde.SerdeConfig.SPECIFIC_AVRO_READER, true), false);
     org.referralexchange.serde.AvroSerializer<Object> writer =
         new org.referralexchange.serde.AvroSerializer<>(client);
-    writer.configure(
-        Map.of(
-            org.referralexchange.serde.SerdeConfig.SCHEMA_REGISTRY_URL, registry.url(),
-            org.referralexchange.serde.SerdeConfig.AUTO_REGISTER_SCHEMAS, false,
-            org.referralexchange.serde.SerdeConfig.USE_LATEST_VERSION, true),
-        false);
     var real =
         (org.referralexchange.events.v1.ReferralSubmitted)
             reader.deserialize(Topics.REFERRAL_SUBMITTED.name(), submission);
