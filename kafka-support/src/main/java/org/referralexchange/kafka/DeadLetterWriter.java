@@ -6,9 +6,11 @@ import java.nio.charset.StandardCharsets;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.errors.RecordDeserializationException;
 import org.apache.kafka.common.header.Header;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
@@ -17,13 +19,16 @@ import org.springframework.beans.factory.DisposableBean;
 import org.springframework.boot.kafka.autoconfigure.KafkaProperties;
 
 /**
- * Writes a record that could not be decoded to its topic's dead-letter topic, byte for byte as it
- * was, with why in the headers: {@code exchange-dlt-reason}, {@code exchange-dlt-cause}, {@code
- * exchange-dlt-message} and where it came from ({@code exchange-dlt-original-topic}, {@code
- * -partition}, {@code -offset}, which also tell repeated copies apart).
+ * Writes a record that could not be decoded, or that decoded but cannot be true, to its topic's
+ * dead-letter topic, byte for byte as it was, with why in the headers: {@code exchange-dlt-reason}
+ * ({@code undecodable} or {@code invalid-content}), {@code exchange-dlt-cause} (the exception's
+ * class, or the refusing policy's code), {@code exchange-dlt-message} and where it came from
+ * ({@code exchange-dlt-original-topic}, {@code -partition}, {@code -offset}, which also tell
+ * repeated copies apart).
  *
  * <p>Each record written counts in {@code exchange.dead_letters}, tagged by the topic it came from
- * and the simple class name of the cause ({@code reason}), for operators to alert on.
+ * and the simple class name of the cause or the policy's code ({@code reason}), for operators to
+ * alert on.
  */
 public class DeadLetterWriter implements DisposableBean {
 
@@ -45,39 +50,109 @@ public class DeadLetterWriter implements DisposableBean {
    * already did (every start reads the log from the beginning and meets the record again).
    */
   public void write(RecordDeserializationException bad) throws Exception {
-    String topic = bad.topicPartition().topic() + Topics.DEAD_LETTER_SUFFIX;
-    String origin = bad.topicPartition() + "@" + bad.offset();
+    Throwable cause = bad.getCause() == null ? bad : bad.getCause();
+    write(
+        bad.topicPartition(),
+        bad.offset(),
+        bytes(bad.keyBuffer()),
+        bytes(bad.valueBuffer()),
+        bad.headers(),
+        "undecodable",
+        cause.getClass().getName(),
+        String.valueOf(cause.getMessage()),
+        cause.getClass().getSimpleName());
+  }
+
+  /**
+   * Writes a record that decoded but cannot be true (reason {@code invalid-content}), byte for byte
+   * as it is on its topic, with the refusing policy's code as its cause and the policy's PII-free
+   * reason as its message; unless an earlier run already did.
+   *
+   * @param policy the refusing policy's stable name, e.g. {@code referral-closed}
+   * @param reason what was wrong, in codes and statuses only (it goes into a header)
+   */
+  public void writeRefused(TopicPartition partition, long offset, String policy, String reason)
+      throws Exception {
+    String topic = partition.topic() + Topics.DEAD_LETTER_SUFFIX;
+    if (written.computeIfAbsent(topic, this::originsIn).contains(partition + "@" + offset)) {
+      return;
+    }
+    ConsumerRecord<byte[], byte[]> original = readAt(partition, offset);
+    write(
+        partition,
+        offset,
+        original.key(),
+        original.value(),
+        original.headers(),
+        INVALID_CONTENT,
+        policy,
+        reason,
+        policy);
+  }
+
+  /** The reason header of a record that decoded but cannot be true. */
+  public static final String INVALID_CONTENT = "invalid-content";
+
+  private void write(
+      TopicPartition from,
+      long offset,
+      byte[] key,
+      byte[] value,
+      Iterable<Header> headers,
+      String reason,
+      String cause,
+      String message,
+      String counted)
+      throws Exception {
+    String topic = from.topic() + Topics.DEAD_LETTER_SUFFIX;
+    String origin = from + "@" + offset;
     java.util.Set<String> known = written.computeIfAbsent(topic, this::originsIn);
     if (known.contains(origin)) {
       return;
     }
-    ProducerRecord<byte[], byte[]> record =
-        new ProducerRecord<>(topic, bytes(bad.keyBuffer()), bytes(bad.valueBuffer()));
-    if (bad.headers() != null) {
-      for (Header header : bad.headers()) {
+    ProducerRecord<byte[], byte[]> record = new ProducerRecord<>(topic, key, value);
+    if (headers != null) {
+      for (Header header : headers) {
         record.headers().add(header);
       }
     }
-    Throwable cause = bad.getCause() == null ? bad : bad.getCause();
-    header(record, "exchange-dlt-reason", "undecodable");
-    header(record, "exchange-dlt-cause", cause.getClass().getName());
-    header(record, "exchange-dlt-message", String.valueOf(cause.getMessage()));
-    header(record, "exchange-dlt-original-topic", bad.topicPartition().topic());
-    header(
-        record,
-        "exchange-dlt-original-partition",
-        Integer.toString(bad.topicPartition().partition()));
-    header(record, "exchange-dlt-original-offset", Long.toString(bad.offset()));
+    header(record, "exchange-dlt-reason", reason);
+    header(record, "exchange-dlt-cause", cause);
+    header(record, "exchange-dlt-message", message);
+    header(record, "exchange-dlt-original-topic", from.topic());
+    header(record, "exchange-dlt-original-partition", Integer.toString(from.partition()));
+    header(record, "exchange-dlt-original-offset", Long.toString(offset));
     producer().send(record).get(30, TimeUnit.SECONDS);
     known.add(origin);
-    meters
-        .counter(
-            "exchange.dead_letters",
-            "topic",
-            bad.topicPartition().topic(),
-            "reason",
-            cause.getClass().getSimpleName())
-        .increment();
+    meters.counter("exchange.dead_letters", "topic", from.topic(), "reason", counted).increment();
+  }
+
+  /** The record at {@code offset} of a partition, as bytes. */
+  private ConsumerRecord<byte[], byte[]> readAt(TopicPartition partition, long offset)
+      throws java.util.concurrent.TimeoutException {
+    Map<String, Object> config = new HashMap<>(kafka.buildConsumerProperties());
+    config.remove(org.apache.kafka.clients.consumer.ConsumerConfig.GROUP_ID_CONFIG);
+    config.put(org.apache.kafka.clients.consumer.ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
+    config.put(org.apache.kafka.clients.consumer.ConsumerConfig.MAX_POLL_RECORDS_CONFIG, 1);
+    try (var consumer =
+        new org.apache.kafka.clients.consumer.KafkaConsumer<byte[], byte[]>(
+            config,
+            new org.apache.kafka.common.serialization.ByteArrayDeserializer(),
+            new org.apache.kafka.common.serialization.ByteArrayDeserializer())) {
+      consumer.assign(java.util.List.of(partition));
+      consumer.seek(partition, offset);
+      long deadline = System.nanoTime() + java.time.Duration.ofSeconds(30).toNanos();
+      while (System.nanoTime() < deadline) {
+        for (ConsumerRecord<byte[], byte[]> record :
+            consumer.poll(java.time.Duration.ofMillis(200))) {
+          if (record.offset() == offset) {
+            return record;
+          }
+        }
+      }
+    }
+    throw new java.util.concurrent.TimeoutException(
+        "could not read " + partition + "@" + offset + " within 30 s");
   }
 
   /** The origins (topic-partition@offset) of the records already in a dead-letter topic. */

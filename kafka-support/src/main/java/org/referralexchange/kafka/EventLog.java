@@ -22,6 +22,8 @@ import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.errors.RecordDeserializationException;
 import org.apache.kafka.common.errors.WakeupException;
 import org.apache.kafka.common.serialization.StringDeserializer;
+import org.referralexchange.policy.EventPlausibility;
+import org.referralexchange.policy.PolicyDecision;
 import org.referralexchange.schemas.TopicSpec;
 import org.referralexchange.schemas.Topics;
 import org.referralexchange.serde.AvroDeserializer;
@@ -39,7 +41,11 @@ import org.springframework.context.SmartLifecycle;
  * both read the same log. No consumer group is used, so no instance shares partitions.
  *
  * <p>An undecodable record is logged by offset (never by content), counted, and skipped; a record
- * that cannot be decoded because the registry is unreachable is retried, not skipped.
+ * that cannot be decoded because the registry is unreachable is retried, not skipped. A record that
+ * decodes but cannot be true (refused by {@link EventPlausibility} or by a view's {@link
+ * EventView#check}) is skipped the same way, applied to no view, and counted in {@code
+ * exchange.event_log.refused} by topic and policy. Where a {@link DeadLetterWriter} is set, both
+ * kinds go to the topic's dead-letter topic first.
  *
  * <p>How far behind this instance is shows as the gauge {@code exchange.event_log.lag} per topic:
  * records on the topic not yet applied to the views (end offset minus the next offset to apply,
@@ -196,15 +202,22 @@ public class EventLog implements SmartLifecycle {
       try {
         ConsumerRecords<String, SpecificRecord> records = consumer.poll(Duration.ofMillis(500));
         observeEnds(consumer, partitions);
+        boolean retry = false;
         for (TopicPartition partition : records.partitions()) {
           List<ConsumerRecord<String, SpecificRecord>> batch = records.records(partition);
+          long next = batch.get(0).offset();
           for (ConsumerRecord<String, SpecificRecord> record : batch) {
-            Topics.byName(record.topic())
-                .ifPresent(topic -> dispatch(topic, record.key(), record.value()));
+            if (!applyRead(consumer, record)) {
+              retry = true;
+              break;
+            }
+            next = record.offset() + 1;
           }
-          applied.put(partition, batch.get(batch.size() - 1).offset() + 1);
+          applied.put(partition, next);
         }
-        observeApplied(consumer, partitions);
+        if (!retry) {
+          observeApplied(consumer, partitions);
+        }
       } catch (RecordDeserializationException bad) {
         handleUndecodable(consumer, bad);
       }
@@ -240,6 +253,78 @@ public class EventLog implements SmartLifecycle {
         applied.put(partition, consumer.position(partition));
       }
     }
+  }
+
+  /**
+   * Applies one record read from the log, unless a check refuses it: then it is dead-lettered
+   * (reason {@code invalid-content}) and skipped, so no view changes and nothing acts on it. False
+   * when the dead letter could not be written: the partition was sought back to the record, to try
+   * again after a pause.
+   */
+  private boolean applyRead(
+      KafkaConsumer<String, SpecificRecord> consumer,
+      ConsumerRecord<String, SpecificRecord> record) {
+    java.util.Optional<TopicSpec> topic = Topics.byName(record.topic());
+    if (topic.isEmpty()) {
+      return true;
+    }
+    if (check(topic.get(), record.key(), record.value())
+        instanceof PolicyDecision.Rejected refused) {
+      return refuse(consumer, record, refused);
+    }
+    dispatch(topic.get(), record.key(), record.value());
+    return true;
+  }
+
+  /** What the exchange's policies and this service's views say of an event read from the log. */
+  private PolicyDecision check(TopicSpec topic, String key, SpecificRecord event) {
+    if (event == null) {
+      return PolicyDecision.allowed(); // a tombstone: the views ignore it
+    }
+    PolicyDecision plausible = EventPlausibility.check(key, event, java.time.Instant.now());
+    if (!plausible.isAllowed()) {
+      return plausible;
+    }
+    for (EventView view : views) {
+      if (view.topics().contains(topic)) {
+        PolicyDecision decision = view.check(topic, key, event);
+        if (!decision.isAllowed()) {
+          return decision;
+        }
+      }
+    }
+    return PolicyDecision.allowed();
+  }
+
+  private boolean refuse(
+      KafkaConsumer<String, SpecificRecord> consumer,
+      ConsumerRecord<String, SpecificRecord> record,
+      PolicyDecision.Rejected refused) {
+    TopicPartition partition = new TopicPartition(record.topic(), record.partition());
+    if (deadLetters.isPresent()) {
+      try {
+        deadLetters
+            .get()
+            .writeRefused(partition, record.offset(), refused.policy(), refused.reason());
+      } catch (Exception e) {
+        log.warn(
+            "Could not dead-letter {}@{}; retrying: {}", partition, record.offset(), e.toString());
+        consumer.seek(partition, record.offset());
+        pause();
+        return false;
+      }
+    }
+    meters
+        .counter("exchange.event_log.refused", "topic", record.topic(), "reason", refused.policy())
+        .increment();
+    log.warn(
+        "Refusing impossible record {}@{}{}: {} ({})",
+        partition,
+        record.offset(),
+        deadLetters.isPresent() ? " (dead-lettered)" : "",
+        refused.policy(),
+        refused.reason());
+    return true;
   }
 
   private void handleUndecodable(

@@ -9,6 +9,7 @@ import java.util.concurrent.TimeoutException;
 import org.apache.avro.specific.SpecificRecord;
 import org.apache.kafka.clients.producer.RecordMetadata;
 import org.referralexchange.schemas.TopicSpec;
+import org.referralexchange.serde.AvroSerdeException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.kafka.core.KafkaTemplate;
@@ -71,6 +72,9 @@ public class EventPublisher {
    * to this instance's view.
    *
    * @throws BrokerUnavailableException when the event could not even be handed to the producer
+   * @throws SchemaUnavailableException when it could not be serialized for want of its schema (the
+   *     registry unreachable and the schema not cached yet, or the registry refused): nothing was
+   *     sent
    */
   public Pending send(TopicSpec topic, String key, SpecificRecord event) {
     Timer.Sample sample = Timer.start(meters);
@@ -80,6 +84,16 @@ public class EventPublisher {
       // Thrown before the send, e.g. no metadata within max.block.ms or no schema from the
       // registry.
       sample.stop(timer(topic, "failed"));
+      AvroSerdeException serde = serdeCause(e);
+      if (serde != null) {
+        throw new SchemaUnavailableException(
+            "The event was not sent: no schema for "
+                + topic.valueSubject()
+                + " ("
+                + serde.getClass().getSimpleName()
+                + ")",
+            serde);
+      }
       Throwable cause = e.getCause() == null ? e : e.getCause();
       throw new BrokerUnavailableException(
           "The event could not be sent: " + cause.getClass().getSimpleName(), e);
@@ -187,8 +201,26 @@ public class EventPublisher {
         });
   }
 
+  /** The schema failure behind a failed send, if that is what it was. */
+  private static AvroSerdeException serdeCause(Throwable failure) {
+    for (Throwable t = failure; t != null; t = t.getCause()) {
+      if (t instanceof AvroSerdeException serde) {
+        return serde;
+      }
+      if (t.getCause() == t) {
+        break;
+      }
+    }
+    return null;
+  }
+
   /** What {@link #publish} would have thrown for the same failure of a send. */
   private BrokerUnavailableException unavailable(Throwable failure) {
+    AvroSerdeException serde = serdeCause(failure);
+    if (serde != null) {
+      return new SchemaUnavailableException(
+          "The event was not sent: no schema (" + serde.getClass().getSimpleName() + ")", serde);
+    }
     Throwable cause =
         failure instanceof java.util.concurrent.CompletionException && failure.getCause() != null
             ? failure.getCause()

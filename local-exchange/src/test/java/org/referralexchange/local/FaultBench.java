@@ -76,6 +76,8 @@ final class FaultBench {
   private static boolean reportStarted;
 
   final List<LocalComponent> parts;
+  final LocalSettings settings;
+  final SchemaRegistryComponent registry;
   final KafkaBrokerComponent kafka;
   final MailCatcherComponent mail;
   final SmsCatcherComponent sms;
@@ -105,9 +107,10 @@ final class FaultBench {
    */
   FaultBench(Path dir, Class<?> suite, Consumer<List<LocalComponent>> prepare) throws Exception {
     this.suite = suite.getSimpleName();
-    List<LocalComponent> components =
-        LocalExchange.components(LoopDriver.settings(dir), LoopDriver.testClocks());
+    settings = LoopDriver.settings(dir);
+    List<LocalComponent> components = LocalExchange.components(settings, LoopDriver.testClocks());
     parts = LoopDriver.parts(components);
+    registry = LoopDriver.only(parts, SchemaRegistryComponent.class);
     kafka = LoopDriver.only(parts, KafkaBrokerComponent.class);
     mail = LoopDriver.only(parts, MailCatcherComponent.class);
     sms = LoopDriver.only(parts, SmsCatcherComponent.class);
@@ -472,7 +475,7 @@ final class FaultBench {
   }
 
   /** How many of the referral's timeline steps tell the case manager (ACCEPTED and the like). */
-  private int notifiableSteps(String referralId) {
+  int notifiableSteps(String referralId) {
     try {
       for (int attempt = 0; ; attempt++) {
         HttpResponse<String> response = driver.get("/api/v1/referrals/" + referralId);

@@ -21,6 +21,7 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
 import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
 import java.util.stream.Collectors;
@@ -35,7 +36,18 @@ import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
+import org.referralexchange.events.v1.Actor;
+import org.referralexchange.events.v1.ActorRole;
+import org.referralexchange.events.v1.Reason;
+import org.referralexchange.events.v1.ReferralStatus;
+import org.referralexchange.events.v1.ReferralStatusChanged;
+import org.referralexchange.events.v1.ReferralSubmitted;
 import org.referralexchange.schemas.Topics;
+import org.referralexchange.serde.AvroDeserializer;
+import org.referralexchange.serde.AvroSerializer;
+import org.referralexchange.serde.SchemaRegistryClient;
+import org.referralexchange.serde.SerdeConfig;
+import tools.jackson.databind.JsonNode;
 
 /**
  * The fault suite of issue 7, in the way Kafka's own system tests go: a verifiable producer of
@@ -368,6 +380,283 @@ class FaultSuiteTests extends FaultSuite {
           .isEqualTo(Topics.REFERRAL_SUBMITTED.name());
     }
     row.assertHolds();
+  }
+
+  /**
+   * Issue 7, scenario 6 (second half): records that decode against their schema but cannot be true,
+   * written with the registered schema onto {@code referral.submitted} and {@code
+   * referral.status-changed} mid-load: a submission due before it was made, one with a blank
+   * referral id, and for a referral the provider already accepted a decline the lifecycle forbids
+   * after that, a completion naming another provider, one set by the requester and one dated a year
+   * ahead. Each is refused by every service (no delivery, no timeline step, no email or SMS) and
+   * dead-lettered once, with its bytes and reason {@code invalid-content}; the load goes on.
+   */
+  @Test
+  @Order(7)
+  void impossibleContentIsRefusedEverywhereAndDeadLetteredOnce() throws Exception {
+    FaultBench.Load load = bench.load("6b-impossible");
+    load.awaitSent(REFERRALS / 3);
+    String accepted = awaitAnAcceptedReferral(load);
+
+    byte[] submission = aValidSubmittedValue();
+    // One client for reading a real submission and writing the impossible records, with the
+    // registered schema as the services write theirs.
+    SchemaRegistryClient client =
+        new SchemaRegistryClient(
+            SerdeConfig.from(
+                Map.of(
+                    SerdeConfig.SCHEMA_REGISTRY_URL, bench.registry.url(),
+                    SerdeConfig.SPECIFIC_AVRO_READER, true,
+                    SerdeConfig.AUTO_REGISTER_SCHEMAS, false,
+                    SerdeConfig.USE_LATEST_VERSION, true)));
+    AvroDeserializer<Object> reader = new AvroDeserializer<>(client);
+    AvroSerializer<Object> writer = new AvroSerializer<>(client);
+    var real = (ReferralSubmitted) reader.deserialize(Topics.REFERRAL_SUBMITTED.name(), submission);
+    String lateId = "impossible-late-" + UUID.randomUUID();
+    Instant now = Instant.now();
+    Map<String, ProducerRecord<byte[], byte[]>> impossible = new LinkedHashMap<>();
+    impossible.put(
+        "respond-by-before-submission",
+        raw(
+            writer,
+            Topics.REFERRAL_SUBMITTED.name(),
+            lateId,
+            ReferralSubmitted.newBuilder(real)
+                .setEventId(UUID.randomUUID())
+                .setReferralId(lateId)
+                .setOccurredAt(now)
+                .setRespondBy(now.minusSeconds(3600))
+                .build()));
+    impossible.put(
+        "referral-id-missing",
+        raw(
+            writer,
+            Topics.REFERRAL_SUBMITTED.name(),
+            "",
+            ReferralSubmitted.newBuilder(real)
+                .setEventId(UUID.randomUUID())
+                .setReferralId("")
+                .setOccurredAt(now)
+                .build()));
+    impossible.put(
+        "transition-not-allowed",
+        raw(
+            writer,
+            Topics.REFERRAL_STATUS_CHANGED.name(),
+            accepted,
+            status(
+                accepted,
+                "REJECTED",
+                DemoProvidersComponent.WEBHOOK_PROVIDER_ID,
+                ActorRole.PROVIDER,
+                now)));
+    impossible.put(
+        "provider-mismatch",
+        raw(
+            writer,
+            Topics.REFERRAL_STATUS_CHANGED.name(),
+            accepted,
+            status(
+                accepted,
+                "COMPLETED",
+                DemoProvidersComponent.FHIR_PROVIDER_ID,
+                ActorRole.PROVIDER,
+                now)));
+    impossible.put(
+        "status-not-settable-by-actor",
+        raw(
+            writer,
+            Topics.REFERRAL_STATUS_CHANGED.name(),
+            accepted,
+            status(
+                accepted,
+                "COMPLETED",
+                DemoProvidersComponent.WEBHOOK_PROVIDER_ID,
+                ActorRole.REQUESTER,
+                now)));
+    impossible.put(
+        "occurred-in-future",
+        raw(
+            writer,
+            Topics.REFERRAL_STATUS_CHANGED.name(),
+            accepted,
+            status(
+                accepted,
+                "COMPLETED",
+                DemoProvidersComponent.WEBHOOK_PROVIDER_ID,
+                ActorRole.PROVIDER,
+                now.plus(Duration.ofDays(365)))));
+    try (KafkaProducer<byte[], byte[]> producer = rawProducer()) {
+      for (ProducerRecord<byte[], byte[]> record : impossible.values()) {
+        producer.send(record).get(30, TimeUnit.SECONDS);
+      }
+    }
+    load.endAfterMore(Math.max(6, REFERRALS / 3));
+    load.awaitDone();
+
+    FaultBench.Row row =
+        bench.count(
+            "6b. impossible content",
+            impossible.size()
+                + " records that decode but cannot be true ("
+                + String.join(", ", impossible.keySet())
+                + ") on "
+                + Topics.REFERRAL_SUBMITTED.name()
+                + " and "
+                + Topics.REFERRAL_STATUS_CHANGED.name(),
+            load,
+            impossible.size(),
+            load.deadLettersBefore,
+            "n/a (no outage)");
+
+    Map<String, ConsumerRecord<byte[], byte[]>> dead = new HashMap<>();
+    for (String topic :
+        List.of(
+            Topics.REFERRAL_SUBMITTED.deadLetterTopic(),
+            Topics.REFERRAL_STATUS_CHANGED.deadLetterTopic())) {
+      for (ConsumerRecord<byte[], byte[]> letter : bench.readAll(topic)) {
+        for (Map.Entry<String, ProducerRecord<byte[], byte[]>> injected : impossible.entrySet()) {
+          if (Arrays.equals(letter.value(), injected.getValue().value())) {
+            assertThat(dead.put(injected.getKey(), letter))
+                .as("dead letters of " + injected.getKey())
+                .isNull();
+          }
+        }
+      }
+    }
+    assertThat(dead.keySet()).containsExactlyInAnyOrderElementsOf(impossible.keySet());
+    for (Map.Entry<String, ConsumerRecord<byte[], byte[]>> letter : dead.entrySet()) {
+      assertThat(header(letter.getValue(), "exchange-dlt-reason")).isEqualTo("invalid-content");
+      assertThat(header(letter.getValue(), "exchange-dlt-cause")).isEqualTo(letter.getKey());
+      assertThat(header(letter.getValue(), "exchange-dlt-message"))
+          .doesNotContain(accepted)
+          .doesNotContain(lateId);
+    }
+    assertThat(providers.webhook().receivedReferralIds()).doesNotContain(lateId);
+    JsonNode timeline =
+        LoopDriver.JSON
+            .readTree(driver.get("/api/v1/referrals/" + accepted).body())
+            .path("timeline");
+    List<String> steps = new ArrayList<>();
+    timeline.forEach(step -> steps.add(step.path("status").asString()));
+    assertThat(steps).as("timeline of the targeted referral").doesNotContain("REJECTED");
+    assertThat(bench.emailsAbout(Set.of(accepted)).getOrDefault(accepted, 0L))
+        .as("emails about the targeted referral: one per real notifiable step")
+        .isEqualTo(bench.notifiableSteps(accepted));
+    row.assertHolds();
+  }
+
+  /**
+   * Issue 7, scenario 5: the schema registry stopped under load. The services have their schemas
+   * cached, so referrals keep being accepted, delivered and notified; a new gateway instance
+   * started meanwhile (nothing cached) does not report ready and writes no dead letter, and is
+   * ready soon after the registry is back.
+   */
+  @Test
+  @Order(8)
+  void registryDownUnderLoadThenBack() throws Exception {
+    String registryUrl = bench.registry.url();
+    FaultBench.Load load = bench.load("5-registry");
+    load.awaitSent(REFERRALS / 3);
+
+    bench.registry.stop();
+    Instant downAt = Instant.now();
+    GatewayComponent cold =
+        new GatewayComponent(
+            kafka::bootstrapServers,
+            () -> registryUrl,
+            new GatewayComponent.Settings(
+                0, bench.settings.keysetFile(), bench.settings.serviceStartupTimeout()));
+    CompletableFuture<Instant> coldReady =
+        CompletableFuture.supplyAsync(
+            () -> {
+              try {
+                cold.start();
+                return Instant.now();
+              } catch (Exception e) {
+                throw new IllegalStateException(e);
+              }
+            });
+    Thread.sleep(OUTAGE.multipliedBy(2).toMillis());
+    boolean coldReadyDuringOutage = coldReady.isDone();
+    Instant restartAt = Instant.now();
+    bench.registry.start();
+    Instant registryUpAt = Instant.now();
+    Instant coldReadyAt;
+    try {
+      coldReadyAt = coldReady.get(120, TimeUnit.SECONDS);
+    } finally {
+      load.endAfterMore(Math.max(5, REFERRALS / 3));
+    }
+    load.awaitDone();
+    cold.stop();
+
+    long during =
+        load.requests().stream()
+            .filter(r -> r.sentAt().isAfter(downAt) && r.sentAt().isBefore(restartAt))
+            .count();
+    FaultBench.Row row =
+        bench.count(
+            "5. schema registry down",
+            "registry stopped "
+                + OUTAGE.multipliedBy(2).toSeconds()
+                + " s ("
+                + during
+                + " referrals sent meanwhile); a new gateway instance started during the outage",
+            load,
+            0,
+            load.deadLettersBefore,
+            ("no 5xx: warm services kept going on cached schemas; cold gateway ready %s after"
+                    + " the registry was back (registry start took %s)")
+                .formatted(
+                    seconds(Duration.between(registryUpAt, coldReadyAt)),
+                    seconds(Duration.between(restartAt, registryUpAt))));
+    assertThat(coldReadyDuringOutage)
+        .as("the cold gateway reported ready without its schemas")
+        .isFalse();
+    assertThat(during).as("referrals sent while the registry was down").isPositive();
+    assertThat(load.requests())
+        .as("cached schemas: every referral accepted, during the outage too")
+        .allMatch(r -> r.status() == 202);
+    row.assertHolds();
+  }
+
+  /** A referral of this load that the webhook provider has accepted, as the gateway shows it. */
+  private String awaitAnAcceptedReferral(FaultBench.Load load) throws Exception {
+    Instant deadline = Instant.now().plus(SETTLE);
+    while (Instant.now().isBefore(deadline)) {
+      for (FaultBench.Request request : load.requests()) {
+        if (request.accepted()) {
+          HttpResponse<String> response = driver.get("/api/v1/referrals/" + request.referralId());
+          if (response.statusCode() == 200
+              && "ACCEPTED"
+                  .equals(LoopDriver.JSON.readTree(response.body()).path("status").asString())) {
+            return request.referralId();
+          }
+        }
+      }
+      Thread.sleep(500);
+    }
+    throw new AssertionError("no referral of the load was accepted");
+  }
+
+  private static ReferralStatusChanged status(
+      String referralId, String status, String providerId, ActorRole role, Instant at) {
+    return ReferralStatusChanged.newBuilder()
+        .setEventId(UUID.randomUUID())
+        .setOccurredAt(at)
+        .setReferralId(referralId)
+        .setProviderId(providerId)
+        .setStatus(ReferralStatus.valueOf(status))
+        .setReason(Reason.newBuilder().setCode("other").setText("fault suite").build())
+        .setActor(Actor.newBuilder().setRole(role).setOrganizationId(providerId).build())
+        .build();
+  }
+
+  private static ProducerRecord<byte[], byte[]> raw(
+      AvroSerializer<Object> writer, String topic, String key, Object event) {
+    return new ProducerRecord<>(
+        topic, key.getBytes(StandardCharsets.UTF_8), writer.serialize(topic, event));
   }
 
   /** The value of a real referral submission, as the gateway wrote it. */

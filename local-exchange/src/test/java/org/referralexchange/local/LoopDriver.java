@@ -51,8 +51,9 @@ final class LoopDriver {
   // --- starting the launcher's components for a test ---
 
   /**
-   * The launcher's settings with free ports everywhere (the broker's fixed, as it must stay across
-   * restarts), every folder under {@code dir}, and the given extra {@code --name=value} arguments.
+   * The launcher's settings with free ports everywhere (the broker's and the registry's fixed, as
+   * they must stay across restarts), every folder under {@code dir}, and the given extra {@code
+   * --name=value} arguments.
    */
   static LocalSettings settings(Path dir, String... extra) {
     List<String> args =
@@ -61,7 +62,8 @@ final class LoopDriver {
                 "--" + LocalSettings.KAFKA_DATA_DIR + "=" + dir.resolve("kafka"),
                 "--" + LocalSettings.KAFKA_PORT + "=" + FreePorts.next(),
                 "--" + LocalSettings.CONTROLLER_PORT + "=" + FreePorts.next(),
-                "--" + LocalSettings.REGISTRY_PORT + "=0",
+                // Fixed too: the services keep the registry's URL when it is stopped and started.
+                "--" + LocalSettings.REGISTRY_PORT + "=" + FreePorts.next(),
                 "--" + LocalSettings.GATEWAY_PORT + "=0",
                 "--" + LocalSettings.ADAPTER_PORT + "=0",
                 "--" + LocalSettings.NOTIFIER_PORT + "=0",

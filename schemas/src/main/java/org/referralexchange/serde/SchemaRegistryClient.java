@@ -31,6 +31,7 @@ public final class SchemaRegistryClient {
   private final HttpClient http;
   private final Map<Integer, Schema> schemasById = new ConcurrentHashMap<>();
   private final Map<String, Map<Schema, Integer>> idsBySubject = new ConcurrentHashMap<>();
+  private final Map<String, RegisteredSchema> latestBySubject = new ConcurrentHashMap<>();
 
   public SchemaRegistryClient(SerdeConfig config) {
     this.config = config;
@@ -75,9 +76,26 @@ public final class SchemaRegistryClient {
     return id;
   }
 
-  /** The latest version registered under {@code subject}; always asks the registry. */
+  /**
+   * The latest version registered under {@code subject}. Asks the registry each time; when no
+   * registry URL answers, the latest version it gave this client before, if any (Confluent's
+   * serializer caches latest versions without expiry by default, {@code latest.cache.ttl.sec=-1}).
+   *
+   * @throws AvroSerdeException.RegistryUnavailable when the registry is unreachable and this client
+   *     never saw the subject's latest version
+   */
   public RegisteredSchema latest(String subject) {
-    return version(subject, "latest");
+    try {
+      RegisteredSchema latest = version(subject, "latest");
+      latestBySubject.put(subject, latest);
+      return latest;
+    } catch (AvroSerdeException.RegistryUnavailable unreachable) {
+      RegisteredSchema known = latestBySubject.get(subject);
+      if (known == null) {
+        throw unreachable;
+      }
+      return known;
+    }
   }
 
   /** A version ("1", "2", … or "latest") of {@code subject}; always asks the registry. */

@@ -220,6 +220,12 @@ class NotificationWorker {
       triggers.finished(trigger.sourceEventId());
       return;
     }
+    if (!contact.get().providerId().equals(trigger.providerId())) {
+      // Read before its submission, so not checked against it then: impossible, nobody is told.
+      log.warn("{} names another provider than the submission; not notified", trigger.topic());
+      triggers.finished(trigger.sourceEventId());
+      return;
+    }
     boolean finished = true;
     for (NotificationChannel channel : CHANNELS) {
       finished &= handle(trigger, contact.get(), channel, now);

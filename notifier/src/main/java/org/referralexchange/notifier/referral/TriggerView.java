@@ -11,9 +11,12 @@ import java.util.Set;
 import java.util.UUID;
 import org.apache.avro.specific.SpecificRecord;
 import org.referralexchange.events.v1.ReferralOverdue;
+import org.referralexchange.events.v1.ReferralStatus;
 import org.referralexchange.events.v1.ReferralStatusChanged;
 import org.referralexchange.kafka.EventView;
 import org.referralexchange.notifier.config.NotifierProperties;
+import org.referralexchange.policy.EventPlausibility;
+import org.referralexchange.policy.PolicyDecision;
 import org.referralexchange.schemas.TopicSpec;
 import org.referralexchange.schemas.Topics;
 import org.springframework.stereotype.Component;
@@ -31,9 +34,15 @@ public class TriggerView implements EventView {
   private final Map<UUID, Trigger> open = new LinkedHashMap<>();
   private final Set<UUID> seen = new HashSet<>();
 
-  TriggerView(NotifierProperties properties, Clock clock) {
+  /** Each referral's status as the status topic told it so far. */
+  private final Map<String, ReferralStatus> statuses = new java.util.HashMap<>();
+
+  private final ContactView contacts;
+
+  TriggerView(NotifierProperties properties, Clock clock, ContactView contacts) {
     this.rules = new NotificationRules(properties.notifyOn());
     this.clock = clock;
+    this.contacts = contacts;
   }
 
   @Override
@@ -41,8 +50,33 @@ public class TriggerView implements EventView {
     return Set.of(Topics.REFERRAL_STATUS_CHANGED, Topics.REFERRAL_OVERDUE);
   }
 
+  /**
+   * A status change must follow the referral's status as the status topic told it (REQUESTED before
+   * any change) and, once the submission was read, name its provider: otherwise it is refused, so
+   * nobody is told of it. (One read before its submission is held back by the worker instead.)
+   */
+  @Override
+  public synchronized PolicyDecision check(TopicSpec topic, String key, SpecificRecord event) {
+    if (!(event instanceof ReferralStatusChanged changed) || seen.contains(changed.getEventId())) {
+      return PolicyDecision.allowed();
+    }
+    PolicyDecision provider =
+        contacts
+            .get(changed.getReferralId())
+            .map(c -> EventPlausibility.sameProvider(c.providerId(), changed.getProviderId()))
+            .orElse(PolicyDecision.allowed());
+    if (!provider.isAllowed()) {
+      return provider;
+    }
+    return EventPlausibility.follows(
+        statuses.getOrDefault(changed.getReferralId(), ReferralStatus.REQUESTED), changed);
+  }
+
   @Override
   public synchronized void apply(TopicSpec topic, String key, SpecificRecord event) {
+    if (event instanceof ReferralStatusChanged changed && !seen.contains(changed.getEventId())) {
+      statuses.put(changed.getReferralId(), changed.getStatus());
+    }
     if (event instanceof ReferralStatusChanged changed && seen.add(changed.getEventId())) {
       rules
           .topicOf(changed)

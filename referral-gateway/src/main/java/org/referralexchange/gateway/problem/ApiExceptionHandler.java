@@ -5,6 +5,7 @@ import jakarta.validation.Path;
 import java.util.List;
 import java.util.Map;
 import org.referralexchange.kafka.BrokerUnavailableException;
+import org.referralexchange.kafka.SchemaUnavailableException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.core.Ordered;
@@ -176,6 +177,24 @@ class ApiExceptionHandler {
         ProblemTypes.UNSUPPORTED_MEDIA_TYPE,
         "Unsupported media type",
         "Send application/json.");
+  }
+
+  /**
+   * The event could not be written for want of its schema (the registry unreachable and the schema
+   * not cached in this instance yet, or not registered): nothing was sent, so a retry is safe.
+   */
+  @ExceptionHandler(SchemaUnavailableException.class)
+  ResponseEntity<ProblemDetail> schemaUnavailable(SchemaUnavailableException e) {
+    log.warn("Refusing request, no schema to write its event: {}", e.getMessage());
+    return ResponseEntity.status(HttpStatus.SERVICE_UNAVAILABLE)
+        .header(HttpHeaders.RETRY_AFTER, "5")
+        .body(
+            ProblemTypes.problem(
+                HttpStatus.SERVICE_UNAVAILABLE,
+                ProblemTypes.SCHEMA_UNAVAILABLE,
+                "Try again shortly",
+                "The exchange could not reach its schema registry to record the request, so"
+                    + " nothing was recorded. Retry with the same Idempotency-Key."));
   }
 
   @ExceptionHandler(BrokerUnavailableException.class)

@@ -26,6 +26,7 @@ public final class ProblemTypes {
   public static final String UNKNOWN_SERVICE = "unknown-service";
   public static final String TRANSITION_REFUSED = "transition-refused";
   public static final String BROKER_UNAVAILABLE = "broker-unavailable";
+  public static final String SCHEMA_UNAVAILABLE = "schema-unavailable";
   public static final String INTERNAL = "internal-error";
 
   private ProblemTypes() {}

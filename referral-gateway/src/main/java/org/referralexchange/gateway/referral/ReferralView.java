@@ -16,6 +16,8 @@ import org.referralexchange.events.v1.ReferralStatus;
 import org.referralexchange.events.v1.ReferralStatusChanged;
 import org.referralexchange.events.v1.ReferralSubmitted;
 import org.referralexchange.kafka.EventView;
+import org.referralexchange.policy.EventPlausibility;
+import org.referralexchange.policy.PolicyDecision;
 import org.referralexchange.schemas.TopicSpec;
 import org.referralexchange.schemas.Topics;
 import org.springframework.stereotype.Component;
@@ -28,8 +30,13 @@ import org.springframework.stereotype.Component;
 @Component
 class ReferralView implements EventView {
 
+  private static final org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger(ReferralView.class);
+
   private final Map<String, ReferralRecord> byId = new HashMap<>();
   private final Map<String, List<TimelineEntry>> pending = new HashMap<>();
+
+  /** The provider each pending status change names, checked once its submission is read. */
+  private final Map<java.util.UUID, String> pendingProviders = new HashMap<>();
 
   @Override
   public Set<TopicSpec> topics() {
@@ -43,6 +50,35 @@ class ReferralView implements EventView {
     } else if (event instanceof ReferralStatusChanged changed) {
       changed(changed);
     }
+  }
+
+  /**
+   * A status change read from the log must follow the referral's status as the status topic told it
+   * (REQUESTED before any change) and name the provider the referral was submitted to.
+   */
+  @Override
+  public synchronized PolicyDecision check(TopicSpec topic, String key, SpecificRecord event) {
+    if (!(event instanceof ReferralStatusChanged changed)) {
+      return PolicyDecision.allowed();
+    }
+    ReferralRecord known = byId.get(changed.getReferralId());
+    List<TimelineEntry> waiting = pending.getOrDefault(changed.getReferralId(), List.of());
+    if ((known != null && known.hasEvent(changed.getEventId()))
+        || waiting.stream().anyMatch(e -> e.eventId().equals(changed.getEventId()))) {
+      return PolicyDecision.allowed(); // a repeat changes nothing
+    }
+    if (known != null) {
+      PolicyDecision provider =
+          EventPlausibility.sameProvider(known.providerId(), changed.getProviderId());
+      if (!provider.isAllowed()) {
+        return provider;
+      }
+    }
+    ReferralStatus current =
+        !waiting.isEmpty()
+            ? waiting.get(waiting.size() - 1).status()
+            : known != null ? known.status() : ReferralStatus.REQUESTED;
+    return EventPlausibility.follows(current, changed);
   }
 
   private void submitted(ReferralSubmitted event) {
@@ -76,6 +112,11 @@ class ReferralView implements EventView {
             event.getRequestFingerprint(),
             List.of(requested));
     for (TimelineEntry waiting : pending.getOrDefault(event.getReferralId(), List.of())) {
+      if (!record.providerId().equals(pendingProviders.remove(waiting.eventId()))) {
+        // Read before its submission, so not checked against it then; impossible, so left out.
+        log.warn("Left out a status change naming another provider ({})", waiting.status());
+        continue;
+      }
       record = record.hasEvent(waiting.eventId()) ? record : record.with(waiting);
     }
     pending.remove(event.getReferralId());
@@ -98,6 +139,7 @@ class ReferralView implements EventView {
           pending.computeIfAbsent(event.getReferralId(), id -> new ArrayList<>());
       if (waiting.stream().noneMatch(e -> e.eventId().equals(entry.eventId()))) {
         waiting.add(entry);
+        pendingProviders.put(entry.eventId(), event.getProviderId());
       }
       return;
     }

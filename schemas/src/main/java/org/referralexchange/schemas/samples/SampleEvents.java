@@ -108,7 +108,7 @@ public final class SampleEvents {
   public static ReferralStatusChanged completed(String referralId) {
     return ReferralStatusChanged.newBuilder()
         .setEventId(UUID.nameUUIDFromBytes(("completed:" + referralId).getBytes()))
-        .setOccurredAt(Instant.parse("2026-12-03T10:00:00Z"))
+        .setOccurredAt(Instant.parse("2026-11-29T15:40:00Z"))
         .setReferralId(referralId)
         .setProviderId("northside-food-bank")
         .setStatus(ReferralStatus.COMPLETED)
