@@ -54,9 +54,6 @@ class WebhookCallbackController {
   static final String INTERNAL = "internal-error";
   static final String SIGNATURES_UNAVAILABLE = "signature-check-unavailable";
 
-  /** Live ids kept per provider; far above what a provider sends in ten minutes. */
-  static final int MAX_IDS_PER_PROVIDER = 10_000;
-
   private static final Logger log = LoggerFactory.getLogger(WebhookCallbackController.class);
 
   private final WebhookProviders providers;
@@ -67,12 +64,13 @@ class WebhookCallbackController {
       JsonMapper.builder().disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES).build();
 
   @Autowired
-  WebhookCallbackController(WebhookProviders providers, ProviderStatusSink sink) {
+  WebhookCallbackController(
+      WebhookProviders providers, ProviderStatusSink sink, WebhookCallbackProperties properties) {
     this(
         providers,
         sink,
         Clock.systemUTC(),
-        new ReplayGuard(MAX_IDS_PER_PROVIDER, StandardWebhooks.TOLERANCE));
+        new ReplayGuard(properties.replayIdsPerProvider(), StandardWebhooks.TOLERANCE));
   }
 
   WebhookCallbackController(

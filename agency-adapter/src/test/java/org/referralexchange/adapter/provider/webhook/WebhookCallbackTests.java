@@ -32,6 +32,7 @@ import org.referralexchange.service.ServiceConfigFile;
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.boot.SpringBootConfiguration;
 import org.springframework.boot.autoconfigure.EnableAutoConfiguration;
+import org.springframework.boot.context.properties.EnableConfigurationProperties;
 import org.springframework.boot.test.context.SpringBootTest;
 import org.springframework.boot.test.context.SpringBootTest.WebEnvironment;
 import org.springframework.boot.test.web.server.LocalServerPort;
@@ -64,6 +65,7 @@ class WebhookCallbackTests {
         "org.referralexchange.kafka.ExchangeKafkaAutoConfiguration"
       })
   @Import({WebhookCallbackController.class, TestProviders.class, RecordingSink.class})
+  @EnableConfigurationProperties(WebhookCallbackProperties.class)
   static class TestApp {}
 
   /** Two providers: a webhook one and a FHIR one, which must not be able to call back here. */
