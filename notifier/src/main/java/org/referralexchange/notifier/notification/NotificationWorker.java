@@ -218,20 +218,24 @@ class NotificationWorker {
    */
   private void awaitRecords() {
     BrokerUnavailableException failure = null;
-    for (InFlight record : inFlight) {
-      try {
-        record.pending().await();
-      } catch (BrokerUnavailableException e) {
-        if (record.keep()) {
-          unrecorded.put(record.key(), (NotificationRecorded) record.pending().event());
+    try {
+      for (InFlight record : inFlight) {
+        try {
+          record.pending().await();
+        } catch (BrokerUnavailableException e) {
+          if (record.keep()) {
+            unrecorded.put(record.key(), (NotificationRecorded) record.pending().event());
+          }
+          failure = failure == null ? e : failure;
         }
-        failure = failure == null ? e : failure;
       }
+      inFlight.clear();
+    } finally {
+      // Every record of the triggers worked so far is settled (or this tick gave up on it): their
+      // partitions may move.
+      claims.forEach(WorkOwnership.Claim::close);
+      claims.clear();
     }
-    inFlight.clear();
-    // Every record of the triggers worked so far is settled: their partitions may move.
-    claims.forEach(WorkOwnership.Claim::close);
-    claims.clear();
     if (failure != null) {
       throw failure;
     }
