@@ -14,7 +14,13 @@ import java.util.Set;
 import java.util.TreeSet;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.ListOffsetsOptions;
+import org.apache.kafka.clients.admin.OffsetSpec;
 import org.apache.kafka.clients.consumer.CloseOptions;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRebalanceListener;
@@ -169,6 +175,13 @@ public class WorkOwnership implements SmartLifecycle {
   private volatile int partitionCount;
   private volatile boolean abandoned;
   private volatile KafkaConsumer<byte[], byte[]> consumer;
+
+  /**
+   * Reads the end offsets at a handover. The group's consumer could, but it logs a warning for
+   * every partition it is not assigned (all of those on the other topics) each time.
+   */
+  private Admin admin;
+
   private Thread thread;
 
   /**
@@ -290,6 +303,15 @@ public class WorkOwnership implements SmartLifecycle {
   }
 
   private void run() {
+    admin = Admin.create(kafka.buildAdminProperties());
+    try {
+      follow();
+    } finally {
+      admin.close(Duration.ofSeconds(5));
+    }
+  }
+
+  private void follow() {
     while (running.get()) {
       KafkaConsumer<byte[], byte[]> opened = null;
       try {
@@ -299,7 +321,7 @@ public class WorkOwnership implements SmartLifecycle {
         opened.subscribe(List.of(workTopic.name()), rebalanceListener(opened));
         while (running.get()) {
           opened.poll(POLL);
-          openGates(opened);
+          openGates();
         }
       } catch (WakeupException stopping) {
         // stop() or abandon(): leave below.
@@ -411,7 +433,7 @@ public class WorkOwnership implements SmartLifecycle {
    * Starts working the partitions given to this instance whose handover topics its log has applied
    * up to where they ended when they were given (fetched right after; later is only safer).
    */
-  private void openGates(KafkaConsumer<byte[], byte[]> opened) {
+  private void openGates() {
     if (gated.isEmpty() || !eventLog.caughtUp()) {
       return;
     }
@@ -423,19 +445,27 @@ public class WorkOwnership implements SmartLifecycle {
           }
         });
     if (!unknown.isEmpty()) {
-      Map<TopicPartition, Long> ends;
+      Map<TopicPartition, OffsetSpec> latest = new HashMap<>();
+      unknown.forEach(partition -> latest.put(partition, OffsetSpec.latest()));
       try {
-        ends = opened.endOffsets(unknown, END_OFFSETS_TIMEOUT);
-      } catch (WakeupException e) {
-        throw e;
-      } catch (KafkaException e) {
+        var ends =
+            admin
+                .listOffsets(
+                    latest,
+                    new ListOffsetsOptions().timeoutMs((int) END_OFFSETS_TIMEOUT.toMillis()))
+                .all()
+                .get(END_OFFSETS_TIMEOUT.toMillis() + 1000, TimeUnit.MILLISECONDS);
+        for (TopicPartition partition : unknown) {
+          gated
+              .computeIfAbsent(partition.partition(), p -> new HashMap<>())
+              .put(partition, ends.get(partition).offset());
+        }
+      } catch (ExecutionException | TimeoutException | KafkaException e) {
         log.info("End offsets for a handover not available yet: {}", e.toString());
         return;
-      }
-      for (TopicPartition partition : unknown) {
-        gated
-            .computeIfAbsent(partition.partition(), p -> new HashMap<>())
-            .put(partition, ends.getOrDefault(partition, 0L));
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new WakeupException();
       }
     }
     Set<Integer> ready = new TreeSet<>();
