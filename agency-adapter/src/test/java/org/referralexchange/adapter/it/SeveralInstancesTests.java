@@ -195,8 +195,9 @@ class SeveralInstancesTests {
     double deliveredByB = delivered(metersOfB);
     referrals.addAll(submit(30));
     await().atMost(Duration.ofSeconds(60)).until(() -> distinctDelivered(referrals) >= 45);
-    // C joins mid-batch: A gives some partitions up while it is delivering on them.
+    // C joins while the rest of that batch is still on its way: A gives some partitions up.
     ConfigurableApplicationContext c = adapter();
+    await().atMost(Duration.ofSeconds(60)).until(() -> !owned(c).isEmpty());
     referrals.addAll(submit(20));
     await().atMost(Duration.ofSeconds(90)).until(() -> distinctDelivered(referrals) == 80);
     await()

@@ -195,6 +195,7 @@ class SeveralInstancesTests {
     accepted(referrals.subList(20, 40));
     // C joins while statuses come in: A gives some partitions up.
     ConfigurableApplicationContext c = notifier();
+    await().atMost(Duration.ofSeconds(60)).until(() -> !owned(c).isEmpty());
     accepted(referrals.subList(40, 60));
     await().atMost(Duration.ofSeconds(90)).until(() -> reached(referrals) == 60);
     await().atMost(Duration.ofSeconds(60)).until(() -> sentRecords(referrals).size() == 60);
