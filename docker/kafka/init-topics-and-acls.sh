@@ -91,6 +91,16 @@ allow schema-registry Read _schemas
 allow schema-registry Write _schemas
 allow schema-registry DescribeConfigs _schemas
 
+# The consumer groups that divide the adapter's and the notifier's work between their instances
+# (WorkOwnership): READ on its own group, nothing else. A test compares these lines too.
+allow_group() { # user group
+  "${bin}/kafka-acls.sh" "${as_admin[@]}" --add --allow-principal "User:$1" \
+    --operation Read --group "$2" > /dev/null
+  echo "allowed User:$1 Read on group $2"
+}
+allow_group agency-adapter agency-adapter
+allow_group notifier notifier
+
 # Confluent's Schema Registry also joins the group schema-registry (leader election) and names
 # its reader's group schema-registry-<host>-<port>: READ on groups with that prefix.
 "${bin}/kafka-acls.sh" "${as_admin[@]}" --add --allow-principal User:schema-registry \

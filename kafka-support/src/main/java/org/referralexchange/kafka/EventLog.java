@@ -113,6 +113,17 @@ public class EventLog implements SmartLifecycle {
     return known ? sum : Double.NaN;
   }
 
+  /**
+   * The next offset of a partition still to apply: every record before it has reached the views.
+   * Empty while the reader has not assigned the partition (at start, and after a reader failure,
+   * when it reads again from the beginning). {@link WorkOwnership} compares it with the partition's
+   * end at a handover, so a new owner acts only once it has seen what the previous one recorded.
+   */
+  public OptionalLong nextToApply(TopicPartition partition) {
+    Long next = applied.get(partition);
+    return next == null ? OptionalLong.empty() : OptionalLong.of(next);
+  }
+
   /** True once every partition was read up to where it ended when this instance started. */
   public boolean caughtUp() {
     return caughtUp;

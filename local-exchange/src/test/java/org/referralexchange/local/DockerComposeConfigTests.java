@@ -300,6 +300,15 @@ class DockerComposeConfigTests {
                     topics.forEach(t -> tested.add(user + " " + operation + " " + t))));
     assertThat(granted).isEqualTo(tested);
 
+    Set<String> groups = new TreeSet<>();
+    Matcher allowGroup = Pattern.compile("(?m)^allow_group (\\S+) (\\S+)$").matcher(script);
+    while (allowGroup.find()) {
+      groups.add(allowGroup.group(1) + " " + allowGroup.group(2));
+    }
+    Set<String> testedGroups = new TreeSet<>();
+    KafkaAclTests.GROUPS.forEach((user, group) -> testedGroups.add(user + " " + group));
+    assertThat(groups).isEqualTo(testedGroups);
+
     for (TopicSpec topic : Topics.ALL) {
       assertThat(script)
           .as("kafka-init creates %s", topic.name())

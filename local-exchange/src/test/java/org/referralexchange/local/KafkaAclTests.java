@@ -26,6 +26,7 @@ import org.apache.kafka.common.acl.AccessControlEntry;
 import org.apache.kafka.common.acl.AclBinding;
 import org.apache.kafka.common.acl.AclOperation;
 import org.apache.kafka.common.acl.AclPermissionType;
+import org.apache.kafka.common.errors.GroupAuthorizationException;
 import org.apache.kafka.common.errors.SaslAuthenticationException;
 import org.apache.kafka.common.errors.TopicAuthorizationException;
 import org.apache.kafka.common.resource.PatternType;
@@ -56,11 +57,18 @@ class KafkaAclTests {
 
   /**
    * The table of docs/kafka-security.md: per service, the topics it reads and those it writes. READ
-   * and WRITE each imply DESCRIBE. No service needs a group ACL (the event log assigns partitions
-   * itself, without a consumer group), CREATE (topics are created by the admin) or IDEMPOTENT_WRITE
-   * (since Kafka 3.0 WRITE on a topic lets a producer be idempotent).
+   * and WRITE each imply DESCRIBE. The event log needs no group ACL (it assigns partitions itself,
+   * without a consumer group); the groups that divide work are in {@link #GROUPS}. No service needs
+   * CREATE (topics are created by the admin) or IDEMPOTENT_WRITE (since Kafka 3.0 WRITE on a topic
+   * lets a producer be idempotent).
    */
   static final Map<String, Map<AclOperation, List<String>>> ACLS = acls();
+
+  /**
+   * The consumer group each service may join (READ on the group): the adapter's and the notifier's
+   * instances divide their work through it ({@code WorkOwnership}); the others join none.
+   */
+  static final Map<String, String> GROUPS = Map.of(ADAPTER, ADAPTER, NOTIFIER, NOTIFIER);
 
   private static final Map<String, String> PASSWORDS =
       Map.of(
@@ -154,6 +162,13 @@ class KafkaAclTests {
                                   "User:" + service, "*", operation, AclPermissionType.ALLOW)));
                     }
                   }));
+      GROUPS.forEach(
+          (service, group) ->
+              bindings.add(
+                  new AclBinding(
+                      new ResourcePattern(ResourceType.GROUP, group, PatternType.LITERAL),
+                      new AccessControlEntry(
+                          "User:" + service, "*", AclOperation.READ, AclPermissionType.ALLOW))));
       admin.createAcls(bindings).all().get();
     }
   }
@@ -207,6 +222,35 @@ class KafkaAclTests {
         .isInstanceOf(ExecutionException.class)
         .hasCauseInstanceOf(TopicAuthorizationException.class);
     assertThat(readAll(ADAPTER, Topics.CONSENT_EVENTS.name())).isNotNull();
+  }
+
+  @Test
+  void adapterAndNotifierJoinTheirOwnGroupsAndNoOtherGroup() {
+    assertThat(joinGroup(ADAPTER, ADAPTER, Topics.REFERRAL_SUBMITTED.name())).isNotEmpty();
+    assertThat(joinGroup(NOTIFIER, NOTIFIER, Topics.REFERRAL_STATUS_CHANGED.name())).isNotEmpty();
+    assertThatThrownBy(() -> joinGroup(NOTIFIER, ADAPTER, Topics.REFERRAL_SUBMITTED.name()))
+        .isInstanceOf(GroupAuthorizationException.class);
+    assertThatThrownBy(() -> joinGroup(GATEWAY, GATEWAY, Topics.REFERRAL_SUBMITTED.name()))
+        .isInstanceOf(GroupAuthorizationException.class);
+  }
+
+  /** Joins {@code group} as WorkOwnership does and answers the partitions it was given. */
+  private static java.util.Set<TopicPartition> joinGroup(String user, String group, String topic) {
+    Map<String, Object> config = clientConfig(user, PASSWORDS.get(user));
+    config.put(ConsumerConfig.GROUP_ID_CONFIG, group);
+    config.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
+    config.put(
+        ConsumerConfig.PARTITION_ASSIGNMENT_STRATEGY_CONFIG,
+        org.apache.kafka.clients.consumer.CooperativeStickyAssignor.class.getName());
+    try (KafkaConsumer<String, String> consumer =
+        new KafkaConsumer<>(config, new StringDeserializer(), new StringDeserializer())) {
+      consumer.subscribe(List.of(topic));
+      long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+      while (consumer.assignment().isEmpty() && System.nanoTime() < deadline) {
+        consumer.poll(Duration.ofMillis(200));
+      }
+      return consumer.assignment();
+    }
   }
 
   @Test

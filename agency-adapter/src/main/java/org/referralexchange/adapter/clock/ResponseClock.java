@@ -7,10 +7,13 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Optional;
 import java.util.PriorityQueue;
 import java.util.Queue;
+import java.util.Set;
+import java.util.TreeSet;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import org.referralexchange.adapter.config.AdapterProperties;
@@ -27,6 +30,7 @@ import org.referralexchange.events.v1.ReferralStatus;
 import org.referralexchange.events.v1.ReferralStatusChanged;
 import org.referralexchange.kafka.EventLog;
 import org.referralexchange.kafka.EventPublisher;
+import org.referralexchange.kafka.WorkOwnership;
 import org.referralexchange.schemas.Topics;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -39,6 +43,10 @@ import org.springframework.stereotype.Component;
  * referral.overdue}, so the clock survives restarts and an answer that arrives in time stops it.
  * Event ids derive from the referral and the stage, so a notice given twice (a restart between
  * publishing and reading it back, two adapter instances) is one notice to every consumer.
+ *
+ * <p>With several instances, each keeps the clock of the referrals whose partition it owns ({@link
+ * WorkOwnership}); a referral whose turn comes while another instance owns it is dropped here, and
+ * taken up again if this instance comes to own its partition.
  */
 @Component
 public class ResponseClock {
@@ -49,14 +57,21 @@ public class ResponseClock {
   private final ProviderDirectory providers;
   private final EventPublisher publisher;
   private final EventLog eventLog;
+  private final WorkOwnership ownership;
   private final Clock clock;
   private final MeterRegistry meters;
 
   /** Referrals whose clock started since the last tick: news from the view. */
   private final Queue<String> started = new ConcurrentLinkedQueue<>();
 
+  /** Partitions this instance came to own since the last tick: their clocks are taken up. */
+  private final Queue<Integer> taken = new ConcurrentLinkedQueue<>();
+
   /** When to look at each waiting referral next, earliest first. Only the tick touches it. */
   private final PriorityQueue<Due> due = new PriorityQueue<>(Comparator.comparing(Due::at));
+
+  /** The referrals in {@link #due}, so one taken up again is not queued twice. */
+  private final Set<String> queued = new HashSet<>();
 
   /** When a referral is due and when it returns; worked out once per referral, not per tick. */
   private record Deadlines(Instant due, Instant returnAt) {}
@@ -69,12 +84,14 @@ public class ResponseClock {
       ProviderDirectory providers,
       EventPublisher publisher,
       EventLog eventLog,
+      WorkOwnership ownership,
       Clock clock,
       MeterRegistry meters) {
     this.referrals = referrals;
     this.providers = providers;
     this.publisher = publisher;
     this.eventLog = eventLog;
+    this.ownership = ownership;
     this.clock = clock;
     this.meters = meters;
     referrals.listen(
@@ -82,6 +99,13 @@ public class ResponseClock {
           @Override
           public void awaitingAnswer(ReferralState referral) {
             started.add(referral.referralId());
+          }
+        });
+    ownership.listen(
+        new WorkOwnership.Listener() {
+          @Override
+          public void owned(Set<Integer> partitions) {
+            taken.addAll(partitions);
           }
         });
   }
@@ -96,8 +120,12 @@ public class ResponseClock {
     if (!eventLog.caughtUp()) {
       return;
     }
+    takeUpOwnedClocks();
     for (String referralId; (referralId = started.poll()) != null; ) {
       String id = referralId;
+      if (queued.contains(id)) {
+        continue;
+      }
       waiting(id)
           .ifPresent(
               referral ->
@@ -107,6 +135,7 @@ public class ResponseClock {
                           provider -> {
                             Deadlines when = deadlines(referral, provider);
                             due.add(new Due(when.due(), id, when));
+                            queued.add(id);
                           }));
     }
     Instant now = clock.instant();
@@ -114,15 +143,44 @@ public class ResponseClock {
     List<Due> later = new ArrayList<>();
     while (!due.isEmpty() && !now.isBefore(due.peek().at())) {
       Due next = due.poll();
-      Optional<ReferralState> referral = waiting(next.referralId());
-      Optional<AdapterProperties.Provider> provider =
-          referral.flatMap(r -> providers.provider(r.providerId()));
-      if (provider.isPresent()) {
-        check(referral.get(), provider.get(), next.deadlines(), now)
-            .ifPresent(again -> later.add(new Due(again, next.referralId(), next.deadlines())));
+      queued.remove(next.referralId());
+      Optional<WorkOwnership.Claim> claim = ownership.claim(next.referralId());
+      if (claim.isEmpty()) {
+        // Another instance keeps this clock (taken up again if this one comes to own it).
+        continue;
+      }
+      try (WorkOwnership.Claim held = claim.get()) {
+        Optional<ReferralState> referral = waiting(next.referralId());
+        Optional<AdapterProperties.Provider> provider =
+            referral.flatMap(r -> providers.provider(r.providerId()));
+        if (provider.isPresent()) {
+          check(referral.get(), provider.get(), next.deadlines(), now)
+              .ifPresent(again -> later.add(new Due(again, next.referralId(), next.deadlines())));
+        }
       }
     }
-    due.addAll(later);
+    for (Due again : later) {
+      if (queued.add(again.referralId())) {
+        due.add(again);
+      }
+    }
+  }
+
+  /** Queues again the waiting referrals of partitions this instance came to own. */
+  private void takeUpOwnedClocks() {
+    Set<Integer> partitions = new TreeSet<>();
+    for (Integer p; (p = taken.poll()) != null; ) {
+      partitions.add(p);
+    }
+    if (partitions.isEmpty()) {
+      return;
+    }
+    for (ReferralState referral : referrals.awaitingAnswer()) {
+      if (partitions.contains(ownership.partitionOf(referral.referralId()))
+          && !queued.contains(referral.referralId())) {
+        started.add(referral.referralId());
+      }
+    }
   }
 
   /** The referral while it still waits for its provider's answer. */

@@ -45,6 +45,7 @@ import org.referralexchange.events.v1.ReferralStatusChanged;
 import org.referralexchange.events.v1.ReferralSubmitted;
 import org.referralexchange.kafka.EventLog;
 import org.referralexchange.kafka.EventPublisher;
+import org.referralexchange.kafka.WorkOwnership;
 import org.referralexchange.policy.ConsentCheck;
 import org.referralexchange.policy.ConsentPolicy;
 import org.referralexchange.policy.PolicyDecision;
@@ -64,6 +65,10 @@ import org.springframework.stereotype.Component;
  * {@code ReferralDelivered} is still to deliver after any crash, and redelivery is harmless because
  * every provider kind delivers idempotently.
  *
+ * <p>With several instances, each works only the referrals of the partitions it owns ({@link
+ * WorkOwnership}): a delivery, withdrawal or poll is claimed first, and the claim is held until its
+ * result is acknowledged, so a graceful handover never leaves it to be done again.
+ *
  * <p>Delivery failures back off exponentially per referral; after the last attempt, or at once when
  * the provider refuses it for good, the referral fails with reason {@code delivery-failed} and its
  * event goes to the dead-letter topic with the cause in the headers.
@@ -81,6 +86,7 @@ public class DeliveryWorker {
   private final StatusRecorder statuses;
   private final KafkaTemplate<String, org.apache.avro.specific.SpecificRecord> deadLetters;
   private final EventLog eventLog;
+  private final WorkOwnership ownership;
   private final AdapterProperties properties;
   private final Clock clock;
   private final MeterRegistry meters;
@@ -154,6 +160,7 @@ public class DeliveryWorker {
       StatusRecorder statuses,
       KafkaTemplate<String, org.apache.avro.specific.SpecificRecord> eventTemplate,
       EventLog eventLog,
+      WorkOwnership ownership,
       AdapterProperties properties,
       Clock clock,
       MeterRegistry meters) {
@@ -165,6 +172,7 @@ public class DeliveryWorker {
     this.statuses = statuses;
     this.deadLetters = eventTemplate;
     this.eventLog = eventLog;
+    this.ownership = ownership;
     this.properties = properties;
     this.clock = clock;
     this.meters = meters;
@@ -194,6 +202,19 @@ public class DeliveryWorker {
           @Override
           public void withdrawable(ReferralState referral) {
             laneState(referral.providerId()).withdrawalsDue.set(true);
+          }
+        });
+    ownership.listen(
+        new WorkOwnership.Listener() {
+          @Override
+          public void owned(Set<Integer> partitions) {
+            // Referrals skipped while another instance owned them: look at all of them now.
+            for (AdapterProperties.Provider provider : providers.all()) {
+              Lane state = laneState(provider.id());
+              state.scanDue.set(true);
+              state.withdrawalsDue.set(true);
+              wake(provider);
+            }
           }
         });
   }
@@ -335,7 +356,12 @@ public class DeliveryWorker {
       for (ReferralState referral : referrals.withdrawable(provider.id())) {
         if (referral.status() == ReferralStatus.CANCELLED
             && !withdrawn.contains(referral.referralId())) {
-          allDone &= withdraw(provider, referral);
+          Optional<WorkOwnership.Claim> claim = ownership.claim(referral.referralId());
+          if (claim.isPresent()) {
+            try (WorkOwnership.Claim held = claim.get()) {
+              allDone &= withdraw(provider, referral);
+            }
+          }
         }
       }
       if (!allDone) {
@@ -353,17 +379,25 @@ public class DeliveryWorker {
    * Hands one referral to the delivery pool unless it is already in flight or no longer to deliver.
    * The view is read after the referral was marked in flight: an earlier delivery leaves the
    * in-flight set only after its acknowledged {@code ReferralDelivered} reached the view, so a
-   * referral is never delivered twice because a pass looked at a stale list.
+   * referral is never delivered twice because a pass looked at a stale list. Only a referral of a
+   * partition this instance owns is handed over; the claim is held until the attempt ended.
    */
   private void dispatch(AdapterProperties.Provider provider, String referralId, Lane state) {
     if (!state.inFlight.add(referralId)) {
       return;
     }
+    Optional<WorkOwnership.Claim> owned = ownership.claim(referralId);
+    if (owned.isEmpty()) {
+      state.inFlight.remove(referralId);
+      return;
+    }
+    WorkOwnership.Claim claim = owned.get();
     Optional<ReferralState> current = referrals.get(referralId);
     if (current.isEmpty()
         || current.get().status() != ReferralStatus.REQUESTED
         || current.get().delivered()) {
       state.inFlight.remove(referralId);
+      claim.close();
       return;
     }
     ReferralState referral = current.get();
@@ -375,6 +409,7 @@ public class DeliveryWorker {
           .whenComplete(
               (done, failure) -> {
                 state.inFlight.remove(referralId);
+                claim.close();
                 if (failure != null) {
                   state.rescan.set(true);
                   log.warn(
@@ -387,6 +422,7 @@ public class DeliveryWorker {
     } catch (RuntimeException e) {
       // The pool refused it (shutting down).
       state.inFlight.remove(referralId);
+      claim.close();
       throw e;
     }
   }
@@ -566,11 +602,28 @@ public class DeliveryWorker {
     }
   }
 
+  /** Asks the provider about the open referrals this instance owns, holding their claims. */
   private void poll(AdapterProperties.Provider provider) {
-    List<TrackedReferral> open =
-        referrals.openDelivered(provider.id()).stream()
-            .map(r -> new TrackedReferral(r.referralId(), r.providerReference().get()))
-            .toList();
+    List<TrackedReferral> open = new ArrayList<>();
+    List<WorkOwnership.Claim> claims = new ArrayList<>();
+    for (ReferralState referral : referrals.openDelivered(provider.id())) {
+      ownership
+          .claim(referral.referralId())
+          .ifPresent(
+              claim -> {
+                claims.add(claim);
+                open.add(
+                    new TrackedReferral(referral.referralId(), referral.providerReference().get()));
+              });
+    }
+    try {
+      poll(provider, open);
+    } finally {
+      claims.forEach(WorkOwnership.Claim::close);
+    }
+  }
+
+  private void poll(AdapterProperties.Provider provider, List<TrackedReferral> open) {
     if (open.isEmpty()) {
       return;
     }

@@ -89,6 +89,9 @@ class AdapterFlowTests {
     properties.add(
         "spring.kafka.properties.schema.registry.url", ExchangeInfrastructure::registryUrl);
     properties.add("adapter.encryption.keyset-json", () -> ExchangeInfrastructure.KEYSET);
+    // Its own group: this cached context lives on beside the other tests' adapters, which have
+    // other providers and must not be given its referrals.
+    properties.add("exchange.kafka.ownership.group-id", () -> "adapter-flow-tests");
     properties.add("adapter.minimum-poll-interval", () -> "PT0S");
     properties.add("adapter.tick-interval", () -> "PT0.2S");
     properties.add("adapter.delivery.attempts", () -> "3");

@@ -24,6 +24,7 @@ import org.referralexchange.kafka.BrokerUnavailableException;
 import org.referralexchange.kafka.EventLog;
 import org.referralexchange.kafka.EventPublisher;
 import org.referralexchange.kafka.ExchangeKafkaProperties;
+import org.referralexchange.kafka.WorkOwnership;
 import org.referralexchange.notifier.channel.ChannelUnavailableException;
 import org.referralexchange.notifier.channel.EmailSender;
 import org.referralexchange.notifier.channel.Masking;
@@ -58,6 +59,11 @@ import org.springframework.stereotype.Component;
  * <p>Records are handed to the producer without waiting for each acknowledgement; the worker waits
  * for all of them at the end of every tick, and whenever {@code notifier.records-in-flight} are
  * waiting. A record the broker did not take is kept in memory and published before anything else.
+ *
+ * <p>With several instances, each sends only for the referrals of the partitions it owns ({@link
+ * WorkOwnership}): a trigger is claimed before it is worked, and the claim is held until its
+ * records are acknowledged, so a graceful handover never sends a message twice. A trigger another
+ * instance owns is forgotten once the log shows it finished.
  */
 @Component
 class NotificationWorker {
@@ -75,6 +81,7 @@ class NotificationWorker {
   private final EventPublisher publisher;
   private final KafkaTemplate<String, SpecificRecord> deadLetters;
   private final EventLog eventLog;
+  private final WorkOwnership ownership;
   private final NotifierProperties properties;
   private final ExchangeKafkaProperties kafka;
   private final QuietHours quietHours;
@@ -90,6 +97,9 @@ class NotificationWorker {
 
   /** Records handed to the producer and not yet acknowledged, oldest first. */
   private final List<InFlight> inFlight = new ArrayList<>();
+
+  /** Claims of the triggers worked since the last wait for acks: closed after that wait. */
+  private final List<WorkOwnership.Claim> claims = new ArrayList<>();
 
   private final Map<NotificationChannel, Outage> outages = new ConcurrentHashMap<>();
 
@@ -116,6 +126,7 @@ class NotificationWorker {
       EventPublisher publisher,
       KafkaTemplate<String, SpecificRecord> eventTemplate,
       EventLog eventLog,
+      WorkOwnership ownership,
       NotifierProperties properties,
       ExchangeKafkaProperties kafka,
       Clock clock,
@@ -129,6 +140,7 @@ class NotificationWorker {
     this.publisher = publisher;
     this.deadLetters = eventTemplate;
     this.eventLog = eventLog;
+    this.ownership = ownership;
     this.properties = properties;
     this.kafka = kafka;
     this.quietHours = properties.quietHours();
@@ -159,6 +171,11 @@ class NotificationWorker {
       unrecorded.remove(entry.getKey());
     }
     for (Trigger trigger : triggers.open()) {
+      Optional<WorkOwnership.Claim> claim = ownership.claim(trigger.referralId());
+      if (claim.isEmpty()) {
+        forgetIfFinishedElsewhere(trigger);
+        continue;
+      }
       MDC.put("referralId", trigger.referralId());
       try {
         work(trigger);
@@ -167,8 +184,30 @@ class NotificationWorker {
       } catch (RuntimeException e) {
         log.warn("Notification of {} failed: {}", trigger.topic(), e.getClass().getSimpleName());
       } finally {
+        // Released once the records sent for it are acknowledged (see awaitRecords).
+        claims.add(claim.get());
         MDC.remove("referralId");
       }
+    }
+  }
+
+  /**
+   * A trigger of a referral another instance owns: forgotten once the log holds a final record for
+   * every channel the case manager wants (for an unknown referral, the SKIPPED email), as the owner
+   * forgets it after sending.
+   */
+  private void forgetIfFinishedElsewhere(Trigger trigger) {
+    Optional<Contact> contact = contacts.get(trigger.referralId());
+    boolean finished =
+        contact.isEmpty()
+            ? notified.isFinal(trigger.sourceEventId(), NotificationChannel.EMAIL)
+            : CHANNELS.stream()
+                .allMatch(
+                    channel ->
+                        !contact.get().channels().contains(channel)
+                            || notified.isFinal(trigger.sourceEventId(), channel));
+    if (finished) {
+      triggers.finished(trigger.sourceEventId());
     }
   }
 
@@ -179,17 +218,24 @@ class NotificationWorker {
    */
   private void awaitRecords() {
     BrokerUnavailableException failure = null;
-    for (InFlight record : inFlight) {
-      try {
-        record.pending().await();
-      } catch (BrokerUnavailableException e) {
-        if (record.keep()) {
-          unrecorded.put(record.key(), (NotificationRecorded) record.pending().event());
+    try {
+      for (InFlight record : inFlight) {
+        try {
+          record.pending().await();
+        } catch (BrokerUnavailableException e) {
+          if (record.keep()) {
+            unrecorded.put(record.key(), (NotificationRecorded) record.pending().event());
+          }
+          failure = failure == null ? e : failure;
         }
-        failure = failure == null ? e : failure;
       }
+      inFlight.clear();
+    } finally {
+      // Every record of the triggers worked so far is settled (or this tick gave up on it): their
+      // partitions may move.
+      claims.forEach(WorkOwnership.Claim::close);
+      claims.clear();
     }
-    inFlight.clear();
     if (failure != null) {
       throw failure;
     }

@@ -60,6 +60,7 @@ import org.springframework.boot.test.web.server.LocalServerPort;
 import org.springframework.context.ConfigurableApplicationContext;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Primary;
+import org.springframework.test.annotation.DirtiesContext;
 import org.springframework.test.context.DynamicPropertyRegistry;
 import org.springframework.test.context.DynamicPropertySource;
 
@@ -71,6 +72,9 @@ import org.springframework.test.context.DynamicPropertySource;
 @SpringBootTest(
     webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT,
     classes = {NotifierApplication.class, NotifierFlowTests.TestClock.class})
+// Closed after the class: left cached, it would go on notifying (in its own group) for the events
+// of the other tests' notifier instances on the same broker.
+@DirtiesContext(classMode = DirtiesContext.ClassMode.AFTER_CLASS)
 class NotifierFlowTests {
 
   static final String ACCOUNT = "ACtest0000000000000000000000000001";

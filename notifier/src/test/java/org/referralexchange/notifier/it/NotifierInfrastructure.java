@@ -57,6 +57,15 @@ final class NotifierInfrastructure {
     }
   }
 
+  /** Every email any of this JVM's SMTP servers received. */
+  static List<MimeMessage> allMail() {
+    List<MimeMessage> all = new ArrayList<>();
+    for (GreenMail server : MAIL_SERVERS) {
+      all.addAll(Arrays.asList(server.getReceivedMessages()));
+    }
+    return all;
+  }
+
   /** Every email any of this JVM's SMTP servers received for {@code address}. */
   static List<MimeMessage> mailTo(String address) {
     List<MimeMessage> found = new ArrayList<>();
