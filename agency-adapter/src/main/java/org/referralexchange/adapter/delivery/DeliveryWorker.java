@@ -351,6 +351,9 @@ public class DeliveryWorker {
         state.rescan.set(true);
       }
     }
+    if (!unrecorded.isEmpty()) {
+      recordWhatNoLongerWaits(provider, state);
+    }
     if (state.withdrawalsDue.getAndSet(false)) {
       boolean allDone = true;
       for (ReferralState referral : referrals.withdrawable(provider.id())) {
@@ -372,6 +375,45 @@ public class DeliveryWorker {
     if (polled == null || !now.isBefore(polled.plus(provider.pollInterval()))) {
       lastPoll.put(provider.id(), now);
       poll(provider);
+    }
+  }
+
+  /**
+   * Records the deliveries the provider took but whose {@code ReferralDelivered} failed, for
+   * referrals no longer waiting for delivery (cancelled meanwhile). A waiting one is recorded by
+   * the next delivery pass; one cancelled first would never be, and the provider would keep a
+   * referral the exchange withdrew: once recorded it counts as delivered, and a cancelled one is
+   * then withdrawn at the provider like any other.
+   */
+  private void recordWhatNoLongerWaits(AdapterProperties.Provider provider, Lane state) {
+    for (Map.Entry<String, ReferralDelivered> taken : unrecorded.entrySet()) {
+      String referralId = taken.getKey();
+      if (!taken.getValue().getProviderId().equals(provider.id())) {
+        continue;
+      }
+      Optional<ReferralState> current = referrals.get(referralId);
+      if (current.isPresent() && current.get().delivered()) {
+        unrecorded.remove(referralId, taken.getValue());
+        continue;
+      }
+      if (current.isEmpty()
+          || current.get().status() == ReferralStatus.REQUESTED
+          || !state.inFlight.add(referralId)) {
+        continue;
+      }
+      Optional<WorkOwnership.Claim> owned = ownership.claim(referralId);
+      if (owned.isEmpty() || !unrecorded.remove(referralId, taken.getValue())) {
+        owned.ifPresent(WorkOwnership.Claim::close);
+        state.inFlight.remove(referralId);
+        continue;
+      }
+      log.info("Recording a delivery to {} made before the referral was cancelled", provider.id());
+      record(provider, current.get(), state, taken.getValue())
+          .whenComplete(
+              (done, failure) -> {
+                state.inFlight.remove(referralId);
+                owned.get().close();
+              });
     }
   }
 

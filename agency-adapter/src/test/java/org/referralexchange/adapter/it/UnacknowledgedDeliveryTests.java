@@ -18,6 +18,7 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.UUID;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.AlterConfigOp;
@@ -26,8 +27,14 @@ import org.apache.kafka.common.config.ConfigResource;
 import org.apache.kafka.common.config.TopicConfig;
 import org.junit.jupiter.api.Test;
 import org.referralexchange.adapter.AgencyAdapterApplication;
+import org.referralexchange.events.v1.Actor;
+import org.referralexchange.events.v1.ActorRole;
+import org.referralexchange.events.v1.Reason;
 import org.referralexchange.events.v1.ReferralDelivered;
+import org.referralexchange.events.v1.ReferralStatus;
+import org.referralexchange.events.v1.ReferralStatusChanged;
 import org.referralexchange.schemas.Topics;
+import org.referralexchange.schemas.samples.SampleEvents;
 import org.referralexchange.testing.ExchangeInfrastructure;
 import org.springframework.boot.builder.SpringApplicationBuilder;
 import org.springframework.context.ConfigurableApplicationContext;
@@ -159,5 +166,74 @@ class UnacknowledgedDeliveryTests {
     } finally {
       provider.stop();
     }
+  }
+
+  /**
+   * The provider took the referral, its {@code ReferralDelivered} was refused, and the requester
+   * cancelled before the broker took events again: the delivery is still recorded, so the referral
+   * counts as delivered and is withdrawn at the provider, not left there.
+   */
+  @Test
+  void aDeliveryCancelledBeforeItsEventIsRecordedIsRecordedAndWithdrawn() throws Exception {
+    WireMockServer provider = new WireMockServer(options().dynamicPort().bindAddress("127.0.0.1"));
+    provider.start();
+    provider.stubFor(post(urlEqualTo("/unacked")).willReturn(aResponse().withStatus(202)));
+    try (ConfigurableApplicationContext adapter = adapter(provider.baseUrl() + "/unacked")) {
+      String first =
+          AdapterFlowTests.submit(PROVIDER, Instant.now().plus(Duration.ofDays(2)), true);
+      AdapterFlowTests.awaitEvent(Topics.REFERRAL_DELIVERED.name(), first, ReferralDelivered.class);
+      double unacknowledgedBefore = unacknowledged(adapter);
+
+      limitDeliveredBatchBytes("64");
+      String referralId;
+      try {
+        referralId =
+            AdapterFlowTests.submit(PROVIDER, Instant.now().plus(Duration.ofDays(2)), true);
+        await()
+            .atMost(Duration.ofSeconds(60))
+            .until(() -> unacknowledged(adapter) > unacknowledgedBefore);
+        assertThat(requestsFor(provider, referralId)).isEqualTo(1);
+        ExchangeInfrastructure.publish(
+            Topics.REFERRAL_STATUS_CHANGED, referralId, cancelledByRequester(referralId));
+        AdapterFlowTests.awaitStatus(referralId, ReferralStatus.CANCELLED);
+      } finally {
+        limitDeliveredBatchBytes(null);
+      }
+
+      await().atMost(Duration.ofSeconds(45)).until(() -> deliveredEvents(referralId) == 1);
+      await()
+          .atMost(Duration.ofSeconds(45))
+          .until(
+              () ->
+                  provider
+                          .findAll(
+                              postRequestedFor(urlEqualTo("/unacked"))
+                                  .withRequestBody(
+                                      matchingJsonPath("$.type", equalTo("referral.withdrawn")))
+                                  .withRequestBody(
+                                      matchingJsonPath("$.referralId", equalTo(referralId))))
+                          .size()
+                      == 1);
+      assertThat(requestsFor(provider, referralId)).as("delivered once, never again").isEqualTo(1);
+    } finally {
+      provider.stop();
+    }
+  }
+
+  static ReferralStatusChanged cancelledByRequester(String referralId) {
+    return ReferralStatusChanged.newBuilder()
+        .setEventId(UUID.randomUUID())
+        .setOccurredAt(Instant.now())
+        .setReferralId(referralId)
+        .setProviderId(PROVIDER)
+        .setStatus(ReferralStatus.CANCELLED)
+        .setReason(Reason.newBuilder().setCode("client-declined").setText("Found help").build())
+        .setActor(
+            Actor.newBuilder()
+                .setRole(ActorRole.REQUESTER)
+                .setOrganizationId(
+                    SampleEvents.referralSubmitted(referralId).getReferrer().getAgencyId())
+                .build())
+        .build();
   }
 }
