@@ -30,9 +30,13 @@ import org.referralexchange.serde.AvroDeserializer;
 import org.referralexchange.serde.SerdeConfig;
 
 /**
- * Issue 7, scenario 2: the agency adapter, then the notifier, killed with SIGKILL mid-batch under a
- * steady load and started again at once, as a supervisor would. Both run as child JVMs ({@link
- * SpringServiceComponent#runInChildProcess}); the rest of the exchange is {@link FaultBench}'s.
+ * Issue 7, scenarios 2 and 7 with real kills. Scenario 2: the agency adapter, then the notifier,
+ * killed with SIGKILL mid-batch under a steady load and started again at once, as a supervisor
+ * would. Scenario 7: a second adapter, then a second notifier, joins the first one's consumer group
+ * and is killed with SIGKILL once the group has handed it partitions, while its work is on the
+ * wire; the first takes the partitions back after the session timeout. All run as child JVMs
+ * ({@link SpringServiceComponent#runInChildProcess}); the rest of the exchange is {@link
+ * FaultBench}'s.
  *
  * <p>What each may repeat, and no more, is what the services document as their at-least-once
  * window:
@@ -156,25 +160,7 @@ class ServiceCrashTests extends FaultSuite {
                 seconds(Duration.between(restartAt, readyAt)),
                 seconds(Duration.between(kill.at, backlogAt)));
 
-    Map<String, Long> posts =
-        bench.providers.webhook().deliveries().stream()
-            .collect(Collectors.groupingBy(id -> id, Collectors.counting()));
-    Set<String> repeated =
-        posts.entrySet().stream()
-            .filter(e -> e.getValue() > 1 && !takenBefore.contains(e.getKey()))
-            .map(Map.Entry::getKey)
-            .collect(Collectors.toSet());
-    System.out.printf(
-        "[fault-suite] 2a: raw POSTs %d for %d distinct referrals; repeated %s; taken but not"
-            + " recorded at the kill %s%n",
-        row.delivered + row.duplicated, row.delivered, repeated, takenNotRecorded);
-    assertThat(takenNotRecorded)
-        .as("a delivery is repeated only when it was taken but not recorded at the kill")
-        .containsAll(repeated);
-    Map<String, Set<String>> webhookIds = bench.providers.webhook().webhookIds();
-    for (String id : repeated) {
-      assertThat(webhookIds.get(id)).as("webhook-ids of the deliveries of " + id).hasSize(1);
-    }
+    assertDeliveriesRepeatedOnlyInTheWindow("2a", row, takenBefore, takenNotRecorded);
     assertThat(backlog).as("referrals waited for the restarted adapter").isNotEmpty();
     assertThat(takenNotRecorded).as("the kill came while a delivery was held").isNotEmpty();
     row.assertHolds(takenNotRecorded.size(), 0);
@@ -211,16 +197,8 @@ class ServiceCrashTests extends FaultSuite {
     } finally {
       bench.sms.holdAnswers(Duration.ZERO);
     }
-    Set<String> sent = new HashSet<>(acceptedIds(load));
-    Map<String, Long> emailsAtKill = bench.emailsAbout(sent);
-    Map<String, Long> textsAtKill = bench.textsAbout(sent);
-    Set<String> recordedEmails = recordedSent("EMAIL");
-    Set<String> recordedTexts = recordedSent("SMS");
-    Set<String> emailsNotRecorded = new LinkedHashSet<>(emailsAtKill.keySet());
-    emailsNotRecorded.removeAll(recordedEmails);
-    Set<String> textsNotRecorded = new LinkedHashSet<>(textsAtKill.keySet());
-    textsNotRecorded.removeAll(recordedTexts);
-    int window = emailsNotRecorded.size() + textsNotRecorded.size();
+    SentAtKill atKill = sentAtKill(load);
+    int window = atKill.window();
 
     Instant restartAt = Instant.now();
     notifier.start();
@@ -240,15 +218,12 @@ class ServiceCrashTests extends FaultSuite {
             load,
             "2b. notifier kill -9",
             "notifier killed (SIGKILL) after "
-                + emailsAtKill.size()
+                + atKill.emails().size()
                 + " emails and "
-                + textsAtKill.size()
+                + atKill.texts().size()
                 + " texts of the load, "
                 + window
                 + " of them sent but not yet recorded; restarted at once");
-    Set<String> all = new HashSet<>(acceptedIds(load));
-    Set<String> emailRepeats = repeated(bench.emailsAbout(all));
-    Set<String> textRepeats = repeated(bench.textsAbout(all));
     row.recovery =
         ("notifier ready %s after the kill (JVM start %s); the %d referrals taken by then"
                 + " notified on both channels %s after the kill")
@@ -257,23 +232,266 @@ class ServiceCrashTests extends FaultSuite {
                 seconds(Duration.between(restartAt, readyAt)),
                 backlog.size(),
                 seconds(Duration.between(kill.at, backlogAt)));
-    System.out.printf(
-        "[fault-suite] 2b: sent but not recorded at the kill: emails %s, texts %s; repeated:"
-            + " emails %s, texts %s%n",
-        emailsNotRecorded, textsNotRecorded, emailRepeats, textRepeats);
-    assertThat(emailsNotRecorded)
-        .as("an email is repeated only when it was sent but not recorded at the kill")
-        .containsAll(emailRepeats);
-    assertThat(textsNotRecorded)
-        .as("a text is repeated only when it was sent but not recorded at the kill")
-        .containsAll(textRepeats);
+    assertNotificationsRepeatedOnlyInTheWindow("2b", load, atKill);
     assertThat(window)
         .as("sent but not recorded at the kill, at most notifier.records-in-flight")
         .isBetween(1, NOTIFIER_RECORDS_IN_FLIGHT);
     row.assertHolds(0, window);
   }
 
+  /**
+   * Issue 7, scenario 7 with a real kill: a second adapter joins the first one's consumer group,
+   * and once the group has handed it partitions and deliveries are on the wire it is killed with
+   * SIGKILL, not restarted. The first adapter takes those partitions back when the group's session
+   * timeout has passed and does what the dead one left undone: every 2xx referral reaches the
+   * provider, a repeat only for a delivery taken but not recorded at the kill, with the same {@code
+   * webhook-id}; every status change notified once per channel.
+   */
+  @Test
+  @Order(3)
+  void secondAdapterKilledWhileTheGroupHandsItPartitions() throws Exception {
+    Set<String> takenBefore = new HashSet<>(bench.providers.webhook().receivedReferralIds());
+    FaultBench.Load load = bench.load("7a-two-adapters");
+    load.awaitSent(REFERRALS / 3);
+    Path log = LOGS.resolve("agency-adapter-2.log");
+    Files.deleteIfExists(log);
+    AdapterComponent second = anotherAdapter(log);
+    second.start();
+    awaitUntil(
+        "the second adapter, given partitions, delivers",
+        () -> lines(log, "took referral.requested") > 0);
+
+    // Held answers keep what both instances send on the wire; with the load's referrals spread
+    // over the partitions, some of the next ones are the second instance's.
+    int deliveriesBefore = bench.providers.webhook().deliveries().size();
+    bench.providers.webhook().holdAnswers(HOLD);
+    Kill kill;
+    long deliveredBySecond;
+    try {
+      awaitUntil(
+          "the provider holds deliveries",
+          () -> bench.providers.webhook().deliveries().size() > deliveriesBefore + 3);
+      deliveredBySecond = lines(log, "took referral.requested");
+      kill = kill(second);
+    } finally {
+      bench.providers.webhook().holdAnswers(Duration.ZERO);
+    }
+    // A superset of what the dead instance left taken but unrecorded: the first adapter's held
+    // deliveries are in it too until it records them.
+    Set<String> taken = new HashSet<>(bench.providers.webhook().receivedReferralIds());
+    taken.removeAll(takenBefore);
+    Set<String> takenNotRecorded = new LinkedHashSet<>(taken);
+    takenNotRecorded.removeAll(keys(Topics.REFERRAL_DELIVERED.name()));
+
+    Set<String> backlog = new LinkedHashSet<>(acceptedIds(load));
+    backlog.removeAll(taken);
+    awaitUntil(
+        "the first adapter delivers what waited at the kill",
+        () -> bench.providers.webhook().receivedReferralIds().containsAll(backlog));
+    Instant backlogAt = Instant.now();
+    FaultBench.Row row =
+        bench.endAndCount(
+            load,
+            "7a. second adapter kill -9 in a rebalance",
+            "a second adapter joined the group, delivered "
+                + deliveredBySecond
+                + " on its partitions, then was killed (SIGKILL) while the provider held"
+                + " deliveries; not restarted ("
+                + backlog.size()
+                + " accepted referrals not yet delivered at the kill)");
+    row.recovery =
+        "everything that waited delivered by the first adapter %s after the kill (session timeout %s)"
+            .formatted(seconds(Duration.between(kill.at, backlogAt)), SESSION_TIMEOUT);
+    assertDeliveriesRepeatedOnlyInTheWindow("7a", row, takenBefore, takenNotRecorded);
+    row.assertHolds(takenNotRecorded.size(), 0);
+  }
+
+  /**
+   * Issue 7, scenario 7 with a real kill, for the notifier: a second notifier joins the first one's
+   * group and, once it works partitions and texts are on the wire, is killed with SIGKILL and not
+   * restarted. The first notifier takes its partitions back after the session timeout: every status
+   * change notified on each channel, a repeat only for a message sent but not recorded at the kill.
+   */
+  @Test
+  @Order(4)
+  void secondNotifierKilledWhileTheGroupHandsItPartitions() throws Exception {
+    FaultBench.Load load = bench.load("7b-two-notifiers");
+    load.awaitSent(REFERRALS / 3);
+    Path log = LOGS.resolve("notifier-2.log");
+    Files.deleteIfExists(log);
+    NotifierComponent second = anotherNotifier(log);
+    second.start();
+    awaitUntil(
+        "the second notifier, given partitions, sends", () -> lines(log, "Sent accepted SMS") > 0);
+
+    int textsBefore = bench.sms.messages().size();
+    bench.sms.holdAnswers(HOLD);
+    Kill kill;
+    long sentBySecond;
+    try {
+      awaitUntil("the SMS API holds texts", () -> bench.sms.messages().size() > textsBefore + 2);
+      sentBySecond = lines(log, "Sent accepted SMS");
+      kill = kill(second);
+    } finally {
+      bench.sms.holdAnswers(Duration.ZERO);
+    }
+    SentAtKill atKill = sentAtKill(load);
+
+    Set<String> backlog = new HashSet<>(acceptedIds(load));
+    backlog.retainAll(bench.providers.webhook().receivedReferralIds());
+    awaitUntil(
+        "the first notifier tells what waited at the kill",
+        () ->
+            bench.emailsAbout(backlog).keySet().containsAll(backlog)
+                && bench.textsAbout(backlog).keySet().containsAll(backlog));
+    Instant backlogAt = Instant.now();
+    FaultBench.Row row =
+        bench.endAndCount(
+            load,
+            "7b. second notifier kill -9 in a rebalance",
+            "a second notifier joined the group, sent "
+                + sentBySecond
+                + " texts on its partitions, then was killed (SIGKILL) while the SMS API held"
+                + " texts; not restarted ("
+                + atKill.window()
+                + " messages sent but not recorded at the kill, by either instance)");
+    row.recovery =
+        ("the %d referrals accepted by then notified on both channels %s after the kill (session"
+                + " timeout %s)")
+            .formatted(
+                backlog.size(), seconds(Duration.between(kill.at, backlogAt)), SESSION_TIMEOUT);
+    int repeats = assertNotificationsRepeatedOnlyInTheWindow("7b", load, atKill);
+    assertThat(repeats)
+        .as("repeated messages, at most notifier.records-in-flight per instance")
+        .isLessThanOrEqualTo(2 * NOTIFIER_RECORDS_IN_FLIGHT);
+    row.assertHolds(0, atKill.window());
+  }
+
   // --- helpers ---
+
+  /** The services' default {@code exchange.kafka.ownership.session-timeout}, unchanged here. */
+  private static final String SESSION_TIMEOUT = "15 s";
+
+  /** A second adapter beside the bench's, same configuration and group, as a child JVM. */
+  private AdapterComponent anotherAdapter(Path log) {
+    LocalExchange.DemoClocks clocks = LoopDriver.testClocks();
+    AdapterComponent adapter =
+        new AdapterComponent(
+            bench.kafka::bootstrapServers,
+            registry::url,
+            new AdapterComponent.Settings(
+                0, bench.settings.keysetFile(), bench.settings.serviceStartupTimeout()),
+            new AdapterComponent.Providers(
+                bench.providers::webhookEndpoint,
+                DemoProvidersComponent.WEBHOOK_SECRET,
+                bench.providers::fhirBaseUrl,
+                clocks.pollInterval(),
+                clocks.tick(),
+                clocks.responseWindow(),
+                clocks.grace(),
+                true));
+    adapter.runInChildProcess(log);
+    return adapter;
+  }
+
+  /** A second notifier beside the bench's, same configuration and group, as a child JVM. */
+  private NotifierComponent anotherNotifier(Path log) {
+    GatewayComponent gateway = LoopDriver.only(bench.parts, GatewayComponent.class);
+    NotifierComponent another =
+        new NotifierComponent(
+            bench.kafka::bootstrapServers,
+            registry::url,
+            new NotifierComponent.Settings(
+                0, bench.settings.serviceStartupTimeout(), LoopDriver.testClocks().tick(), ""),
+            new NotifierComponent.Channels(bench.mail::smtp, bench.sms::url, gateway::url));
+    another.runInChildProcess(log);
+    return another;
+  }
+
+  /** Lines of a child's log that contain {@code text}; 0 while there is no log yet. */
+  private static long lines(Path log, String text) {
+    try {
+      return Files.exists(log)
+          ? Files.readAllLines(log, StandardCharsets.UTF_8).stream()
+              .filter(line -> line.contains(text))
+              .count()
+          : 0;
+    } catch (java.io.IOException e) {
+      return 0;
+    }
+  }
+
+  /**
+   * What the provider took more than once among the load's referrals must be what was taken but not
+   * recorded at the kill, each time with the same {@code webhook-id}.
+   */
+  private void assertDeliveriesRepeatedOnlyInTheWindow(
+      String scenario, FaultBench.Row row, Set<String> takenBefore, Set<String> takenNotRecorded) {
+    Map<String, Long> posts =
+        bench.providers.webhook().deliveries().stream()
+            .collect(Collectors.groupingBy(id -> id, Collectors.counting()));
+    Set<String> repeated =
+        posts.entrySet().stream()
+            .filter(e -> e.getValue() > 1 && !takenBefore.contains(e.getKey()))
+            .map(Map.Entry::getKey)
+            .collect(Collectors.toSet());
+    System.out.printf(
+        "[fault-suite] %s: raw POSTs %d for %d distinct referrals; repeated %s; taken but not"
+            + " recorded at the kill %s%n",
+        scenario, row.delivered + row.duplicated, row.delivered, repeated, takenNotRecorded);
+    assertThat(takenNotRecorded)
+        .as("a delivery is repeated only when it was taken but not recorded at the kill")
+        .containsAll(repeated);
+    Map<String, Set<String>> webhookIds = bench.providers.webhook().webhookIds();
+    for (String id : repeated) {
+      assertThat(webhookIds.get(id)).as("webhook-ids of the deliveries of " + id).hasSize(1);
+    }
+  }
+
+  /** Messages at the catchers at a kill, and those of them with no SENT record in the log. */
+  private record SentAtKill(
+      Map<String, Long> emails,
+      Map<String, Long> texts,
+      Set<String> emailsNotRecorded,
+      Set<String> textsNotRecorded) {
+    int window() {
+      return emailsNotRecorded.size() + textsNotRecorded.size();
+    }
+  }
+
+  private SentAtKill sentAtKill(FaultBench.Load load) {
+    Set<String> sent = new HashSet<>(acceptedIds(load));
+    Map<String, Long> emails = bench.emailsAbout(sent);
+    Map<String, Long> texts = bench.textsAbout(sent);
+    Set<String> emailsNotRecorded = new LinkedHashSet<>(emails.keySet());
+    emailsNotRecorded.removeAll(recordedSent("EMAIL"));
+    Set<String> textsNotRecorded = new LinkedHashSet<>(texts.keySet());
+    textsNotRecorded.removeAll(recordedSent("SMS"));
+    return new SentAtKill(emails, texts, emailsNotRecorded, textsNotRecorded);
+  }
+
+  /**
+   * A repeated email or text among the load's must be one sent but not recorded at the kill.
+   *
+   * @return how many referrals got a repeated message, both channels counted
+   */
+  private int assertNotificationsRepeatedOnlyInTheWindow(
+      String scenario, FaultBench.Load load, SentAtKill atKill) {
+    Set<String> all = new HashSet<>(acceptedIds(load));
+    Set<String> emailRepeats = repeated(bench.emailsAbout(all));
+    Set<String> textRepeats = repeated(bench.textsAbout(all));
+    System.out.printf(
+        "[fault-suite] %s: sent but not recorded at the kill: emails %s, texts %s; repeated:"
+            + " emails %s, texts %s%n",
+        scenario, atKill.emailsNotRecorded(), atKill.textsNotRecorded(), emailRepeats, textRepeats);
+    assertThat(atKill.emailsNotRecorded())
+        .as("an email is repeated only when it was sent but not recorded at the kill")
+        .containsAll(emailRepeats);
+    assertThat(atKill.textsNotRecorded())
+        .as("a text is repeated only when it was sent but not recorded at the kill")
+        .containsAll(textRepeats);
+    return emailRepeats.size() + textRepeats.size();
+  }
 
   /** When a service was killed. */
   private record Kill(Instant at) {}
