@@ -79,9 +79,13 @@ public final class LocalExchange {
                 settings.fhirProviderPort(),
                 settings.demoAnswerDelay()),
             () -> adapter[0].url());
-    // Chosen now, not by the gateway when it starts: the notifier, starting beside it, puts the
-    // gateway's address in the links of its messages.
-    int gatewayPort = settings.gatewayPort() != 0 ? settings.gatewayPort() : freePort();
+    // Chosen now, not by each service when it starts: the notifier, starting beside the gateway,
+    // puts the gateway's address in the links of its messages. And chosen together: a service
+    // asking for any free port while the others start could be handed the gateway's.
+    int[] chosen = freePorts(3);
+    int gatewayPort = settings.gatewayPort() != 0 ? settings.gatewayPort() : chosen[0];
+    int adapterPort = settings.adapterPort() != 0 ? settings.adapterPort() : chosen[1];
+    int notifierPort = settings.notifierPort() != 0 ? settings.notifierPort() : chosen[2];
     String gatewayUrl = "http://" + KafkaBrokerComponent.HOST + ":" + gatewayPort;
     GatewayComponent gateway =
         new GatewayComponent(
@@ -94,7 +98,7 @@ public final class LocalExchange {
             kafka::bootstrapServers,
             registry::url,
             new AdapterComponent.Settings(
-                settings.adapterPort(), settings.keysetFile(), settings.serviceStartupTimeout()),
+                adapterPort, settings.keysetFile(), settings.serviceStartupTimeout()),
             new AdapterComponent.Providers(
                 providers::webhookEndpoint,
                 DemoProvidersComponent.WEBHOOK_SECRET,
@@ -109,7 +113,7 @@ public final class LocalExchange {
             kafka::bootstrapServers,
             registry::url,
             new NotifierComponent.Settings(
-                settings.notifierPort(), settings.serviceStartupTimeout(), clocks.tick(), ""),
+                notifierPort, settings.serviceStartupTimeout(), clocks.tick(), ""),
             new NotifierComponent.Channels(mail::smtp, sms::url, () -> gatewayUrl));
     DemoSeedComponent seed = new DemoSeedComponent(gateway::url);
     return List.of(
@@ -152,11 +156,28 @@ public final class LocalExchange {
 
   /** A loopback port that was free a moment ago. */
   static int freePort() {
-    try (ServerSocket socket =
-        new ServerSocket(0, 0, InetAddress.getByName(KafkaBrokerComponent.HOST))) {
-      return socket.getLocalPort();
+    return freePorts(1)[0];
+  }
+
+  /** Distinct loopback ports that were free a moment ago: held open together, then let go. */
+  static int[] freePorts(int count) {
+    List<ServerSocket> held = new ArrayList<>();
+    try {
+      InetAddress host = InetAddress.getByName(KafkaBrokerComponent.HOST);
+      for (int i = 0; i < count; i++) {
+        held.add(new ServerSocket(0, 0, host));
+      }
+      return held.stream().mapToInt(ServerSocket::getLocalPort).toArray();
     } catch (IOException e) {
       throw new UncheckedIOException(e);
+    } finally {
+      for (ServerSocket socket : held) {
+        try {
+          socket.close();
+        } catch (IOException e) {
+          // Closing a listening socket nobody connected to: nothing to do about a failure.
+        }
+      }
     }
   }
 
