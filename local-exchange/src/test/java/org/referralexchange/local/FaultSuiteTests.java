@@ -206,26 +206,15 @@ class FaultSuiteTests extends FaultSuite {
     providers.fhir().server().answerEverythingWith(503, "Down for maintenance (fault suite)");
     List<String> ids = new ArrayList<>();
     Map<Integer, Long> statuses = new java.util.TreeMap<>();
-    for (int i = 0; i < count; i++) {
-      String key = "3-fhir-" + UUID.randomUUID();
-      HttpResponse<String> response =
-          driver.post(
-              "/api/v1/referrals",
-              LoopDriver.referralBody(
-                  DemoProvidersComponent.FHIR_PROVIDER_ID,
-                  "rapid-rehousing",
-                  "Housing needed, fault suite",
-                  null,
-                  bench.clientId,
-                  bench.consentId),
-              key);
-      statuses.merge(response.statusCode(), 1L, Long::sum);
-      assertThat(response.statusCode()).as(response.body()).isEqualTo(202);
-      ids.add(LoopDriver.referralIdFor(key));
+    Instant recoverAt;
+    try {
+      sendDuringTheOutage(count, ids, statuses);
+      Thread.sleep(outage.toMillis());
+    } finally {
+      // Whatever failed, the scenarios after this one meet a FHIR server that answers.
+      recoverAt = Instant.now();
+      providers.fhir().server().answerNormally();
     }
-    Thread.sleep(outage.toMillis());
-    Instant recoverAt = Instant.now();
-    providers.fhir().server().answerNormally();
 
     Set<String> all = new LinkedHashSet<>(ids);
     Instant deadline = Instant.now().plus(SETTLE);
@@ -619,6 +608,28 @@ class FaultSuiteTests extends FaultSuite {
         .as("cached schemas: every referral accepted, during the outage too")
         .allMatch(r -> r.status() == 202);
     row.assertHolds();
+  }
+
+  /** Posts {@code count} referrals to the FHIR provider; each must be taken (202). */
+  private void sendDuringTheOutage(int count, List<String> ids, Map<Integer, Long> statuses)
+      throws Exception {
+    for (int i = 0; i < count; i++) {
+      String key = "3-fhir-" + UUID.randomUUID();
+      HttpResponse<String> response =
+          driver.post(
+              "/api/v1/referrals",
+              LoopDriver.referralBody(
+                  DemoProvidersComponent.FHIR_PROVIDER_ID,
+                  "rapid-rehousing",
+                  "Housing needed, fault suite",
+                  null,
+                  bench.clientId,
+                  bench.consentId),
+              key);
+      statuses.merge(response.statusCode(), 1L, Long::sum);
+      assertThat(response.statusCode()).as(response.body()).isEqualTo(202);
+      ids.add(LoopDriver.referralIdFor(key));
+    }
   }
 
   /** A referral of this load that the webhook provider has accepted, as the gateway shows it. */
