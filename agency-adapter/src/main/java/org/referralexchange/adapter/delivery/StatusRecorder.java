@@ -16,6 +16,7 @@ import org.referralexchange.events.v1.ActorRole;
 import org.referralexchange.events.v1.Money;
 import org.referralexchange.events.v1.Outcome;
 import org.referralexchange.events.v1.Reason;
+import org.referralexchange.events.v1.ReferralDelivered;
 import org.referralexchange.events.v1.ReferralStatusChanged;
 import org.referralexchange.kafka.BrokerUnavailableException;
 import org.referralexchange.kafka.EventLog;
@@ -91,6 +92,12 @@ public class StatusRecorder implements ProviderStatusSink {
         meters.counter("adapter.status.refused", "policy", refused.policy()).increment();
         throw refuse(refused.policy(), refused.reason());
       }
+      if (!state.delivered()) {
+        publisher.publish(
+            Topics.REFERRAL_DELIVERED,
+            update.referralId(),
+            provenDelivery(provider, update, state));
+      }
       ReferralStatusChanged event =
           ReferralStatusChanged.newBuilder()
               .setEventId(eventId(update))
@@ -128,6 +135,30 @@ public class StatusRecorder implements ProviderStatusSink {
   private static ProviderRejectedException refuse(String policy, String reason) {
     log.warn("Refused provider status update ({}): {}", policy, reason);
     return new ProviderRejectedException(policy + ": " + reason, null);
+  }
+
+  /**
+   * The delivery a provider's answer proves, for a referral this exchange never recorded as
+   * delivered: the provider took it, but the adapter died (or its record was refused) before the
+   * {@code ReferralDelivered} was acknowledged, and the provider answered before anyone delivered
+   * it again. Without this record the log would never say it was delivered, and a later
+   * cancellation would not be withdrawn at the provider. Its event id is the one the delivery
+   * itself has, so where both are written every consumer counts one.
+   */
+  private ReferralDelivered provenDelivery(
+      ProviderSettings provider, ProviderStatusUpdate update, ReferralState state) {
+    log.info("Recording the delivery to {} that its answer proves", provider.id());
+    return ReferralDelivered.newBuilder()
+        .setEventId(DeliveryWorker.uuid("delivered", update.referralId()))
+        .setOccurredAt(update.occurredAt())
+        .setReferralId(update.referralId())
+        .setProviderId(provider.id())
+        .setProviderReference(
+            update.providerReference() != null
+                ? update.providerReference()
+                : state.providerReference().orElse(update.referralId()))
+        .setAttempts(1)
+        .build();
   }
 
   static UUID eventId(ProviderStatusUpdate update) {

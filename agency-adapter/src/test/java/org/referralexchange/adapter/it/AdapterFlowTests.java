@@ -476,6 +476,11 @@ class AdapterFlowTests {
   }
 
   int callback(String providerId, String body) throws Exception {
+    return callback(port, providerId, body);
+  }
+
+  /** Posts a status update signed as the provider would, to the adapter on {@code port}. */
+  static int callback(int port, String providerId, String body) throws Exception {
     String id = "msg-" + UUID.randomUUID();
     long timestamp = Instant.now().getEpochSecond();
     HttpRequest request =

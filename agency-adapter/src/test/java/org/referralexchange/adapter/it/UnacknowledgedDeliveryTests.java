@@ -220,6 +220,65 @@ class UnacknowledgedDeliveryTests {
     }
   }
 
+  /**
+   * The provider took the referral, its {@code ReferralDelivered} never made it and the adapter
+   * restarted, so nothing remembers the delivery; the provider answers while the new adapter cannot
+   * reach it to deliver again. The answer proves the delivery: it is recorded (once) with the
+   * status, so the log says the referral was delivered and a later cancellation reaches the
+   * provider.
+   */
+  @Test
+  void aProvidersAnswerRecordsTheDeliveryWhoseRecordWasLost() throws Exception {
+    WireMockServer provider = new WireMockServer(options().dynamicPort().bindAddress("127.0.0.1"));
+    provider.start();
+    provider.stubFor(post(urlEqualTo("/unacked")).willReturn(aResponse().withStatus(202)));
+    String referralId;
+    try {
+      ConfigurableApplicationContext first = adapter(provider.baseUrl() + "/unacked");
+      try {
+        String warmUp =
+            AdapterFlowTests.submit(PROVIDER, Instant.now().plus(Duration.ofDays(2)), true);
+        AdapterFlowTests.awaitEvent(
+            Topics.REFERRAL_DELIVERED.name(), warmUp, ReferralDelivered.class);
+        double unacknowledgedBefore = unacknowledged(first);
+        limitDeliveredBatchBytes("64");
+        referralId =
+            AdapterFlowTests.submit(PROVIDER, Instant.now().plus(Duration.ofDays(2)), true);
+        await()
+            .atMost(Duration.ofSeconds(60))
+            .until(() -> unacknowledged(first) > unacknowledgedBefore);
+      } finally {
+        first.close(); // what it remembered of the delivery is gone, as after a crash
+        limitDeliveredBatchBytes(null);
+      }
+      assertThat(requestsFor(provider, referralId)).isEqualTo(1);
+      assertThat(deliveredEvents(referralId)).isZero();
+
+      provider.stubFor(post(urlEqualTo("/unacked")).willReturn(aResponse().withStatus(503)));
+      try (ConfigurableApplicationContext second = adapter(provider.baseUrl() + "/unacked")) {
+        await().atMost(Duration.ofSeconds(60)).until(() -> requestsFor(provider, referralId) >= 2);
+        int port = Integer.parseInt(second.getEnvironment().getProperty("local.server.port"));
+        String accepted =
+            "{\"referralId\":\""
+                + referralId
+                + "\",\"status\":\"accepted\",\"occurredAt\":\""
+                + Instant.now()
+                + "\"}";
+
+        assertThat(AdapterFlowTests.callback(port, PROVIDER, accepted)).isEqualTo(202);
+
+        AdapterFlowTests.awaitStatus(referralId, ReferralStatus.ACCEPTED);
+        ReferralDelivered proven =
+            AdapterFlowTests.awaitEvent(
+                Topics.REFERRAL_DELIVERED.name(), referralId, ReferralDelivered.class);
+        assertThat(proven.getProviderId()).isEqualTo(PROVIDER);
+        assertThat(deliveredEvents(referralId)).isEqualTo(1);
+      }
+    } finally {
+      provider.stop();
+    }
+  }
+
   static ReferralStatusChanged cancelledByRequester(String referralId) {
     return ReferralStatusChanged.newBuilder()
         .setEventId(UUID.randomUUID())
