@@ -11,8 +11,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.github.tomakehurst.wiremock.WireMockServer;
 import java.time.Instant;
-import java.util.ArrayList;
-import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.referralexchange.adapter.AgencyAdapterApplication;
 import org.referralexchange.events.v1.OverdueStage;
@@ -26,38 +24,12 @@ import org.springframework.context.ConfigurableApplicationContext;
 /** The response clock's state is the log: a restarted adapter neither repeats nor forgets. */
 class ResponseClockRestartTests {
 
+  /** Its own group: the restarted adapter takes every partition at once. */
+  static final String GROUP = "response-clock-" + java.util.UUID.randomUUID();
+
   static ConfigurableApplicationContext adapter(String providerUrl) {
-    List<String> args =
-        new ArrayList<>(
-            List.of(
-                "--server.port=0",
-                "--spring.main.banner-mode=off",
-                "--spring.kafka.bootstrap-servers=" + ExchangeInfrastructure.bootstrapServers(),
-                "--spring.kafka.properties.schema.registry.url="
-                    + ExchangeInfrastructure.registryUrl(),
-                "--adapter.encryption.keyset-json=" + ExchangeInfrastructure.KEYSET,
-                "--adapter.minimum-poll-interval=PT0S",
-                "--adapter.tick-interval=PT0.2S"));
-    String p = "--adapter.providers[0].";
-    args.addAll(
-        List.of(
-            p + "id=clock",
-            p + "name=Clock provider",
-            p + "kind=webhook",
-            p + "endpoint=" + providerUrl,
-            p + "secret=" + AdapterFlowTests.SECRET,
-            p + "allowed-fields=givenName",
-            p + "service-categories=clock",
-            p + "time-zone=UTC",
-            p + "opens-at=00:00",
-            p + "closes-at=23:59:59.999",
-            p + "business-days=MONDAY,TUESDAY,WEDNESDAY,THURSDAY,FRIDAY,SATURDAY,SUNDAY",
-            p + "response-window=P2D",
-            p + "grace=PT8S",
-            p + "poll-interval=PT15M",
-            p + "enabled=true"));
     return new SpringApplicationBuilder(AgencyAdapterApplication.class)
-        .run(args.toArray(String[]::new));
+        .run(AdapterArguments.webhookProvider(GROUP, "clock", providerUrl, "PT8S"));
   }
 
   /**

@@ -71,41 +71,16 @@ class SeveralInstancesTests {
   }
 
   ConfigurableApplicationContext adapter() {
-    List<String> args =
-        new ArrayList<>(
-            List.of(
-                "--server.port=0",
-                "--spring.main.banner-mode=off",
-                "--spring.kafka.bootstrap-servers=" + ExchangeInfrastructure.bootstrapServers(),
-                "--spring.kafka.properties.schema.registry.url="
-                    + ExchangeInfrastructure.registryUrl(),
-                "--adapter.encryption.keyset-json=" + ExchangeInfrastructure.KEYSET,
-                "--adapter.minimum-poll-interval=PT0S",
-                "--adapter.tick-interval=PT0.2S",
-                "--exchange.kafka.ownership.group-id=" + group,
-                "--exchange.kafka.ownership.session-timeout=" + SESSION,
-                "--exchange.kafka.ownership.heartbeat-interval=PT1S"));
-    String p = "--adapter.providers[0].";
-    args.addAll(
-        List.of(
-            p + "id=" + PROVIDER,
-            p + "name=Several instances provider",
-            p + "kind=webhook",
-            p + "endpoint=" + provider.baseUrl() + "/several",
-            p + "secret=" + AdapterFlowTests.SECRET,
-            p + "allowed-fields=givenName",
-            p + "service-categories=" + PROVIDER,
-            p + "time-zone=UTC",
-            p + "opens-at=00:00",
-            p + "closes-at=23:59:59.999",
-            p + "business-days=MONDAY,TUESDAY,WEDNESDAY,THURSDAY,FRIDAY,SATURDAY,SUNDAY",
-            p + "response-window=P2D",
-            p + "grace=P2D",
-            p + "poll-interval=PT15M",
-            p + "enabled=true"));
+    String[] args =
+        AdapterArguments.webhookProvider(
+            group,
+            PROVIDER,
+            provider.baseUrl() + "/several",
+            "P2D",
+            "--exchange.kafka.ownership.session-timeout=" + SESSION,
+            "--exchange.kafka.ownership.heartbeat-interval=PT1S");
     ConfigurableApplicationContext adapter =
-        new SpringApplicationBuilder(AgencyAdapterApplication.class)
-            .run(args.toArray(String[]::new));
+        new SpringApplicationBuilder(AgencyAdapterApplication.class).run(args);
     running.add(adapter);
     return adapter;
   }

@@ -15,7 +15,6 @@ import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
@@ -52,37 +51,10 @@ class UnacknowledgedDeliveryTests {
   static final String PROVIDER = "unacked";
 
   static ConfigurableApplicationContext adapter(String providerUrl) {
-    List<String> args =
-        new ArrayList<>(
-            List.of(
-                "--server.port=0",
-                "--spring.main.banner-mode=off",
-                "--spring.kafka.bootstrap-servers=" + ExchangeInfrastructure.bootstrapServers(),
-                "--spring.kafka.properties.schema.registry.url="
-                    + ExchangeInfrastructure.registryUrl(),
-                "--adapter.encryption.keyset-json=" + ExchangeInfrastructure.KEYSET,
-                "--adapter.minimum-poll-interval=PT0S",
-                "--adapter.tick-interval=PT0.2S"));
-    String p = "--adapter.providers[0].";
-    args.addAll(
-        List.of(
-            p + "id=" + PROVIDER,
-            p + "name=Unacknowledged provider",
-            p + "kind=webhook",
-            p + "endpoint=" + providerUrl,
-            p + "secret=" + AdapterFlowTests.SECRET,
-            p + "allowed-fields=givenName",
-            p + "service-categories=" + PROVIDER,
-            p + "time-zone=UTC",
-            p + "opens-at=00:00",
-            p + "closes-at=23:59:59.999",
-            p + "business-days=MONDAY,TUESDAY,WEDNESDAY,THURSDAY,FRIDAY,SATURDAY,SUNDAY",
-            p + "response-window=P2D",
-            p + "grace=P2D",
-            p + "poll-interval=PT15M",
-            p + "enabled=true"));
     return new SpringApplicationBuilder(AgencyAdapterApplication.class)
-        .run(args.toArray(String[]::new));
+        .run(
+            AdapterArguments.webhookProvider(
+                "unacknowledged-" + UUID.randomUUID(), PROVIDER, providerUrl, "P2D"));
   }
 
   /** Limits the size of a record batch on the topic, or lifts the limit with {@code null}. */
@@ -179,20 +151,9 @@ class UnacknowledgedDeliveryTests {
     provider.start();
     provider.stubFor(post(urlEqualTo("/unacked")).willReturn(aResponse().withStatus(202)));
     try (ConfigurableApplicationContext adapter = adapter(provider.baseUrl() + "/unacked")) {
-      String first =
-          AdapterFlowTests.submit(PROVIDER, Instant.now().plus(Duration.ofDays(2)), true);
-      AdapterFlowTests.awaitEvent(Topics.REFERRAL_DELIVERED.name(), first, ReferralDelivered.class);
-      double unacknowledgedBefore = unacknowledged(adapter);
-
-      limitDeliveredBatchBytes("64");
       String referralId;
       try {
-        referralId =
-            AdapterFlowTests.submit(PROVIDER, Instant.now().plus(Duration.ofDays(2)), true);
-        await()
-            .atMost(Duration.ofSeconds(60))
-            .until(() -> unacknowledged(adapter) > unacknowledgedBefore);
-        assertThat(requestsFor(provider, referralId)).isEqualTo(1);
+        referralId = deliveredWithItsRecordRefused(adapter, provider);
         ExchangeInfrastructure.publish(
             Topics.REFERRAL_STATUS_CHANGED, referralId, cancelledByRequester(referralId));
         AdapterFlowTests.awaitStatus(referralId, ReferralStatus.CANCELLED);
@@ -236,17 +197,7 @@ class UnacknowledgedDeliveryTests {
     try {
       ConfigurableApplicationContext first = adapter(provider.baseUrl() + "/unacked");
       try {
-        String warmUp =
-            AdapterFlowTests.submit(PROVIDER, Instant.now().plus(Duration.ofDays(2)), true);
-        AdapterFlowTests.awaitEvent(
-            Topics.REFERRAL_DELIVERED.name(), warmUp, ReferralDelivered.class);
-        double unacknowledgedBefore = unacknowledged(first);
-        limitDeliveredBatchBytes("64");
-        referralId =
-            AdapterFlowTests.submit(PROVIDER, Instant.now().plus(Duration.ofDays(2)), true);
-        await()
-            .atMost(Duration.ofSeconds(60))
-            .until(() -> unacknowledged(first) > unacknowledgedBefore);
+        referralId = deliveredWithItsRecordRefused(first, provider);
       } finally {
         first.close(); // what it remembered of the delivery is gone, as after a crash
         limitDeliveredBatchBytes(null);
@@ -277,6 +228,26 @@ class UnacknowledgedDeliveryTests {
     } finally {
       provider.stop();
     }
+  }
+
+  /**
+   * A referral the provider takes while the broker refuses its {@code ReferralDelivered}: after a
+   * first delivery recorded as usual (so the producer knows the topic), the topic's batch size is
+   * limited and left limited; the caller lifts it with {@code limitDeliveredBatchBytes(null)}.
+   */
+  static String deliveredWithItsRecordRefused(
+      ConfigurableApplicationContext adapter, WireMockServer provider) throws Exception {
+    String warmUp = AdapterFlowTests.submit(PROVIDER, Instant.now().plus(Duration.ofDays(2)), true);
+    AdapterFlowTests.awaitEvent(Topics.REFERRAL_DELIVERED.name(), warmUp, ReferralDelivered.class);
+    double unacknowledgedBefore = unacknowledged(adapter);
+    limitDeliveredBatchBytes("64");
+    String referralId =
+        AdapterFlowTests.submit(PROVIDER, Instant.now().plus(Duration.ofDays(2)), true);
+    await()
+        .atMost(Duration.ofSeconds(60))
+        .until(() -> unacknowledged(adapter) > unacknowledgedBefore);
+    assertThat(requestsFor(provider, referralId)).isEqualTo(1);
+    return referralId;
   }
 
   static ReferralStatusChanged cancelledByRequester(String referralId) {
