@@ -186,30 +186,29 @@ class ApiExceptionHandler {
   @ExceptionHandler(SchemaUnavailableException.class)
   ResponseEntity<ProblemDetail> schemaUnavailable(SchemaUnavailableException e) {
     log.warn("Refusing request, no schema to write its event: {}", e.getMessage());
-    return ResponseEntity.status(HttpStatus.SERVICE_UNAVAILABLE)
-        .header(HttpHeaders.RETRY_AFTER, "5")
-        .body(
-            ProblemTypes.problem(
-                HttpStatus.SERVICE_UNAVAILABLE,
-                ProblemTypes.SCHEMA_UNAVAILABLE,
-                "Try again shortly",
-                "The exchange could not reach its schema registry to record the request, so"
-                    + " nothing was recorded. Retry with the same Idempotency-Key."));
+    return tryAgainShortly(
+        ProblemTypes.SCHEMA_UNAVAILABLE,
+        "The exchange could not reach its schema registry to record the request, so nothing was"
+            + " recorded. Retry with the same Idempotency-Key.");
   }
 
   @ExceptionHandler(BrokerUnavailableException.class)
   ResponseEntity<ProblemDetail> brokerDown(BrokerUnavailableException e) {
     log.warn("Refusing request, broker unavailable: {}", e.getMessage());
+    return tryAgainShortly(
+        ProblemTypes.BROKER_UNAVAILABLE,
+        "The exchange could not confirm that it recorded the request. Retry with the same"
+            + " Idempotency-Key: if this attempt was recorded after all, the retry answers with"
+            + " it; if not, the retry records it. Nothing is recorded twice.");
+  }
+
+  /** 503 with {@code Retry-After: 5}: a part the exchange needs is away for now. */
+  private static ResponseEntity<ProblemDetail> tryAgainShortly(String type, String detail) {
     return ResponseEntity.status(HttpStatus.SERVICE_UNAVAILABLE)
         .header(HttpHeaders.RETRY_AFTER, "5")
         .body(
             ProblemTypes.problem(
-                HttpStatus.SERVICE_UNAVAILABLE,
-                ProblemTypes.BROKER_UNAVAILABLE,
-                "Try again shortly",
-                "The exchange could not confirm that it recorded the request. Retry with the same"
-                    + " Idempotency-Key: if this attempt was recorded after all, the retry answers"
-                    + " with it; if not, the retry records it. Nothing is recorded twice."));
+                HttpStatus.SERVICE_UNAVAILABLE, type, "Try again shortly", detail));
   }
 
   @ExceptionHandler(Exception.class)
