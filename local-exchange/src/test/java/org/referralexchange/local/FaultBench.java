@@ -368,16 +368,10 @@ final class FaultBench {
   Row endAndCount(Load load, String scenario, String fault) throws Exception {
     load.endAfterMore(Math.max(5, REFERRALS / 3));
     load.awaitDone();
-    return count(scenario, fault, load, 0, load.deadLettersBefore, null);
+    return count(scenario, fault, load, 0, null);
   }
 
-  Row count(
-      String scenario,
-      String fault,
-      Load load,
-      long deadLettersInjected,
-      long deadLettersBefore,
-      String recovery)
+  Row count(String scenario, String fault, Load load, long deadLettersInjected, String recovery)
       throws Exception {
     List<Request> requests = load.requests();
     // A 5xx (or no answer) tells the caller the outcome is unknown, not that nothing happened: a
@@ -480,7 +474,7 @@ final class FaultBench {
     row.emails = (int) emails.values().stream().mapToLong(Long::longValue).sum();
     row.texts = (int) texts.values().stream().mapToLong(Long::longValue).sum();
     row.deadLettersExpected = deadLettersInjected;
-    row.deadLetters = deadLetters() - deadLettersBefore;
+    row.deadLetters = deadLetters() - load.deadLettersBefore;
     return row;
   }
 

@@ -110,7 +110,6 @@ class FaultSuiteTests extends FaultSuite {
   }
 
   private void brokerDownUnderLoad(String scenario, String fault, boolean kill) throws Exception {
-    long deadLettersBefore = bench.deadLetters();
     FaultBench.Load load = bench.load(scenario.substring(0, 3).replace(".", "").trim() + "-broker");
     load.awaitSent(REFERRALS / 3);
 
@@ -149,7 +148,7 @@ class FaultSuiteTests extends FaultSuite {
     // A webhook the provider took while the broker could not acknowledge its ReferralDelivered is
     // recorded again after the broker is back, not delivered again: no repeats allowed here
     // either. (An adapter restart in between would repeat it, with the same webhook-id.)
-    FaultBench.Row row = bench.count(scenario, fault, load, 0, deadLettersBefore, recovery);
+    FaultBench.Row row = bench.count(scenario, fault, load, 0, recovery);
 
     assertThat(load.requests())
         .as("every answer while the broker was down: 2xx only with an ack, else 503")
@@ -167,7 +166,6 @@ class FaultSuiteTests extends FaultSuite {
   @Test
   @Order(3)
   void smtpDownForAWhileThenBack() throws Exception {
-    long deadLettersBefore = bench.deadLetters();
     FaultBench.Load load = bench.load("4-smtp");
     load.awaitSent(REFERRALS / 3);
 
@@ -184,7 +182,6 @@ class FaultSuiteTests extends FaultSuite {
             "mail catcher (GreenMail) stopped " + OUTAGE.multipliedBy(2).toSeconds() + " s",
             load,
             0,
-            deadLettersBefore,
             null);
     row.recovery =
         "all email caught %s after SMTP was back"
@@ -267,7 +264,6 @@ class FaultSuiteTests extends FaultSuite {
   @Test
   @Order(4)
   void webhookProviderAnswering500sThenBack() throws Exception {
-    long deadLettersBefore = bench.deadLetters();
     int refusedBefore = providers.webhook().refusedWebhooks();
     FaultBench.Load load = bench.load("3-webhook");
     load.awaitSent(REFERRALS / 3);
@@ -290,7 +286,6 @@ class FaultSuiteTests extends FaultSuite {
                 + " webhooks refused)",
             load,
             0,
-            deadLettersBefore,
             null);
     row.recovery =
         "all delivered %s after the provider was back"
@@ -307,7 +302,6 @@ class FaultSuiteTests extends FaultSuite {
   @Test
   @Order(5)
   void poisonRecordsAreDeadLetteredAndThePartitionMovesOn() throws Exception {
-    long deadLettersBefore = bench.deadLetters();
     FaultBench.Load load = bench.load("6-poison");
     load.awaitSent(REFERRALS / 3);
 
@@ -346,7 +340,6 @@ class FaultSuiteTests extends FaultSuite {
                 + Topics.REFERRAL_SUBMITTED.name(),
             load,
             poison.size(),
-            deadLettersBefore,
             "n/a (no outage)");
 
     Map<String, ConsumerRecord<byte[], byte[]>> dead = new HashMap<>();
@@ -495,7 +488,6 @@ class FaultSuiteTests extends FaultSuite {
                 + Topics.REFERRAL_STATUS_CHANGED.name(),
             load,
             impossible.size(),
-            load.deadLettersBefore,
             "n/a (no outage)");
 
     Map<String, ConsumerRecord<byte[], byte[]>> dead = new HashMap<>();
@@ -594,7 +586,6 @@ class FaultSuiteTests extends FaultSuite {
                 + " referrals sent meanwhile); a new gateway instance started during the outage",
             load,
             0,
-            load.deadLettersBefore,
             ("no 5xx: warm services kept going on cached schemas; cold gateway ready %s after"
                     + " the registry was back (registry start took %s)")
                 .formatted(
