@@ -620,17 +620,7 @@ public final class AdapterRelayBenchmark {
 
     /** The loader: batched and asynchronous, so the input is there at once for every mode. */
     private KafkaProducer<String, SpecificRecord> loader() {
-      Map<String, Object> config = new HashMap<>();
-      config.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
-      config.put(ProducerConfig.ACKS_CONFIG, "all");
-      config.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
-      config.put(ProducerConfig.LINGER_MS_CONFIG, 5);
-      config.put(SerdeConfig.SCHEMA_REGISTRY_URL, registryUrl);
-      config.put(SerdeConfig.AUTO_REGISTER_SCHEMAS, false);
-      config.put(SerdeConfig.USE_LATEST_VERSION, true);
-      AvroSerializer<SpecificRecord> values = new AvroSerializer<>();
-      values.configure(config, false);
-      return new KafkaProducer<>(config, new StringSerializer(), values);
+      return Harness.avroProducer(bootstrap, registryUrl, 5);
     }
 
     private int serializedSize(KafkaProducer<String, SpecificRecord> loader) {

@@ -44,12 +44,10 @@ import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
-import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.clients.producer.RecordMetadata;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.serialization.StringDeserializer;
-import org.apache.kafka.common.serialization.StringSerializer;
 import org.referralexchange.adapter.AgencyAdapterApplication;
 import org.referralexchange.demo.DemoAnswers;
 import org.referralexchange.demo.webhook.DemoWebhookProvider;
@@ -64,7 +62,6 @@ import org.referralexchange.schemas.TopicSpec;
 import org.referralexchange.schemas.Topics;
 import org.referralexchange.schemas.samples.SampleEvents;
 import org.referralexchange.serde.AvroDeserializer;
-import org.referralexchange.serde.AvroSerializer;
 import org.referralexchange.serde.SchemaRegistryClient;
 import org.referralexchange.serde.SerdeConfig;
 import org.referralexchange.testing.ExchangeInfrastructure;
@@ -819,17 +816,7 @@ public final class EndToEndBenchmark {
 
       /** As the services' producers (ExchangeKafkaAutoConfiguration): acks=all, idempotent. */
       private KafkaProducer<String, SpecificRecord> producer() {
-        Map<String, Object> config = new HashMap<>();
-        config.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
-        config.put(ProducerConfig.ACKS_CONFIG, "all");
-        config.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
-        config.put(ProducerConfig.LINGER_MS_CONFIG, 0);
-        config.put(SerdeConfig.SCHEMA_REGISTRY_URL, registryUrl);
-        config.put(SerdeConfig.AUTO_REGISTER_SCHEMAS, false);
-        config.put(SerdeConfig.USE_LATEST_VERSION, true);
-        AvroSerializer<SpecificRecord> values = new AvroSerializer<>();
-        values.configure(config, false);
-        return new KafkaProducer<>(config, new StringSerializer(), values);
+        return Harness.avroProducer(bootstrap, registryUrl, 0);
       }
 
       /** Assigned every partition of the topic, at its end, no group. */

@@ -30,17 +30,14 @@ import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.producer.KafkaProducer;
-import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.clients.producer.RecordMetadata;
-import org.apache.kafka.common.serialization.StringSerializer;
 import org.referralexchange.envelope.EnvelopeKeys;
 import org.referralexchange.events.v1.ReferralSubmitted;
 import org.referralexchange.gateway.ReferralGatewayApplication;
 import org.referralexchange.schemas.TopicSpec;
 import org.referralexchange.schemas.Topics;
 import org.referralexchange.schemas.samples.SampleEvents;
-import org.referralexchange.serde.AvroSerializer;
 import org.referralexchange.serde.SchemaRegistryClient;
 import org.referralexchange.serde.SerdeConfig;
 import org.springframework.boot.builder.SpringApplicationBuilder;
@@ -622,17 +619,7 @@ public final class GatewayPublishBenchmark {
   /** The producer the gateway's KafkaWiring builds, without Spring: same serializer, same acks. */
   private static KafkaProducer<String, ReferralSubmitted> plainProducer(
       String bootstrap, String registryUrl) {
-    Map<String, Object> config = new HashMap<>();
-    config.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
-    config.put(ProducerConfig.ACKS_CONFIG, "all");
-    config.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
-    config.put(ProducerConfig.LINGER_MS_CONFIG, 0);
-    config.put(SerdeConfig.SCHEMA_REGISTRY_URL, registryUrl);
-    config.put(SerdeConfig.AUTO_REGISTER_SCHEMAS, false);
-    config.put(SerdeConfig.USE_LATEST_VERSION, true);
-    AvroSerializer<ReferralSubmitted> values = new AvroSerializer<>();
-    values.configure(config, false);
-    return new KafkaProducer<>(config, new StringSerializer(), values);
+    return Harness.avroProducer(bootstrap, registryUrl, 0);
   }
 
   /** Size of one record value the gateway wrote, read back raw. */

@@ -12,10 +12,17 @@ import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.Arrays;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import org.apache.avro.specific.SpecificRecord;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.common.serialization.StringSerializer;
 import org.referralexchange.registry.SchemaRegistryApplication;
+import org.referralexchange.serde.AvroSerializer;
+import org.referralexchange.serde.SerdeConfig;
 import org.springframework.context.ConfigurableApplicationContext;
 
 /**
@@ -158,6 +165,26 @@ final class Harness {
   /** Base URL of an application started on a free loopback port. */
   static String baseUrl(ConfigurableApplicationContext context) {
     return "http://127.0.0.1:" + context.getEnvironment().getProperty("local.server.port");
+  }
+
+  /**
+   * A producer as the services build theirs (ExchangeKafkaAutoConfiguration): acks=all, idempotent,
+   * the exchange's Avro serializer on the latest registered schema, no auto-registration; {@code
+   * lingerMs} 0 for one record per request, more for a batching loader.
+   */
+  static <V extends SpecificRecord> KafkaProducer<String, V> avroProducer(
+      String bootstrap, String registryUrl, int lingerMs) {
+    Map<String, Object> config = new HashMap<>();
+    config.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
+    config.put(ProducerConfig.ACKS_CONFIG, "all");
+    config.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
+    config.put(ProducerConfig.LINGER_MS_CONFIG, lingerMs);
+    config.put(SerdeConfig.SCHEMA_REGISTRY_URL, registryUrl);
+    config.put(SerdeConfig.AUTO_REGISTER_SCHEMAS, false);
+    config.put(SerdeConfig.USE_LATEST_VERSION, true);
+    AvroSerializer<V> values = new AvroSerializer<>();
+    values.configure(config, false);
+    return new KafkaProducer<>(config, new StringSerializer(), values);
   }
 
   static long processCpuNanos() {

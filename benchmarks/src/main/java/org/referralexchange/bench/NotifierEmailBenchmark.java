@@ -33,9 +33,7 @@ import java.util.Properties;
 import java.util.UUID;
 import org.apache.avro.specific.SpecificRecord;
 import org.apache.kafka.clients.producer.KafkaProducer;
-import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
-import org.apache.kafka.common.serialization.StringSerializer;
 import org.referralexchange.events.v1.Actor;
 import org.referralexchange.events.v1.ActorRole;
 import org.referralexchange.events.v1.CaseManager;
@@ -47,8 +45,6 @@ import org.referralexchange.notifier.NotifierApplication;
 import org.referralexchange.notifier.referral.ContactView;
 import org.referralexchange.schemas.Topics;
 import org.referralexchange.schemas.samples.SampleEvents;
-import org.referralexchange.serde.AvroSerializer;
-import org.referralexchange.serde.SerdeConfig;
 import org.referralexchange.testing.ExchangeInfrastructure;
 import org.springframework.boot.builder.SpringApplicationBuilder;
 import org.springframework.context.ConfigurableApplicationContext;
@@ -482,17 +478,7 @@ public final class NotifierEmailBenchmark {
     }
 
     private KafkaProducer<String, SpecificRecord> loader() {
-      Map<String, Object> config = new HashMap<>();
-      config.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
-      config.put(ProducerConfig.ACKS_CONFIG, "all");
-      config.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
-      config.put(ProducerConfig.LINGER_MS_CONFIG, 5);
-      config.put(SerdeConfig.SCHEMA_REGISTRY_URL, registryUrl);
-      config.put(SerdeConfig.AUTO_REGISTER_SCHEMAS, false);
-      config.put(SerdeConfig.USE_LATEST_VERSION, true);
-      AvroSerializer<SpecificRecord> values = new AvroSerializer<>();
-      values.configure(config, false);
-      return new KafkaProducer<>(config, new StringSerializer(), values);
+      return Harness.avroProducer(bootstrap, registryUrl, 5);
     }
 
     private void report(List<Phase> phases) {
