@@ -18,6 +18,7 @@ import java.util.Optional;
 import java.util.Set;
 import org.referralexchange.adapter.provider.ProviderSettings;
 import org.springframework.boot.context.properties.ConfigurationProperties;
+import org.springframework.boot.context.properties.bind.ConstructorBinding;
 import org.springframework.validation.annotation.Validated;
 
 /**
@@ -58,6 +59,10 @@ public record AdapterProperties(
    * @param grace business time after respondBy before the referral returns to the case manager
    * @param pollInterval how often it is polled (pull-based kinds)
    * @param enabled whether referrals are delivered to it
+   * @param services the services it offers (id, name, SNOMED CT code)
+   * @param organization literal reference of its own Organization on its FHIR server; empty to find
+   *     it by the exchange's provider identifier
+   * @param contact how a case manager reaches it
    */
   public record Provider(
       @NotBlank @Pattern(regexp = "[a-z0-9][a-z0-9-]{1,62}") String id,
@@ -74,9 +79,53 @@ public record AdapterProperties(
       @NotNull Duration responseWindow,
       @NotNull Duration grace,
       @NotNull Duration pollInterval,
-      boolean enabled) {
+      boolean enabled,
+      @Valid List<Service> services,
+      String organization,
+      ProviderSettings.Contact contact) {
 
+    /** A provider with no services, organization or contact configured. */
+    public Provider(
+        String id,
+        String name,
+        String kind,
+        URI endpoint,
+        String secret,
+        Set<String> allowedFields,
+        Set<String> serviceCategories,
+        ZoneId timeZone,
+        LocalTime opensAt,
+        LocalTime closesAt,
+        Set<DayOfWeek> businessDays,
+        Duration responseWindow,
+        Duration grace,
+        Duration pollInterval,
+        boolean enabled) {
+      this(
+          id,
+          name,
+          kind,
+          endpoint,
+          secret,
+          allowedFields,
+          serviceCategories,
+          timeZone,
+          opensAt,
+          closesAt,
+          businessDays,
+          responseWindow,
+          grace,
+          pollInterval,
+          enabled,
+          List.of(),
+          null,
+          null);
+    }
+
+    @ConstructorBinding
     public Provider {
+      services = services == null ? List.of() : List.copyOf(services);
+      organization = organization == null || organization.isBlank() ? null : organization;
       allowedFields = allowedFields == null ? Set.of() : Set.copyOf(allowedFields);
       serviceCategories = serviceCategories == null ? Set.of() : Set.copyOf(serviceCategories);
       businessDays =
@@ -100,7 +149,14 @@ public record AdapterProperties(
           responseWindow,
           grace,
           pollInterval,
-          enabled);
+          enabled,
+          services.stream()
+              .map(
+                  s ->
+                      new ProviderSettings.ServiceOffering(s.id(), s.name(), s.code(), s.display()))
+              .toList(),
+          organization,
+          contact);
     }
 
     @Override
@@ -108,6 +164,20 @@ public record AdapterProperties(
       return "Provider[" + id + ", " + kind + ", " + endpoint + "]";
     }
   }
+
+  /**
+   * One service a provider offers.
+   *
+   * @param id the exchange's service id, as referrals name it
+   * @param name what people call it
+   * @param code its SNOMED CT code for {@code ServiceRequest.code}
+   * @param display the SNOMED CT display for the code
+   */
+  public record Service(
+      @NotBlank @Pattern(regexp = "[a-z0-9][a-z0-9-]{1,62}") String id,
+      @NotBlank String name,
+      @Pattern(regexp = "[0-9]{6,18}") String code,
+      String display) {}
 
   /** A cleartext Tink keyset file or the keyset JSON; exactly one. */
   public record Encryption(Optional<String> keysetFile, Optional<String> keysetJson) {

@@ -4,6 +4,8 @@ import java.net.URI;
 import java.time.Duration;
 import java.time.LocalTime;
 import java.time.ZoneId;
+import java.util.List;
+import java.util.Optional;
 import java.util.Set;
 
 /**
@@ -23,6 +25,10 @@ import java.util.Set;
  * @param grace how long after respondBy (business time) before the referral is returned
  * @param pollInterval how often a pull-based provider is asked for news
  * @param enabled whether referrals are delivered to it
+ * @param services the services it offers, with their names and codes
+ * @param organization the literal reference of its own Organization on its FHIR server ({@code
+ *     Organization/123}); null to find it by the exchange's provider identifier
+ * @param contact how a case manager reaches it; null when not configured
  */
 public record ProviderSettings(
     String id,
@@ -37,7 +43,72 @@ public record ProviderSettings(
     Duration responseWindow,
     Duration grace,
     Duration pollInterval,
-    boolean enabled) {
+    boolean enabled,
+    List<ServiceOffering> services,
+    String organization,
+    Contact contact) {
+
+  public ProviderSettings {
+    services = services == null ? List.of() : List.copyOf(services);
+  }
+
+  /** Settings with no services, organization or contact configured (tests, older callers). */
+  public ProviderSettings(
+      String id,
+      String name,
+      String kind,
+      URI endpoint,
+      String secret,
+      Set<String> allowedFields,
+      ZoneId zone,
+      LocalTime opensAt,
+      LocalTime closesAt,
+      Duration responseWindow,
+      Duration grace,
+      Duration pollInterval,
+      boolean enabled) {
+    this(
+        id,
+        name,
+        kind,
+        endpoint,
+        secret,
+        allowedFields,
+        zone,
+        opensAt,
+        closesAt,
+        responseWindow,
+        grace,
+        pollInterval,
+        enabled,
+        List.of(),
+        null,
+        null);
+  }
+
+  /** The configured service with this id, if any. */
+  public Optional<ServiceOffering> service(String serviceId) {
+    return services.stream().filter(s -> s.id().equals(serviceId)).findFirst();
+  }
+
+  /**
+   * One service a provider offers (HSDS {@code service}).
+   *
+   * @param id the exchange's service id, as referrals name it
+   * @param name what people call it, used in messages and pages
+   * @param code its SNOMED CT code, sent as {@code ServiceRequest.code}; null when none is known
+   * @param display the SNOMED CT display for {@code code}
+   */
+  public record ServiceOffering(String id, String name, String code, String display) {}
+
+  /**
+   * How a case manager reaches the provider.
+   *
+   * @param phone a phone number, or null
+   * @param email an email address, or null
+   * @param website a web address, or null
+   */
+  public record Contact(String phone, String email, String website) {}
 
   @Override
   public String toString() {
