@@ -20,6 +20,7 @@ import org.hl7.fhir.r4.model.Consent;
 import org.hl7.fhir.r4.model.ContactPoint;
 import org.hl7.fhir.r4.model.DateTimeType;
 import org.hl7.fhir.r4.model.DateType;
+import org.hl7.fhir.r4.model.Enumerations;
 import org.hl7.fhir.r4.model.Identifier;
 import org.hl7.fhir.r4.model.Organization;
 import org.hl7.fhir.r4.model.Patient;
@@ -142,11 +143,10 @@ final class ReferralTranslator {
       // One Patient per referral, still found again on redelivery.
       patient.addIdentifier().setSystem(FhirCodes.REFERRAL_CLIENT).setValue(referral.referralId());
     }
-    // US Core requires a name and a gender; the exchange never holds a gender, and a name the
-    // allow-list withholds is said to be masked rather than sent.
-    patient
-        .getGenderElement()
-        .addExtension(FhirCodes.DATA_ABSENT_REASON, new CodeType(FhirCodes.UNKNOWN));
+    // US Core requires a gender and a name. The exchange never holds a gender: the required
+    // binding's own "unknown" says so (an absent code with a data-absent-reason breaks the
+    // binding). A name the allow-list withholds is said to be masked rather than sent.
+    patient.setGender(Enumerations.AdministrativeGender.UNKNOWN);
     boolean given = client != null && allowed.test("givenName") && notBlank(client.givenName());
     boolean family = client != null && allowed.test("familyName") && notBlank(client.familyName());
     if (given || family) {
