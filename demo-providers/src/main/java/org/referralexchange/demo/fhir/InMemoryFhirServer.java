@@ -45,10 +45,13 @@ import org.apache.catalina.Context;
 import org.apache.catalina.LifecycleException;
 import org.apache.catalina.startup.Tomcat;
 import org.hl7.fhir.r4.model.Bundle;
+import org.hl7.fhir.r4.model.Consent;
 import org.hl7.fhir.r4.model.IdType;
 import org.hl7.fhir.r4.model.Identifier;
 import org.hl7.fhir.r4.model.OperationOutcome;
+import org.hl7.fhir.r4.model.Organization;
 import org.hl7.fhir.r4.model.Patient;
+import org.hl7.fhir.r4.model.Procedure;
 import org.hl7.fhir.r4.model.Reference;
 import org.hl7.fhir.r4.model.Resource;
 import org.hl7.fhir.r4.model.ServiceRequest;
@@ -56,11 +59,12 @@ import org.hl7.fhir.r4.model.Task;
 
 /**
  * A real FHIR R4 server on loopback, for tests and demos: HAPI's {@link RestfulServer} in an
- * embedded Tomcat on a given or random port, keeping Patient, ServiceRequest and Task in memory. It
- * supports read, create (conditional on {@code identifier=system|value}), update (honouring {@code
- * If-Match}), search by identifier and transactions of conditional creates with {@code urn:uuid}
- * references, as a FHIR server of a provider would. Callers can play the provider (change a Task),
- * break the server (answer every request with a status) or stop it.
+ * embedded Tomcat on a given or random port, keeping Patient, ServiceRequest, Task, Organization,
+ * Consent and Procedure in memory. It supports read, create (conditional on {@code
+ * identifier=system|value}), update (honouring {@code If-Match}), search by identifier and
+ * transactions of conditional creates with {@code urn:uuid} references and of updates (PUT, with
+ * {@code If-Match}), all or nothing, as a FHIR server of a provider would. Callers can play the
+ * provider (change a Task), break the server (answer every request with a status) or stop it.
  */
 public final class InMemoryFhirServer implements AutoCloseable {
 
@@ -200,8 +204,17 @@ public final class InMemoryFhirServer implements AutoCloseable {
   }
 
   /**
-   * Runs {@code change} just before the next Task update received over HTTP is applied: the
-   * provider answering while the exchange writes.
+   * Plays the provider: stores a resource of its own (a Procedure it performed, its Organization).
+   *
+   * @return the new resource's id
+   */
+  public String providerCreates(Resource resource) {
+    return store.create(resource, null).getId().getIdPart();
+  }
+
+  /**
+   * Runs {@code change} just before the next Task update received over HTTP (alone or in a
+   * transaction) is applied: the provider answering while the exchange writes.
    */
   public void beforeNextTaskUpdate(Runnable change) {
     store.beforeNextTaskUpdate = change;
@@ -218,7 +231,12 @@ public final class InMemoryFhirServer implements AutoCloseable {
       super(fhir);
       setDefaultResponseEncoding(EncodingEnum.JSON);
       setResourceProviders(
-          new PatientProvider(store), new ServiceRequestProvider(store), new TaskProvider(store));
+          new PatientProvider(store),
+          new ServiceRequestProvider(store),
+          new TaskProvider(store),
+          new OrganizationProvider(store),
+          new ConsentProvider(store),
+          new ProcedureProvider(store));
       registerProvider(new TransactionProvider(store));
     }
 
@@ -297,21 +315,61 @@ public final class InMemoryFhirServer implements AutoCloseable {
       return new MethodOutcome(stored.getIdElement(), false).setResource(stored.copy());
     }
 
-    /** POST entries only, each optionally conditional; references to fullUrls are resolved. */
+    /**
+     * POST entries (each optionally conditional, references to their fullUrls resolved) and PUT
+     * entries ({@code Type/id}, honouring {@code If-Match}), all or nothing: every condition is
+     * checked before anything is stored.
+     */
     synchronized Bundle transaction(Bundle request) {
+      if (request.getEntry().stream()
+          .anyMatch(
+              entry ->
+                  entry.getRequest().getMethod() == Bundle.HTTPVerb.PUT
+                      && entry.getResource() instanceof Task)) {
+        Runnable meanwhile = beforeNextTaskUpdate;
+        beforeNextTaskUpdate = null;
+        if (meanwhile != null) {
+          meanwhile.run();
+        }
+      }
       Map<String, String> resolved = new HashMap<>();
       Map<Bundle.BundleEntryComponent, String> toCreate = new LinkedHashMap<>();
+      Map<Bundle.BundleEntryComponent, Resource> toUpdate = new LinkedHashMap<>();
       List<Bundle.BundleEntryComponent> answers = new ArrayList<>();
       for (Bundle.BundleEntryComponent entry : request.getEntry()) {
-        if (entry.getRequest().getMethod() != Bundle.HTTPVerb.POST || entry.getResource() == null) {
-          throw new InvalidRequestException("This in-memory server takes POST entries only");
+        Bundle.HTTPVerb method = entry.getRequest().getMethod();
+        if (entry.getResource() == null
+            || (method != Bundle.HTTPVerb.POST && method != Bundle.HTTPVerb.PUT)) {
+          throw new InvalidRequestException(
+              "This in-memory server takes POST and PUT entries with a resource only");
         }
         String type = entry.getResource().fhirType();
+        Bundle.BundleEntryComponent answer = new Bundle.BundleEntryComponent();
+        if (method == Bundle.HTTPVerb.PUT) {
+          IdType target = new IdType(entry.getRequest().getUrl());
+          if (!type.equals(target.getResourceType()) || !target.hasIdPart()) {
+            throw new InvalidRequestException("A PUT entry's url must be " + type + "/<id>");
+          }
+          Resource current = read(entry.getResource().getClass(), target.getIdPart());
+          String version = current.getIdElement().getVersionIdPart();
+          String ifMatch = ifMatchVersion(entry.getRequest().getIfMatch());
+          if (ifMatch != null && !ifMatch.equals(version)) {
+            throw new PreconditionFailedException(
+                "Version " + ifMatch + " of " + target.getValue() + " is not current");
+          }
+          long next = Long.parseLong(version) + 1;
+          toUpdate.put(entry, current);
+          answer
+              .getResponse()
+              .setStatus("200 OK")
+              .setLocation(type + "/" + target.getIdPart() + "/_history/" + next);
+          answers.add(answer);
+          continue;
+        }
         Optional<Resource> existing =
             entry.getRequest().hasIfNoneExist()
                 ? match(type, entry.getRequest().getIfNoneExist())
                 : Optional.empty();
-        Bundle.BundleEntryComponent answer = new Bundle.BundleEntryComponent();
         if (existing.isPresent()) {
           IdType id = existing.get().getIdElement();
           resolved.put(entry.getFullUrl(), type + "/" + id.getIdPart());
@@ -339,9 +397,27 @@ public final class InMemoryFhirServer implements AutoCloseable {
             }
             store(resource, id, 1);
           });
+      toUpdate.forEach(
+          (entry, current) ->
+              store(
+                  entry.getResource(),
+                  current.getIdElement().getIdPart(),
+                  Long.parseLong(current.getIdElement().getVersionIdPart()) + 1));
       Bundle response = new Bundle().setType(Bundle.BundleType.TRANSACTIONRESPONSE);
       answers.forEach(response::addEntry);
       return response;
+    }
+
+    /** {@code W/"3"}, {@code "3"} or {@code 3} as {@code 3}; null when absent. */
+    private static String ifMatchVersion(String ifMatch) {
+      if (ifMatch == null || ifMatch.isBlank()) {
+        return null;
+      }
+      String version = ifMatch.trim();
+      if (version.startsWith("W/")) {
+        version = version.substring(2);
+      }
+      return version.replace("\"", "");
     }
 
     private Resource store(Resource resource, String id, long version) {
@@ -373,15 +449,9 @@ public final class InMemoryFhirServer implements AutoCloseable {
       return matches.stream().findFirst();
     }
 
-    private static boolean hasIdentifier(Resource resource, String system, String value) {
-      List<Identifier> identifiers = List.of();
-      if (resource instanceof Patient patient) {
-        identifiers = patient.getIdentifier();
-      } else if (resource instanceof ServiceRequest request) {
-        identifiers = request.getIdentifier();
-      } else if (resource instanceof Task task) {
-        identifiers = task.getIdentifier();
-      }
+    private boolean hasIdentifier(Resource resource, String system, String value) {
+      List<Identifier> identifiers =
+          fhir.newTerser().getValues(resource, "identifier", Identifier.class);
       return identifiers.stream()
           .anyMatch(
               identifier ->
@@ -511,6 +581,111 @@ public final class InMemoryFhirServer implements AutoCloseable {
     public List<Task> byIdentifier(
         @RequiredParam(name = Task.SP_IDENTIFIER) TokenParam identifier) {
       return store.search(Task.class, identifier.getSystem(), identifier.getValue());
+    }
+  }
+
+  public static final class OrganizationProvider implements IResourceProvider {
+    private final Store store;
+
+    OrganizationProvider(Store store) {
+      this.store = store;
+    }
+
+    @Override
+    public Class<Organization> getResourceType() {
+      return Organization.class;
+    }
+
+    @Read
+    public Organization read(@IdParam IdType id) {
+      return store.read(Organization.class, id.getIdPart());
+    }
+
+    @Create
+    public MethodOutcome create(
+        @ResourceParam Organization organization, @ConditionalUrlParam String conditionalUrl) {
+      return store.create(organization, conditionalUrl);
+    }
+
+    @Update
+    public MethodOutcome update(@IdParam IdType id, @ResourceParam Organization organization) {
+      return store.update(Organization.class, id.getIdPart(), id.getVersionIdPart(), organization);
+    }
+
+    @Search
+    public List<Organization> byIdentifier(
+        @RequiredParam(name = Organization.SP_IDENTIFIER) TokenParam identifier) {
+      return store.search(Organization.class, identifier.getSystem(), identifier.getValue());
+    }
+  }
+
+  public static final class ConsentProvider implements IResourceProvider {
+    private final Store store;
+
+    ConsentProvider(Store store) {
+      this.store = store;
+    }
+
+    @Override
+    public Class<Consent> getResourceType() {
+      return Consent.class;
+    }
+
+    @Read
+    public Consent read(@IdParam IdType id) {
+      return store.read(Consent.class, id.getIdPart());
+    }
+
+    @Create
+    public MethodOutcome create(
+        @ResourceParam Consent consent, @ConditionalUrlParam String conditionalUrl) {
+      return store.create(consent, conditionalUrl);
+    }
+
+    @Update
+    public MethodOutcome update(@IdParam IdType id, @ResourceParam Consent consent) {
+      return store.update(Consent.class, id.getIdPart(), id.getVersionIdPart(), consent);
+    }
+
+    @Search
+    public List<Consent> byIdentifier(
+        @RequiredParam(name = Consent.SP_IDENTIFIER) TokenParam identifier) {
+      return store.search(Consent.class, identifier.getSystem(), identifier.getValue());
+    }
+  }
+
+  public static final class ProcedureProvider implements IResourceProvider {
+    private final Store store;
+
+    ProcedureProvider(Store store) {
+      this.store = store;
+    }
+
+    @Override
+    public Class<Procedure> getResourceType() {
+      return Procedure.class;
+    }
+
+    @Read
+    public Procedure read(@IdParam IdType id) {
+      return store.read(Procedure.class, id.getIdPart());
+    }
+
+    @Create
+    public MethodOutcome create(
+        @ResourceParam Procedure procedure, @ConditionalUrlParam String conditionalUrl) {
+      return store.create(procedure, conditionalUrl);
+    }
+
+    @Update
+    public MethodOutcome update(@IdParam IdType id, @ResourceParam Procedure procedure) {
+      return store.update(Procedure.class, id.getIdPart(), id.getVersionIdPart(), procedure);
+    }
+
+    @Search
+    public List<Procedure> byIdentifier(
+        @RequiredParam(name = Procedure.SP_IDENTIFIER) TokenParam identifier) {
+      return store.search(Procedure.class, identifier.getSystem(), identifier.getValue());
     }
   }
 }

@@ -1,5 +1,7 @@
 package org.referralexchange.adapter.provider.fhir;
 
+import java.util.Set;
+
 /** The systems and codes this kind writes and reads; one place, so the README can name them. */
 final class FhirCodes {
 
@@ -40,6 +42,96 @@ final class FhirCodes {
       "http://hl7.org/fhir/us/sdoh-clinicalcare/CodeSystem/SDOHCC-CodeSystemTemporaryCodes";
 
   static final String RESULTING_ACTIVITY = "resulting-activity";
+
+  /** Code in the temporary codes flagging that the client must not be contacted directly. */
+  static final String CONTACTING_SUBJECT_PROHIBITED = "contacting-subject-prohibited";
+
+  /** The SDOH category for a request whose needs name no SDOH category the IG defines. */
+  static final String SDOH_CATEGORY_UNSPECIFIED = "sdoh-category-unspecified";
+
+  /**
+   * The SDOH categories of the SDOHCC category value set (all from the temporary codes), which
+   * {@code ServiceRequest.category} must carry at least one of.
+   */
+  static final Set<String> SDOH_CATEGORIES =
+      Set.of(
+          SDOH_CATEGORY_UNSPECIFIED,
+          "food-insecurity",
+          "housing-instability",
+          "homelessness",
+          "inadequate-housing",
+          "transportation-insecurity",
+          "financial-insecurity",
+          "material-hardship",
+          "educational-attainment",
+          "employment-status",
+          "veteran-status",
+          "stress",
+          "social-connection",
+          "intimate-partner-violence",
+          "elder-abuse",
+          "personal-health-literacy",
+          "health-insurance-coverage-status",
+          "medical-cost-burden",
+          "digital-literacy",
+          "digital-access",
+          "utility-insecurity",
+          "language-access",
+          "incarceration-status");
+
+  /** Profiles the resources claim; a Gravity server may check them. */
+  static final String SDOHCC_SERVICE_REQUEST =
+      "http://hl7.org/fhir/us/sdoh-clinicalcare/StructureDefinition/SDOHCC-ServiceRequest";
+
+  static final String SDOHCC_TASK =
+      "http://hl7.org/fhir/us/sdoh-clinicalcare/StructureDefinition/SDOHCC-TaskForReferralManagement";
+
+  static final String SDOHCC_CONSENT =
+      "http://hl7.org/fhir/us/sdoh-clinicalcare/StructureDefinition/SDOHCC-Consent";
+
+  static final String US_CORE_PATIENT =
+      "http://hl7.org/fhir/us/core/StructureDefinition/us-core-patient";
+
+  static final String US_CORE_ORGANIZATION =
+      "http://hl7.org/fhir/us/core/StructureDefinition/us-core-organization";
+
+  /** SNOMED CT, the system of every service code. */
+  static final String SNOMED_CT = "http://snomed.info/sct";
+
+  /**
+   * The service code used when a service has none configured: SNOMED CT "Social service procedure",
+   * the broadest procedure the IG itself uses for social care, so the required binding still holds.
+   */
+  static final String SOCIAL_SERVICE_PROCEDURE = "410606002";
+
+  static final String SOCIAL_SERVICE_PROCEDURE_DISPLAY = "Social service procedure";
+
+  /** Consent vocabulary: the SDOHCC Consent profile fixes scope and category. */
+  static final String CONSENT_SCOPE = "http://terminology.hl7.org/CodeSystem/consentscope";
+
+  static final String PATIENT_PRIVACY = "patient-privacy";
+
+  static final String V3_ACT_CODE = "http://terminology.hl7.org/CodeSystem/v3-ActCode";
+
+  static final String IDSCL = "IDSCL";
+
+  static final String CONSENT_POLICY = "http://terminology.hl7.org/CodeSystem/consentpolicycodes";
+
+  /** A HIPAA authorisation: what the exchange's consent to share is. */
+  static final String HIPAA_AUTH = "hipaa-auth";
+
+  /** The extension that says why a value US Core requires is not there. */
+  static final String DATA_ABSENT_REASON =
+      "http://hl7.org/fhir/StructureDefinition/data-absent-reason";
+
+  /** Withheld on purpose (the provider's allow-list does not name it). */
+  static final String MASKED = "masked";
+
+  /** Not known to the exchange. */
+  static final String UNKNOWN = "unknown";
+
+  /** The withdrawal reason that also makes the referral's Consent inactive. */
+  static final String CONSENT_REVOKED = "consent-revoked";
 
   /** Language tags in Patient.communication. */
   static final String BCP_47 = "urn:ietf:bcp:47";

@@ -29,14 +29,19 @@ import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentMap;
+import java.util.function.Function;
 import java.util.function.Predicate;
 import java.util.function.Supplier;
 import org.hl7.fhir.r4.model.Annotation;
 import org.hl7.fhir.r4.model.Bundle;
 import org.hl7.fhir.r4.model.CodeableConcept;
 import org.hl7.fhir.r4.model.Coding;
+import org.hl7.fhir.r4.model.Consent;
 import org.hl7.fhir.r4.model.DateTimeType;
 import org.hl7.fhir.r4.model.IdType;
+import org.hl7.fhir.r4.model.Organization;
+import org.hl7.fhir.r4.model.Procedure;
+import org.hl7.fhir.r4.model.Reference;
 import org.hl7.fhir.r4.model.Resource;
 import org.hl7.fhir.r4.model.ServiceRequest;
 import org.hl7.fhir.r4.model.StringType;
@@ -49,6 +54,7 @@ import org.referralexchange.adapter.provider.ProviderSettings;
 import org.referralexchange.adapter.provider.ProviderStatusUpdate;
 import org.referralexchange.adapter.provider.ProviderUnavailableException;
 import org.referralexchange.adapter.provider.TrackedReferral;
+import org.referralexchange.events.v1.ReferralStatus;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnProperty;
@@ -86,6 +92,9 @@ public class FhirProviderAdapter implements ProviderAdapter {
   private final FhirContext fhir;
   private final ConcurrentMap<ClientKey, IGenericClient> clients = new ConcurrentHashMap<>();
 
+  /** Each provider's own Organization as found at its server, by provider and server. */
+  private final ConcurrentMap<OrganizationKey, String> organizations = new ConcurrentHashMap<>();
+
   public FhirProviderAdapter() {
     this(CONNECT_TIMEOUT, SOCKET_TIMEOUT);
   }
@@ -108,14 +117,15 @@ public class FhirProviderAdapter implements ProviderAdapter {
   @Override
   public DeliveryReceipt deliver(ProviderSettings provider, OutboundReferral referral) {
     IGenericClient client = client(provider);
-    Bundle transaction = ReferralTranslator.transaction(provider, referral);
+    String organization = providerOrganization(provider, client, referral.referralId());
+    Bundle transaction = ReferralTranslator.transaction(provider, referral, organization);
     Bundle response =
         call(
             provider,
             "deliver",
             referral.referralId(),
             () -> client.transaction().withBundle(transaction).execute());
-    String reference = taskReference(response);
+    String reference = taskReference(response, ReferralTranslator.taskEntry(transaction));
     if (reference == null) {
       // The server did not say where the Task is: find it by the referral id.
       reference =
@@ -136,6 +146,49 @@ public class FhirProviderAdapter implements ProviderAdapter {
     return new DeliveryReceipt(reference);
   }
 
+  /**
+   * The literal reference of the provider's own Organization: as configured, else as found by the
+   * exchange's provider identifier at its server (kept per provider and server, since it does not
+   * move), else null, and the transaction creates it conditionally.
+   */
+  private String providerOrganization(
+      ProviderSettings provider, IGenericClient client, String referralId) {
+    if (provider.organization() != null && !provider.organization().isBlank()) {
+      return provider.organization();
+    }
+    if (provider.id() == null || provider.id().isBlank()) {
+      return null;
+    }
+    OrganizationKey key = new OrganizationKey(provider.id(), String.valueOf(provider.endpoint()));
+    String known = organizations.get(key);
+    if (known != null) {
+      return known;
+    }
+    Bundle found =
+        call(
+            provider,
+            "deliver",
+            referralId,
+            () ->
+                client
+                    .search()
+                    .forResource(Organization.class)
+                    .where(
+                        Organization.IDENTIFIER
+                            .exactly()
+                            .systemAndCode(FhirCodes.PROVIDER_ID, provider.id()))
+                    .returnBundle(Bundle.class)
+                    .execute());
+    Optional<String> reference =
+        found.getEntry().stream()
+            .map(Bundle.BundleEntryComponent::getResource)
+            .filter(Organization.class::isInstance)
+            .map(resource -> "Organization/" + resource.getIdElement().getIdPart())
+            .findFirst();
+    reference.ifPresent(value -> organizations.put(key, value));
+    return reference.orElse(null);
+  }
+
   @Override
   public List<ProviderStatusUpdate> poll(
       ProviderSettings provider, Collection<TrackedReferral> open) {
@@ -154,43 +207,238 @@ public class FhirProviderAdapter implements ProviderAdapter {
         continue;
       }
       ProviderStatusUpdate update =
-          TaskReading.update(tracked.referralId(), reference(task.get()), task.get());
+          TaskReading.update(
+              tracked.referralId(),
+              reference(task.get()),
+              task.get(),
+              procedures(provider, client, tracked.referralId()));
       if (update != null) {
         updates.add(update);
+        if (update.status() == ReferralStatus.COMPLETED) {
+          completeFocus(provider, client, tracked.referralId(), task.get());
+        }
       }
     }
     return updates;
   }
 
+  /**
+   * Cancels the Task and revokes its ServiceRequest in one transaction, each a PUT with {@code
+   * If-Match} on the version read, so neither overwrites an answer the provider gave meanwhile and
+   * the provider never sees one without the other; on a version conflict it reads again. A
+   * withdrawal for a revoked consent also makes the referral's Consent inactive in the same
+   * transaction. The Task carries the real reason, coded and in words.
+   */
   @Override
   public void withdraw(
       ProviderSettings provider, TrackedReferral referral, String reasonCode, String reasonText) {
     IGenericClient client = client(provider);
-    Optional<Task> cancelled =
-        modifyTask(
-            provider,
-            client,
-            referral,
-            "withdraw",
-            task -> {
-              if (TaskReading.terminal(task.getStatus())) {
-                log.info(
-                    "Referral {} at FHIR provider {} is already {}; nothing to withdraw",
-                    referral.referralId(),
-                    provider.id(),
-                    task.getStatus().toCode());
-                return false;
-              }
-              CodeableConcept reason = new CodeableConcept().setText(reasonText);
-              if (reasonCode != null && !reasonCode.isBlank()) {
-                reason.addCoding(new Coding(FhirCodes.STATUS_REASON, reasonCode, null));
-              }
-              task.setStatus(Task.TaskStatus.CANCELLED);
-              task.setStatusReason(reason);
-              task.setLastModifiedElement(ReferralTranslator.dateTime(Instant.now()));
-              return true;
-            });
-    cancelled.ifPresent(task -> revokeFocus(provider, client, referral, task));
+    String id = referral.referralId();
+    for (int attempt = 1; attempt <= UPDATE_ATTEMPTS; attempt++) {
+      Task task =
+          findTask(provider, client, referral, "withdraw")
+              .orElseThrow(
+                  () ->
+                      new ProviderRejectedException(
+                          describe(provider, "withdraw", id)
+                              + " failed: the provider has no Task for it",
+                          null));
+      if (TaskReading.terminal(task.getStatus())) {
+        log.info(
+            "Referral {} at FHIR provider {} is already {}; nothing to withdraw",
+            id,
+            provider.id(),
+            task.getStatus().toCode());
+        return;
+      }
+      CodeableConcept reason =
+          new CodeableConcept()
+              .setText(reasonText == null || reasonText.isBlank() ? "Withdrawn" : reasonText);
+      if (reasonCode != null && !reasonCode.isBlank()) {
+        reason.addCoding(new Coding(FhirCodes.STATUS_REASON, reasonCode, null));
+      }
+      task.setStatus(Task.TaskStatus.CANCELLED);
+      task.setStatusReason(reason);
+      task.setLastModifiedElement(ReferralTranslator.dateTime(Instant.now()));
+
+      Bundle transaction = new Bundle().setType(Bundle.BundleType.TRANSACTION);
+      addUpdate(transaction, task);
+      ServiceRequest request = readFocus(provider, client, id, task, "withdraw");
+      if (request != null && revocable(request.getStatus())) {
+        request.setStatus(ServiceRequest.ServiceRequestStatus.REVOKED);
+        addUpdate(transaction, request);
+      }
+      if (FhirCodes.CONSENT_REVOKED.equals(reasonCode) && request != null) {
+        for (Consent consent : readConsents(provider, client, id, request)) {
+          if (consent.getStatus() == Consent.ConsentState.ACTIVE) {
+            consent.setStatus(Consent.ConsentState.INACTIVE);
+            addUpdate(transaction, consent);
+          }
+        }
+      }
+      if (execute(provider, client, id, "withdraw", transaction)) {
+        return;
+      }
+      log.info(
+          "Task for referral {} at FHIR provider {} changed while we withdrew it; reading again",
+          id,
+          provider.id());
+    }
+    throw new ProviderUnavailableException(
+        describe(provider, "withdraw", id) + " failed: the Task kept changing (version conflict)",
+        null);
+  }
+
+  /**
+   * After the provider completed the Task, completes the ServiceRequest it fulfils (the requester
+   * owns the request's status). Best effort, with {@code If-Match}: the completed Task is what the
+   * exchange records, so a refusal here is logged, not raised.
+   */
+  void completeFocus(
+      ProviderSettings provider, IGenericClient client, String referralId, Task task) {
+    try {
+      ServiceRequest request = readFocus(provider, client, referralId, task, "complete");
+      if (request == null
+          || request.getStatus() == ServiceRequest.ServiceRequestStatus.COMPLETED
+          || !revocable(request.getStatus())) {
+        return;
+      }
+      request.setStatus(ServiceRequest.ServiceRequestStatus.COMPLETED);
+      if (!update(provider, client, referralId, "complete", request)) {
+        log.info(
+            "ServiceRequest of referral {} at FHIR provider {} changed meanwhile; left as it is",
+            referralId,
+            provider.id());
+      }
+    } catch (ProviderUnavailableException | ProviderRejectedException e) {
+      log.warn(
+          "Referral {} completed at FHIR provider {} but its ServiceRequest was not: {}",
+          referralId,
+          provider.id(),
+          e.getMessage());
+    }
+  }
+
+  /**
+   * Reads the Procedures a Task's outputs reference, for {@link TaskReading}: one read each, only
+   * for literal {@code Procedure/<id>} references; a Procedure the server does not have is left out
+   * (the output's display, if any, still describes it).
+   */
+  Function<Reference, Optional<Procedure>> procedures(
+      ProviderSettings provider, IGenericClient client, String referralId) {
+    return reference -> {
+      IdType id = new IdType(reference.getReference());
+      if (!"Procedure".equals(id.getResourceType()) || !id.hasIdPart()) {
+        return Optional.empty();
+      }
+      return Optional.ofNullable(
+          call(
+              provider,
+              "poll",
+              referralId,
+              () -> {
+                try {
+                  return client.read().resource(Procedure.class).withId(id.getIdPart()).execute();
+                } catch (ResourceNotFoundException | ResourceGoneException gone) {
+                  return null;
+                }
+              }));
+    };
+  }
+
+  private static boolean revocable(ServiceRequest.ServiceRequestStatus status) {
+    return status == ServiceRequest.ServiceRequestStatus.ACTIVE
+        || status == ServiceRequest.ServiceRequestStatus.ONHOLD
+        || status == ServiceRequest.ServiceRequestStatus.DRAFT;
+  }
+
+  /** The ServiceRequest the Task focuses on, or null when its focus is not a literal one. */
+  private ServiceRequest readFocus(
+      ProviderSettings provider,
+      IGenericClient client,
+      String referralId,
+      Task task,
+      String operation) {
+    IdType focus = new IdType(task.getFocus().getReference());
+    if (!"ServiceRequest".equals(focus.getResourceType()) || !focus.hasIdPart()) {
+      return null;
+    }
+    return call(
+        provider,
+        operation,
+        referralId,
+        () -> {
+          try {
+            return client.read().resource(ServiceRequest.class).withId(focus.getIdPart()).execute();
+          } catch (ResourceNotFoundException | ResourceGoneException gone) {
+            return null;
+          }
+        });
+  }
+
+  /** The Consents the ServiceRequest names as its supporting information (literal references). */
+  private List<Consent> readConsents(
+      ProviderSettings provider, IGenericClient client, String referralId, ServiceRequest request) {
+    List<Consent> consents = new ArrayList<>();
+    for (Reference info : request.getSupportingInfo()) {
+      IdType id = new IdType(info.getReference());
+      if (!"Consent".equals(id.getResourceType()) || !id.hasIdPart()) {
+        continue;
+      }
+      Consent consent =
+          call(
+              provider,
+              "withdraw",
+              referralId,
+              () -> {
+                try {
+                  return client.read().resource(Consent.class).withId(id.getIdPart()).execute();
+                } catch (ResourceNotFoundException | ResourceGoneException gone) {
+                  return null;
+                }
+              });
+      if (consent != null) {
+        consents.add(consent);
+      }
+    }
+    return consents;
+  }
+
+  /** A PUT of the resource as read, conditional on the version read. */
+  private static void addUpdate(Bundle transaction, Resource resource) {
+    IdType id = resource.getIdElement();
+    Bundle.BundleEntryRequestComponent request =
+        transaction
+            .addEntry()
+            .setFullUrl(resource.fhirType() + "/" + id.getIdPart())
+            .setResource(resource)
+            .getRequest()
+            .setMethod(Bundle.HTTPVerb.PUT)
+            .setUrl(resource.fhirType() + "/" + id.getIdPart());
+    if (id.hasVersionIdPart()) {
+      request.setIfMatch("W/\"" + id.getVersionIdPart() + "\"");
+    }
+  }
+
+  /** Runs the transaction; false on a version conflict (HTTP 409/412), to read again. */
+  private boolean execute(
+      ProviderSettings provider,
+      IGenericClient client,
+      String referralId,
+      String operation,
+      Bundle transaction) {
+    return call(
+        provider,
+        operation,
+        referralId,
+        () -> {
+          try {
+            client.transaction().withBundle(transaction).execute();
+            return true;
+          } catch (PreconditionFailedException | ResourceVersionConflictException conflict) {
+            return false;
+          }
+        });
   }
 
   @Override
@@ -284,40 +532,6 @@ public class FhirProviderAdapter implements ProviderAdapter {
   }
 
   /**
-   * After a cancel, also revokes the ServiceRequest the Task points at (FHIR request pattern:
-   * authorisation to act is withdrawn). Best effort: the cancelled Task is what tells the provider.
-   */
-  private void revokeFocus(
-      ProviderSettings provider, IGenericClient client, TrackedReferral referral, Task task) {
-    IdType focus = new IdType(task.getFocus().getReference());
-    if (!"ServiceRequest".equals(focus.getResourceType()) || !focus.hasIdPart()) {
-      return;
-    }
-    try {
-      ServiceRequest request =
-          call(
-              provider,
-              "withdraw",
-              referral.referralId(),
-              () ->
-                  client.read().resource(ServiceRequest.class).withId(focus.getIdPart()).execute());
-      ServiceRequest.ServiceRequestStatus status = request.getStatus();
-      if (status == ServiceRequest.ServiceRequestStatus.ACTIVE
-          || status == ServiceRequest.ServiceRequestStatus.ONHOLD
-          || status == ServiceRequest.ServiceRequestStatus.DRAFT) {
-        request.setStatus(ServiceRequest.ServiceRequestStatus.REVOKED);
-        update(provider, client, referral.referralId(), "withdraw", request);
-      }
-    } catch (ProviderUnavailableException | ProviderRejectedException e) {
-      log.warn(
-          "Referral {} cancelled at FHIR provider {} but its ServiceRequest was not revoked: {}",
-          referral.referralId(),
-          provider.id(),
-          e.getMessage());
-    }
-  }
-
-  /**
    * The Task for a tracked referral: read by its reference, else (no reference, or one that is not
    * a Task) searched by the referral identifier. Empty when the provider has none (404/410).
    */
@@ -362,15 +576,16 @@ public class FhirProviderAdapter implements ProviderAdapter {
   }
 
   /**
-   * {@code Task/<id>} from the transaction answer: the Task entry's location, else its resource.
+   * {@code Task/<id>} from the transaction answer: the Task entry's location, else any entry's that
+   * names a Task, else a Task resource returned.
    */
-  private static String taskReference(Bundle response) {
+  private static String taskReference(Bundle response, int taskEntry) {
     if (response == null) {
       return null;
     }
     List<Bundle.BundleEntryComponent> entries = new ArrayList<>();
-    if (response.getEntry().size() > ReferralTranslator.TASK_ENTRY) {
-      entries.add(response.getEntry().get(ReferralTranslator.TASK_ENTRY));
+    if (taskEntry >= 0 && response.getEntry().size() > taskEntry) {
+      entries.add(response.getEntry().get(taskEntry));
     }
     entries.addAll(response.getEntry());
     for (Bundle.BundleEntryComponent entry : entries) {
@@ -464,6 +679,8 @@ public class FhirProviderAdapter implements ProviderAdapter {
   private static int millis(Duration duration) {
     return Math.toIntExact(duration.toMillis());
   }
+
+  private record OrganizationKey(String providerId, String base) {}
 
   /** One HAPI client per FHIR base and bearer token; a rotated token gets a new client. */
   private record ClientKey(String base, String token) {

@@ -5,19 +5,26 @@ import java.util.ArrayList;
 import java.util.Date;
 import java.util.List;
 import java.util.Locale;
+import java.util.Optional;
 import java.util.Set;
 import java.util.TimeZone;
 import java.util.UUID;
 import java.util.function.Predicate;
 import org.hl7.fhir.r4.model.Annotation;
+import org.hl7.fhir.r4.model.Attachment;
 import org.hl7.fhir.r4.model.Bundle;
+import org.hl7.fhir.r4.model.CodeType;
 import org.hl7.fhir.r4.model.CodeableConcept;
 import org.hl7.fhir.r4.model.Coding;
+import org.hl7.fhir.r4.model.Consent;
 import org.hl7.fhir.r4.model.ContactPoint;
 import org.hl7.fhir.r4.model.DateTimeType;
 import org.hl7.fhir.r4.model.DateType;
+import org.hl7.fhir.r4.model.Enumerations;
 import org.hl7.fhir.r4.model.Identifier;
+import org.hl7.fhir.r4.model.Organization;
 import org.hl7.fhir.r4.model.Patient;
+import org.hl7.fhir.r4.model.Period;
 import org.hl7.fhir.r4.model.Reference;
 import org.hl7.fhir.r4.model.Resource;
 import org.hl7.fhir.r4.model.ServiceRequest;
@@ -27,37 +34,76 @@ import org.referralexchange.adapter.provider.OutboundReferral.Client;
 import org.referralexchange.adapter.provider.ProviderSettings;
 
 /**
- * Turns one {@link OutboundReferral} into a FHIR transaction: a Patient (allow-listed fields only),
- * a ServiceRequest and a Gravity SDOHCC Task, each a conditional create keyed by an exchange
- * identifier so that delivering again creates nothing new. No I/O here.
+ * Turns one {@link OutboundReferral} into a FHIR transaction a Gravity SDOHCC server accepts: a
+ * Patient (US Core's required elements, allow-listed data only), the referring agency's
+ * Organization, an SDOHCC Consent for the consent the referral relies on, the provider's own
+ * Organization when it is not known yet, an SDOHCC ServiceRequest and an SDOHCC Task. Every entry
+ * is a conditional create keyed by an exchange identifier, so delivering again creates nothing new,
+ * and every reference between them is literal. No I/O here.
  */
 final class ReferralTranslator {
-
-  /** Position of each resource in the transaction; the response lists entries in this order. */
-  static final int PATIENT_ENTRY = 0;
-
-  static final int SERVICE_REQUEST_ENTRY = 1;
-  static final int TASK_ENTRY = 2;
 
   private static final TimeZone UTC = TimeZone.getTimeZone("UTC");
 
   private ReferralTranslator() {}
 
-  static Bundle transaction(ProviderSettings provider, OutboundReferral referral) {
-    String patientUrl = "urn:uuid:" + UUID.randomUUID();
-    String serviceRequestUrl = "urn:uuid:" + UUID.randomUUID();
-    String taskUrl = "urn:uuid:" + UUID.randomUUID();
-
-    Patient patient = patient(referral, allowed(provider));
-    ServiceRequest serviceRequest = serviceRequest(provider, referral, patientUrl);
-    Task task = task(provider, referral, serviceRequestUrl, patientUrl);
-
+  /**
+   * The transaction for one delivery; the Task is its last entry.
+   *
+   * @param providerOrganization the literal reference of the provider's own Organization at its
+   *     server ({@code Organization/123}), or null to conditionally create it by the exchange's
+   *     provider identifier
+   */
+  static Bundle transaction(
+      ProviderSettings provider, OutboundReferral referral, String providerOrganization) {
     Bundle bundle = new Bundle().setType(Bundle.BundleType.TRANSACTION);
+    String patientUrl = newUrl();
+    Patient patient = patient(referral, allowed(provider));
     addConditionalCreate(bundle, patientUrl, patient, patient.getIdentifierFirstRep());
+
+    Reference agency = agencyReference(referral);
+    Organization agencyOrganization = agencyOrganization(referral);
+    if (agencyOrganization != null) {
+      String url = newUrl();
+      addConditionalCreate(
+          bundle, url, agencyOrganization, agencyOrganization.getIdentifierFirstRep());
+      agency.setReference(url);
+    }
+
+    Reference owner = owner(provider);
+    if (providerOrganization != null) {
+      owner.setReference(providerOrganization);
+    } else if (notBlank(provider.id())) {
+      String url = newUrl();
+      Organization own = providerOrganization(provider);
+      addConditionalCreate(bundle, url, own, own.getIdentifierFirstRep());
+      owner.setReference(url);
+    }
+
+    String consentUrl = null;
+    if (notBlank(referral.consentId())) {
+      consentUrl = newUrl();
+      Consent consent = consent(referral, patientUrl, agency);
+      addConditionalCreate(bundle, consentUrl, consent, consent.getIdentifierFirstRep());
+    }
+
+    String serviceRequestUrl = newUrl();
+    ServiceRequest serviceRequest =
+        serviceRequest(provider, referral, patientUrl, agency, owner, consentUrl);
     addConditionalCreate(
         bundle, serviceRequestUrl, serviceRequest, referralIdentifier(referral.referralId()));
-    addConditionalCreate(bundle, taskUrl, task, referralIdentifier(referral.referralId()));
+    Task task = task(provider, referral, serviceRequestUrl, patientUrl, agency, owner);
+    addConditionalCreate(bundle, newUrl(), task, referralIdentifier(referral.referralId()));
     return bundle;
+  }
+
+  /** Where the Task is in {@link #transaction}'s answer: its last entry. */
+  static int taskEntry(Bundle transaction) {
+    return transaction.getEntry().size() - 1;
+  }
+
+  private static String newUrl() {
+    return "urn:uuid:" + UUID.randomUUID();
   }
 
   /** The search that finds what an earlier delivery of this referral created. */
@@ -90,17 +136,19 @@ final class ReferralTranslator {
   static Patient patient(OutboundReferral referral, Predicate<String> allowed) {
     Client client = referral.client();
     Patient patient = new Patient();
+    patient.getMeta().addProfile(FhirCodes.US_CORE_PATIENT);
     if (client != null && notBlank(client.pseudonym())) {
       patient.addIdentifier().setSystem(FhirCodes.CLIENT_PSEUDONYM).setValue(client.pseudonym());
     } else {
       // One Patient per referral, still found again on redelivery.
       patient.addIdentifier().setSystem(FhirCodes.REFERRAL_CLIENT).setValue(referral.referralId());
     }
-    if (client == null) {
-      return patient;
-    }
-    boolean given = allowed.test("givenName") && notBlank(client.givenName());
-    boolean family = allowed.test("familyName") && notBlank(client.familyName());
+    // US Core requires a gender and a name. The exchange never holds a gender: the required
+    // binding's own "unknown" says so (an absent code with a data-absent-reason breaks the
+    // binding). A name the allow-list withholds is said to be masked rather than sent.
+    patient.setGender(Enumerations.AdministrativeGender.UNKNOWN);
+    boolean given = client != null && allowed.test("givenName") && notBlank(client.givenName());
+    boolean family = client != null && allowed.test("familyName") && notBlank(client.familyName());
     if (given || family) {
       var name = patient.addName();
       if (given) {
@@ -109,6 +157,19 @@ final class ReferralTranslator {
       if (family) {
         name.setFamily(client.familyName());
       }
+    } else {
+      boolean withheld =
+          client != null
+              && ((!allowed.test("givenName") && notBlank(client.givenName()))
+                  || (!allowed.test("familyName") && notBlank(client.familyName())));
+      patient
+          .addName()
+          .addExtension(
+              FhirCodes.DATA_ABSENT_REASON,
+              new CodeType(withheld ? FhirCodes.MASKED : FhirCodes.UNKNOWN));
+    }
+    if (client == null) {
+      return patient;
     }
     if (allowed.test("birthDate") && client.birthDate() != null) {
       patient.setBirthDateElement(new DateType(client.birthDate().toString()));
@@ -178,8 +239,14 @@ final class ReferralTranslator {
   }
 
   static ServiceRequest serviceRequest(
-      ProviderSettings provider, OutboundReferral referral, String patientReference) {
+      ProviderSettings provider,
+      OutboundReferral referral,
+      String patientReference,
+      Reference requester,
+      Reference performer,
+      String consentReference) {
     ServiceRequest request = new ServiceRequest();
+    request.getMeta().addProfile(FhirCodes.SDOHCC_SERVICE_REQUEST);
     request.addIdentifier(referralIdentifier(referral.referralId()));
     request.setStatus(ServiceRequest.ServiceRequestStatus.ACTIVE);
     request.setIntent(ServiceRequest.ServiceRequestIntent.ORDER);
@@ -191,9 +258,25 @@ final class ReferralTranslator {
     for (OutboundReferral.Need need : needs) {
       request.addCategory(concept(need));
     }
-    if (!needs.isEmpty()) {
-      // ServiceRequest.code holds one concept: the first need; category lists them all.
-      request.setCode(concept(needs.get(0)));
+    if (needs.stream().noneMatch(ReferralTranslator::sdohCategory)) {
+      // SDOHCC requires at least one SDOH category; needs coded otherwise name none.
+      request.addCategory(
+          new CodeableConcept()
+              .addCoding(
+                  new Coding(
+                      FhirCodes.SDOHCC_TEMPORARY_CODES,
+                      FhirCodes.SDOH_CATEGORY_UNSPECIFIED,
+                      "SDOH Category Unspecified")));
+    }
+    request.setCode(serviceCode(provider, referral.serviceId()));
+    if (referral.contactingSubjectProhibited()) {
+      request.addOrderDetail(
+          new CodeableConcept()
+              .addCoding(
+                  new Coding(
+                      FhirCodes.SDOHCC_TEMPORARY_CODES,
+                      FhirCodes.CONTACTING_SUBJECT_PROHIBITED,
+                      "Contacting Subject Prohibited")));
     }
     if (notBlank(referral.serviceId())) {
       request.addOrderDetail(
@@ -201,14 +284,19 @@ final class ReferralTranslator {
               .addCoding(new Coding(FhirCodes.HSDS_SERVICE_ID, referral.serviceId(), null)));
     }
     request.setSubject(new Reference(patientReference));
+    if (referral.respondBy() != null) {
+      // The service is wanted from now until the answer is due.
+      request.setOccurrence(
+          new Period()
+              .setStartElement(dateTime(referral.authoredOn()))
+              .setEndElement(dateTime(referral.respondBy())));
+    }
     request.setAuthoredOnElement(dateTime(referral.authoredOn()));
-    request.setRequester(requester(referral));
-    request.addPerformer(owner(provider));
-    if (notBlank(referral.consentId())) {
+    request.setRequester(requester.copy());
+    request.addPerformer(performer.copy());
+    if (consentReference != null) {
       request.addSupportingInfo(
-          new Reference()
-              .setIdentifier(
-                  new Identifier().setSystem(FhirCodes.CONSENT_ID).setValue(referral.consentId()))
+          new Reference(consentReference)
               .setDisplay("Consent to share information for this referral"));
     }
     for (String note : notes(provider, referral)) {
@@ -217,12 +305,42 @@ final class ReferralTranslator {
     return request;
   }
 
+  /**
+   * The configured service's SNOMED CT code; else SNOMED CT "Social service procedure" with the
+   * service's name (or id) as text, so that a service nobody coded still satisfies the IG's
+   * required binding and still says what was asked for.
+   */
+  static CodeableConcept serviceCode(ProviderSettings provider, String serviceId) {
+    Optional<ProviderSettings.ServiceOffering> service =
+        serviceId == null ? Optional.empty() : provider.service(serviceId);
+    String text = service.map(ProviderSettings.ServiceOffering::name).orElse(serviceId);
+    Optional<ProviderSettings.ServiceOffering> coded =
+        service.filter(offering -> notBlank(offering.code()));
+    Coding coding =
+        coded
+            .map(offering -> new Coding(FhirCodes.SNOMED_CT, offering.code(), offering.display()))
+            .orElseGet(
+                () ->
+                    new Coding(
+                        FhirCodes.SNOMED_CT,
+                        FhirCodes.SOCIAL_SERVICE_PROCEDURE,
+                        FhirCodes.SOCIAL_SERVICE_PROCEDURE_DISPLAY));
+    CodeableConcept concept = new CodeableConcept().addCoding(coding);
+    if (notBlank(text)) {
+      concept.setText(text);
+    }
+    return concept;
+  }
+
   static Task task(
       ProviderSettings provider,
       OutboundReferral referral,
       String serviceRequestReference,
-      String patientReference) {
+      String patientReference,
+      Reference requester,
+      Reference owner) {
     Task task = new Task();
+    task.getMeta().addProfile(FhirCodes.SDOHCC_TASK);
     task.addIdentifier(referralIdentifier(referral.referralId()));
     task.setStatus(Task.TaskStatus.REQUESTED);
     task.setIntent(Task.TaskIntent.ORDER);
@@ -235,19 +353,97 @@ final class ReferralTranslator {
     task.setFor(new Reference(patientReference));
     task.setAuthoredOnElement(dateTime(referral.authoredOn()));
     task.setLastModifiedElement(dateTime(referral.authoredOn()));
-    task.setRequester(requester(referral));
-    task.setOwner(owner(provider));
+    task.setRequester(requester.copy());
+    task.setOwner(owner.copy());
     if (referral.respondBy() != null) {
       task.getRestriction().getPeriod().setEndElement(dateTime(referral.respondBy()));
-    }
-    if (referral.contactingSubjectProhibited()) {
-      task.addNote().setText(DO_NOT_CONTACT);
     }
     return task;
   }
 
-  static final String DO_NOT_CONTACT =
-      "Do not contact the client directly; contact the referring case manager.";
+  /**
+   * The SDOHCC Consent for the consent the referral relies on: active, privacy scope, information
+   * disclosure, given by the client to the referring agency. Keyed by the exchange's consent id, so
+   * referrals that rely on one consent share one resource, which a revocation makes inactive.
+   */
+  static Consent consent(OutboundReferral referral, String patientReference, Reference agency) {
+    Consent consent = new Consent();
+    consent.getMeta().addProfile(FhirCodes.SDOHCC_CONSENT);
+    consent.addIdentifier(
+        new Identifier().setSystem(FhirCodes.CONSENT_ID).setValue(referral.consentId()));
+    consent.setStatus(Consent.ConsentState.ACTIVE);
+    consent.setScope(
+        new CodeableConcept()
+            .addCoding(
+                new Coding(FhirCodes.CONSENT_SCOPE, FhirCodes.PATIENT_PRIVACY, "Privacy Consent")));
+    consent.addCategory(
+        new CodeableConcept()
+            .addCoding(
+                new Coding(FhirCodes.V3_ACT_CODE, FhirCodes.IDSCL, "information disclosure")));
+    consent.setPatient(new Reference(patientReference));
+    // The exchange checked the consent when the referral was made; it does not pass on when the
+    // client signed, so the referral's time is the latest time the consent is known to hold.
+    consent.setDateTimeElement(dateTime(referral.authoredOn()));
+    consent.addOrganization(agency.copy());
+    consent.setPolicyRule(
+        new CodeableConcept()
+            .addCoding(
+                new Coding(FhirCodes.CONSENT_POLICY, FhirCodes.HIPAA_AUTH, "HIPAA Authorization")));
+    // The signed form stays with the referring agency; the attachment names it, never copies it.
+    consent.setSource(
+        new Attachment()
+            .setTitle(
+                "Consent " + referral.consentId() + ", signed form held by the referring agency"));
+    return consent;
+  }
+
+  /** The referring agency as a US Core Organization, or null when the referral names none. */
+  static Organization agencyOrganization(OutboundReferral referral) {
+    OutboundReferral.Requester requester = referral.requester();
+    if (requester == null || !notBlank(requester.agencyId())) {
+      return null;
+    }
+    Organization organization = new Organization();
+    organization.getMeta().addProfile(FhirCodes.US_CORE_ORGANIZATION);
+    organization.addIdentifier(
+        new Identifier().setSystem(FhirCodes.AGENCY_ID).setValue(requester.agencyId()));
+    organization.setActive(true);
+    organization.setName(
+        notBlank(requester.agencyName()) ? requester.agencyName() : requester.agencyId());
+    return organization;
+  }
+
+  /** The provider's own Organization, for a server that does not have it yet. */
+  static Organization providerOrganization(ProviderSettings provider) {
+    Organization organization = new Organization();
+    organization.getMeta().addProfile(FhirCodes.US_CORE_ORGANIZATION);
+    organization.addIdentifier(
+        new Identifier().setSystem(FhirCodes.PROVIDER_ID).setValue(provider.id()));
+    organization.setActive(true);
+    organization.setName(notBlank(provider.name()) ? provider.name() : provider.id());
+    ProviderSettings.Contact contact = provider.contact();
+    if (contact != null) {
+      if (notBlank(contact.phone())) {
+        organization
+            .addTelecom()
+            .setSystem(ContactPoint.ContactPointSystem.PHONE)
+            .setValue(contact.phone());
+      }
+      if (notBlank(contact.email())) {
+        organization
+            .addTelecom()
+            .setSystem(ContactPoint.ContactPointSystem.EMAIL)
+            .setValue(contact.email());
+      }
+      if (notBlank(contact.website())) {
+        organization
+            .addTelecom()
+            .setSystem(ContactPoint.ContactPointSystem.URL)
+            .setValue(contact.website());
+      }
+    }
+    return organization;
+  }
 
   private static List<String> notes(ProviderSettings provider, OutboundReferral referral) {
     List<String> notes = new ArrayList<>();
@@ -263,9 +459,6 @@ final class ReferralTranslator {
         notes.add(narrative.notes());
       }
     }
-    if (referral.contactingSubjectProhibited()) {
-      notes.add(DO_NOT_CONTACT);
-    }
     OutboundReferral.Requester requester = referral.requester();
     if (requester != null && notBlank(requester.caseManagerName())) {
       String contact =
@@ -277,7 +470,8 @@ final class ReferralTranslator {
     return notes;
   }
 
-  private static Reference requester(OutboundReferral referral) {
+  /** The agency: its identifier and name; the caller adds the literal reference. */
+  private static Reference agencyReference(OutboundReferral referral) {
     Reference reference = new Reference();
     OutboundReferral.Requester requester = referral.requester();
     if (requester != null) {
@@ -297,6 +491,11 @@ final class ReferralTranslator {
           new Identifier().setSystem(FhirCodes.PROVIDER_ID).setValue(provider.id()));
     }
     return reference;
+  }
+
+  private static boolean sdohCategory(OutboundReferral.Need need) {
+    return FhirCodes.SDOHCC_TEMPORARY_CODES.equals(need.system())
+        && FhirCodes.SDOH_CATEGORIES.contains(need.code());
   }
 
   private static CodeableConcept concept(OutboundReferral.Need need) {

@@ -4,9 +4,13 @@ import java.math.BigDecimal;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
+import java.util.function.Function;
 import org.hl7.fhir.r4.model.CodeableConcept;
 import org.hl7.fhir.r4.model.Coding;
 import org.hl7.fhir.r4.model.Money;
+import org.hl7.fhir.r4.model.Period;
+import org.hl7.fhir.r4.model.Procedure;
 import org.hl7.fhir.r4.model.Quantity;
 import org.hl7.fhir.r4.model.Reference;
 import org.hl7.fhir.r4.model.StringType;
@@ -58,6 +62,19 @@ final class TaskReading {
    * status outside the Gravity lifecycle).
    */
   static ProviderStatusUpdate update(String referralId, String providerReference, Task task) {
+    return update(referralId, providerReference, task, reference -> Optional.empty());
+  }
+
+  /**
+   * As {@link #update(String, String, Task)}, reading the Procedures that the Task's outputs
+   * reference through {@code procedures} (the adapter's reads; empty when a reference cannot be
+   * read).
+   */
+  static ProviderStatusUpdate update(
+      String referralId,
+      String providerReference,
+      Task task,
+      Function<Reference, Optional<Procedure>> procedures) {
     ReferralStatus status = status(task.getStatus());
     if (status == null || status == ReferralStatus.REQUESTED) {
       return null;
@@ -69,7 +86,7 @@ final class TaskReading {
         reason == null ? null : reasonCode(reason),
         reason == null ? null : reasonText(reason),
         providerReference,
-        status == ReferralStatus.COMPLETED ? outcome(task) : null,
+        status == ReferralStatus.COMPLETED ? outcome(task, procedures) : null,
         occurredAt(task));
   }
 
@@ -103,13 +120,21 @@ final class TaskReading {
     return Instant.now();
   }
 
-  /**
-   * The outcome from the Task's outputs of type {@code resulting-activity}: {@code valueString},
-   * {@code valueReference.display} (else its reference) and {@code valueCodeableConcept} text
-   * describe what was delivered; the first {@code valueQuantity} counts units (value, unit); the
-   * first {@code valueMoney} is the cost (value, currency). Null when there is none.
-   */
+  /** As {@link #outcome(Task, Function)}, describing referenced Procedures by their display. */
   static Outcome outcome(Task task) {
+    return outcome(task, reference -> Optional.empty());
+  }
+
+  /**
+   * The outcome from the Task's outputs of type {@code resulting-activity} (SDOHCC's
+   * PerformedActivityCode and PerformedActivityReference slices): a {@code valueCodeableConcept} (a
+   * procedure code) by its text, else display, else code; a {@code valueReference} to a Procedure
+   * by that Procedure's code and when it was performed, else by the reference's display or the
+   * reference itself; a {@code valueString} as written. The first {@code valueQuantity} counts
+   * units (value, unit); the first {@code valueMoney} is the cost (value, currency). Null when
+   * there is none.
+   */
+  static Outcome outcome(Task task, Function<Reference, Optional<Procedure>> procedures) {
     List<String> delivered = new ArrayList<>();
     Double units = null;
     String unitName = null;
@@ -124,12 +149,15 @@ final class TaskReading {
         delivered.add(text.getValue());
       } else if (value instanceof Reference reference) {
         String described =
-            reference.hasDisplay() ? reference.getDisplay() : reference.getReference();
+            procedures
+                .apply(reference)
+                .map(TaskReading::describe)
+                .orElse(reference.hasDisplay() ? reference.getDisplay() : reference.getReference());
         if (described != null && !described.isBlank()) {
           delivered.add(described);
         }
       } else if (value instanceof CodeableConcept concept) {
-        String described = concept.hasText() ? concept.getText() : firstDisplay(concept);
+        String described = describe(concept);
         if (described != null) {
           delivered.add(described);
         }
@@ -150,6 +178,42 @@ final class TaskReading {
         unitName,
         costAmount,
         costCurrency);
+  }
+
+  /** A Procedure as "what, when": its code, and the day (or days) it was performed. */
+  static String describe(Procedure procedure) {
+    String what = procedure.hasCode() ? describe(procedure.getCode()) : null;
+    if (what == null) {
+      what = "Procedure";
+    }
+    String when = null;
+    if (procedure.hasPerformedDateTimeType()) {
+      when = procedure.getPerformedDateTimeType().getValueAsString();
+    } else if (procedure.hasPerformedPeriod()) {
+      Period period = procedure.getPerformedPeriod();
+      String start = period.hasStart() ? period.getStartElement().getValueAsString() : null;
+      String end = period.hasEnd() ? period.getEndElement().getValueAsString() : null;
+      when = start != null && end != null ? start + " to " + end : start != null ? start : end;
+    } else if (procedure.hasPerformedStringType()) {
+      when = procedure.getPerformedStringType().getValue();
+    }
+    return when == null || when.isBlank() ? what : what + " (performed " + when + ")";
+  }
+
+  /** A concept by its text, else its first display, else its first code. */
+  private static String describe(CodeableConcept concept) {
+    if (concept.hasText()) {
+      return concept.getText();
+    }
+    String display = firstDisplay(concept);
+    if (display != null) {
+      return display;
+    }
+    return concept.getCoding().stream()
+        .map(Coding::getCode)
+        .filter(code -> code != null && !code.isBlank())
+        .findFirst()
+        .orElse(null);
   }
 
   private static boolean resultingActivity(CodeableConcept type) {

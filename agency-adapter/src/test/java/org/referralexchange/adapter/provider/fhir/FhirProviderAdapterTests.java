@@ -150,9 +150,15 @@ class FhirProviderAdapterTests {
         .containsExactly(
             tuple(SDOH, "food-insecurity", "Food Insecurity"),
             tuple(SDOH, "housing-instability", "Housing Instability"));
+    // No service code configured for this provider: the generic social service procedure.
     assertThat(request.getCode().getCoding())
-        .extracting(Coding::getSystem, Coding::getCode, Coding::getDisplay)
-        .containsExactly(tuple(SDOH, "food-insecurity", "Food Insecurity"));
+        .extracting(Coding::getSystem, Coding::getCode)
+        .containsExactly(tuple("http://snomed.info/sct", "410606002"));
+    assertThat(request.getCode().getText()).isEqualTo("svc-pantry");
+    assertThat(request.getOrderDetail())
+        .flatExtracting(CodeableConcept::getCoding)
+        .extracting(Coding::getSystem, Coding::getCode)
+        .contains(tuple(SDOH, "contacting-subject-prohibited"));
     assertThat(request.getIdentifier())
         .extracting(Identifier::getSystem, Identifier::getValue)
         .containsExactly(tuple("urn:referral-exchange:referral-id", "ref-1"));
@@ -162,10 +168,8 @@ class FhirProviderAdapterTests {
     assertThat(request.getRequester().getDisplay()).isEqualTo("Northside Clinic");
     assertThat(request.getNote())
         .extracting(note -> note.getText())
-        .contains(
-            "Needs groceries for a family of four",
-            "Goals: Stable food supply",
-            ReferralTranslator.DO_NOT_CONTACT);
+        .contains("Needs groceries for a family of four", "Goals: Stable food supply")
+        .noneMatch(note -> note.toLowerCase(java.util.Locale.ROOT).contains("do not contact"));
   }
 
   @Test
@@ -253,7 +257,10 @@ class FhirProviderAdapterTests {
     adapter.deliver(provider(ALL_FIELDS, "s3cret-token"), referral("ref-1", client()));
     adapter.deliver(provider(ALL_FIELDS, " "), referral("ref-2", client()));
 
-    assertThat(server.authorizations()).containsExactly("Bearer s3cret-token", null);
+    // Each delivery is two requests: the provider's own Organization looked up, then the
+    // transaction.
+    assertThat(server.authorizations())
+        .containsExactly("Bearer s3cret-token", "Bearer s3cret-token", null, null);
   }
 
   // --- deliver: idempotence ---

@@ -3,9 +3,14 @@ package org.referralexchange.adapter.provider.fhir;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.util.Date;
+import java.util.Optional;
 import org.hl7.fhir.r4.model.CodeableConcept;
 import org.hl7.fhir.r4.model.Coding;
+import org.hl7.fhir.r4.model.DateTimeType;
 import org.hl7.fhir.r4.model.Money;
+import org.hl7.fhir.r4.model.Period;
+import org.hl7.fhir.r4.model.Procedure;
+import org.hl7.fhir.r4.model.Reference;
 import org.hl7.fhir.r4.model.StringType;
 import org.hl7.fhir.r4.model.Task;
 import org.junit.jupiter.api.Test;
@@ -89,5 +94,45 @@ class TaskReadingTests {
     task.addOutput().setType(new CodeableConcept().setText("other")).setValue(new StringType("x"));
 
     assertThat(TaskReading.outcome(task)).isNull();
+  }
+
+  @Test
+  void procedureCodesAndReferencedProceduresDescribeWhatWasDelivered() {
+    CodeableConcept type =
+        new CodeableConcept()
+            .addCoding(new Coding(FhirCodes.SDOHCC_TEMPORARY_CODES, "resulting-activity", null));
+    Task task = new Task().setStatus(Task.TaskStatus.COMPLETED);
+    task.addOutput().setType(type).setValue(new Reference("Procedure/7"));
+    task.addOutput()
+        .setType(type)
+        .setValue(new Reference("Procedure/8").setDisplay("Shelter intake"));
+    task.addOutput()
+        .setType(type)
+        .setValue(
+            new CodeableConcept()
+                .addCoding(new Coding("http://snomed.info/sct", "467771000124109", null)));
+    Procedure food =
+        new Procedure()
+            .setCode(
+                new CodeableConcept()
+                    .addCoding(
+                        new Coding("http://snomed.info/sct", "710925007", "Provision of food")))
+            .setPerformed(
+                new Period()
+                    .setStartElement(new DateTimeType("2025-03-04"))
+                    .setEndElement(new DateTimeType("2025-03-06")));
+
+    var outcome =
+        TaskReading.outcome(
+            task,
+            reference ->
+                "Procedure/7".equals(reference.getReference())
+                    ? Optional.of(food)
+                    : Optional.empty());
+
+    assertThat(outcome.delivered())
+        .isEqualTo(
+            "Provision of food (performed 2025-03-04 to 2025-03-06); Shelter intake;"
+                + " 467771000124109");
   }
 }
