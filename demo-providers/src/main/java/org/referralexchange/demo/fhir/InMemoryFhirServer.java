@@ -49,6 +49,7 @@ import org.hl7.fhir.r4.model.IdType;
 import org.hl7.fhir.r4.model.Identifier;
 import org.hl7.fhir.r4.model.OperationOutcome;
 import org.hl7.fhir.r4.model.Patient;
+import org.hl7.fhir.r4.model.Procedure;
 import org.hl7.fhir.r4.model.Reference;
 import org.hl7.fhir.r4.model.Resource;
 import org.hl7.fhir.r4.model.ServiceRequest;
@@ -59,8 +60,10 @@ import org.hl7.fhir.r4.model.Task;
  * embedded Tomcat on a given or random port, keeping Patient, ServiceRequest and Task in memory. It
  * supports read, create (conditional on {@code identifier=system|value}), update (honouring {@code
  * If-Match}), search by identifier and transactions of conditional creates with {@code urn:uuid}
- * references, as a FHIR server of a provider would. Callers can play the provider (change a Task),
- * break the server (answer every request with a status) or stop it.
+ * references, as a FHIR server of a provider would. Callers can play the provider (change a Task,
+ * create a Procedure), break the server (answer every request with a status) or stop it. Started
+ * with topic-based subscriptions, it also takes Subscriptions to its Tasks and notifies them
+ * ({@link TopicSubscriptions}).
  */
 public final class InMemoryFhirServer implements AutoCloseable {
 
@@ -70,10 +73,19 @@ public final class InMemoryFhirServer implements AutoCloseable {
   private final FhirServlet servlet;
   private final int port;
 
-  private InMemoryFhirServer(FhirContext fhir, int port) throws Exception {
+  /** The topic-based subscriptions it serves; null when it offers none. */
+  private final TopicSubscriptions subscriptions;
+
+  private InMemoryFhirServer(FhirContext fhir, int port, boolean topicSubscriptions)
+      throws Exception {
     this.store = new Store(fhir);
     this.baseDir = Files.createTempDirectory("in-memory-fhir-server");
+    this.subscriptions =
+        topicSubscriptions ? new TopicSubscriptions(fhir, store, this::baseUrl) : null;
     this.servlet = new FhirServlet(fhir, store);
+    if (subscriptions != null) {
+      subscriptions.register(servlet);
+    }
     this.tomcat = new Tomcat();
     tomcat.setBaseDir(baseDir.toString());
     tomcat.setPort(port);
@@ -114,10 +126,21 @@ public final class InMemoryFhirServer implements AutoCloseable {
    * @param port the port to listen on; 0 for any free port
    */
   public static InMemoryFhirServer start(FhirContext fhir, int port) throws Exception {
+    return start(fhir, port, false);
+  }
+
+  /**
+   * Starts a server on this loopback port that, with {@code topicSubscriptions}, also offers R4
+   * topic-based subscriptions to its Tasks ({@link TopicSubscriptions}).
+   *
+   * @param port the port to listen on; 0 for any free port
+   */
+  public static InMemoryFhirServer start(FhirContext fhir, int port, boolean topicSubscriptions)
+      throws Exception {
     if (port < 0 || port > 65_535) {
       throw new IllegalArgumentException("port must be 0..65535, was " + port);
     }
-    return new InMemoryFhirServer(fhir, port);
+    return new InMemoryFhirServer(fhir, port, topicSubscriptions);
   }
 
   /** The port it listens on. */
@@ -148,9 +171,42 @@ public final class InMemoryFhirServer implements AutoCloseable {
 
   @Override
   public void close() throws Exception {
+    if (subscriptions != null) {
+      subscriptions.close();
+    }
     if (tomcat.getServer().getState().isAvailable()) {
       stop();
     }
+  }
+
+  /**
+   * Plays the provider: stores a new resource of its own (a Procedure it performed), a new id.
+   *
+   * @return its reference, {@code Type/id}
+   */
+  public String providerCreates(Resource resource) {
+    String id = store.create(resource, null).getId().getIdPart();
+    return resource.fhirType() + "/" + id;
+  }
+
+  /**
+   * Drops subscription notifications until {@link #resumeNotifications}, as an outage of the
+   * provider's notification service would: what changes meanwhile is only found by polling.
+   */
+  public void suspendNotifications() {
+    requireSubscriptions().suspend(true);
+  }
+
+  /** Ends {@link #suspendNotifications}. */
+  public void resumeNotifications() {
+    requireSubscriptions().suspend(false);
+  }
+
+  private TopicSubscriptions requireSubscriptions() {
+    if (subscriptions == null) {
+      throw new IllegalStateException("This server offers no topic-based subscriptions");
+    }
+    return subscriptions;
   }
 
   /** The Authorization header of every request received, in order (null when absent). */
@@ -218,7 +274,10 @@ public final class InMemoryFhirServer implements AutoCloseable {
       super(fhir);
       setDefaultResponseEncoding(EncodingEnum.JSON);
       setResourceProviders(
-          new PatientProvider(store), new ServiceRequestProvider(store), new TaskProvider(store));
+          new PatientProvider(store),
+          new ServiceRequestProvider(store),
+          new TaskProvider(store),
+          new ProcedureProvider(store));
       registerProvider(new TransactionProvider(store));
     }
 
@@ -251,6 +310,9 @@ public final class InMemoryFhirServer implements AutoCloseable {
     private final Map<String, Map<String, Resource>> resources = new HashMap<>();
     private long nextId = 1;
     private volatile Runnable beforeNextTaskUpdate;
+
+    /** Told of every Task stored (created or changed), under the store's lock: must not block. */
+    volatile Consumer<Task> taskStored = task -> {};
 
     Store(FhirContext fhir) {
       this.fhir = fhir;
@@ -349,6 +411,9 @@ public final class InMemoryFhirServer implements AutoCloseable {
       stored.setId(new IdType(resource.fhirType(), id, String.valueOf(version)));
       stored.getMeta().setVersionId(String.valueOf(version)).setLastUpdated(new Date());
       resources.computeIfAbsent(resource.fhirType(), type -> new LinkedHashMap<>()).put(id, stored);
+      if (stored instanceof Task task) {
+        taskStored.accept(task.copy());
+      }
       return stored;
     }
 
@@ -471,6 +536,25 @@ public final class InMemoryFhirServer implements AutoCloseable {
     public List<ServiceRequest> byIdentifier(
         @RequiredParam(name = ServiceRequest.SP_IDENTIFIER) TokenParam identifier) {
       return store.search(ServiceRequest.class, identifier.getSystem(), identifier.getValue());
+    }
+  }
+
+  /** Procedures a provider performed, which its completed Tasks reference. Read only over HTTP. */
+  public static final class ProcedureProvider implements IResourceProvider {
+    private final Store store;
+
+    ProcedureProvider(Store store) {
+      this.store = store;
+    }
+
+    @Override
+    public Class<Procedure> getResourceType() {
+      return Procedure.class;
+    }
+
+    @Read
+    public Procedure read(@IdParam IdType id) {
+      return store.read(Procedure.class, id.getIdPart());
     }
   }
 
