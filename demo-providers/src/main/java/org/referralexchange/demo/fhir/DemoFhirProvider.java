@@ -46,6 +46,10 @@ import org.slf4j.LoggerFactory;
  * resulting-activity}: a {@code valueString} saying what was delivered and a {@code valueMoney}
  * with the cost. A Task the exchange cancelled, or that is no longer in the status an answer
  * expects, is left alone.
+ *
+ * <p>{@link #startGravity} runs it in its Gravity-like mode instead: {@link GravityScript} decides,
+ * {@link GravityEdits} edits as the Gravity SDOHCC reference CBO application does, and the server
+ * may offer topic-based subscriptions ({@link TopicSubscriptions}).
  */
 public final class DemoFhirProvider implements AutoCloseable {
 

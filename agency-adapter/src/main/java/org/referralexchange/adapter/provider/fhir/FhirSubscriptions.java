@@ -13,7 +13,6 @@ import java.time.Clock;
 import java.time.Instant;
 import java.util.Base64;
 import java.util.HashSet;
-import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
@@ -315,10 +314,6 @@ public class FhirSubscriptions {
     return match;
   }
 
-  Mode mode(String providerId) {
-    return state(providerId).mode;
-  }
-
   private State state(String providerId) {
     return states.computeIfAbsent(providerId, id -> new State());
   }
@@ -358,13 +353,5 @@ public class FhirSubscriptions {
     } catch (NoSuchAlgorithmException e) {
       throw new IllegalStateException(e);
     }
-  }
-
-  /** For tests: the providers' modes. */
-  List<String> subscribedProviders() {
-    return states.entrySet().stream()
-        .filter(e -> e.getValue().mode == Mode.SUBSCRIBED)
-        .map(Map.Entry::getKey)
-        .toList();
   }
 }
