@@ -8,6 +8,7 @@ import java.util.function.Function;
 import java.util.stream.Collectors;
 import org.referralexchange.adapter.provider.ProviderAdapter;
 import org.referralexchange.adapter.provider.ProviderSettings;
+import org.referralexchange.adapter.provider.fhir.FhirProviders;
 import org.referralexchange.adapter.provider.webhook.WebhookProviders;
 import org.springframework.stereotype.Component;
 
@@ -16,7 +17,7 @@ import org.springframework.stereotype.Component;
  * provider, when a kind has no adapter or a poll interval is shorter than allowed.
  */
 @Component
-public class ProviderDirectory implements WebhookProviders {
+public class ProviderDirectory implements WebhookProviders, FhirProviders {
 
   private final Map<String, AdapterProperties.Provider> providers;
   private final Map<String, ProviderAdapter> adapters;
@@ -72,6 +73,14 @@ public class ProviderDirectory implements WebhookProviders {
 
   public ProviderAdapter adapterFor(AdapterProperties.Provider provider) {
     return adapters.get(provider.kind());
+  }
+
+  @Override
+  public List<ProviderSettings> fhirProviders() {
+    return providers.values().stream()
+        .filter(p -> p.enabled() && p.kind().equals("fhir"))
+        .map(AdapterProperties.Provider::settings)
+        .toList();
   }
 
   @Override

@@ -15,6 +15,8 @@ import java.util.TimeZone;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Function;
+import java.util.function.Predicate;
 import java.util.stream.Collectors;
 import org.hl7.fhir.r4.model.Annotation;
 import org.hl7.fhir.r4.model.CodeableConcept;
@@ -44,6 +46,10 @@ import org.slf4j.LoggerFactory;
  * resulting-activity}: a {@code valueString} saying what was delivered and a {@code valueMoney}
  * with the cost. A Task the exchange cancelled, or that is no longer in the status an answer
  * expects, is left alone.
+ *
+ * <p>{@link #startGravity} runs it in its Gravity-like mode instead: {@link GravityScript} decides,
+ * {@link GravityEdits} edits as the Gravity SDOHCC reference CBO application does, and the server
+ * may offer topic-based subscriptions ({@link TopicSubscriptions}).
  */
 public final class DemoFhirProvider implements AutoCloseable {
 
@@ -61,16 +67,25 @@ public final class DemoFhirProvider implements AutoCloseable {
   private static final TimeZone UTC = TimeZone.getTimeZone("UTC");
 
   private final InMemoryFhirServer server;
-  private final DemoAnswers answers;
+  private final Function<String, List<Step>> planner;
   private final Clock clock;
   private final ScheduledExecutorService worker;
 
   /** Per Task id: the answers still to give, and when the last step happened. */
   private final Map<String, Pending> pending = new HashMap<>();
 
-  private DemoFhirProvider(InMemoryFhirServer server, DemoAnswers answers, Clock clock) {
+  /**
+   * One edit the provider makes to a Task, {@code after} the previous one.
+   *
+   * @param status the Task status it sets, for the log
+   * @param edit changes a copy of the Task; false when the Task is not in the status it follows
+   */
+  private record Step(Duration after, String status, Predicate<Task> edit) {}
+
+  private DemoFhirProvider(
+      InMemoryFhirServer server, Function<String, List<Step>> planner, Clock clock) {
     this.server = server;
-    this.answers = answers;
+    this.planner = planner;
     this.clock = clock;
     this.worker =
         Executors.newSingleThreadScheduledExecutor(
@@ -90,7 +105,38 @@ public final class DemoFhirProvider implements AutoCloseable {
    */
   public static DemoFhirProvider start(int port, DemoAnswers answers) throws Exception {
     InMemoryFhirServer server = InMemoryFhirServer.start(FhirContext.forR4(), port);
-    return new DemoFhirProvider(server, answers, Clock.systemUTC());
+    Clock clock = Clock.systemUTC();
+    return new DemoFhirProvider(
+        server,
+        narrative ->
+            answers.answersFor(narrative).stream()
+                .map(
+                    answer ->
+                        new Step(
+                            answer.after(),
+                            answer.status().code(),
+                            task -> apply(answer, task, clock.instant())))
+                .toList(),
+        clock);
+  }
+
+  /**
+   * Starts the provider in its Gravity-like mode: Tasks move as {@link GravityScript} decides from
+   * the narrative, edited as the Gravity SDOHCC reference CBO application edits them ({@link
+   * GravityEdits}), and the server offers topic-based subscriptions when {@code mode} says so.
+   *
+   * @param port the loopback port; 0 for any free port
+   */
+  public static DemoFhirProvider startGravity(int port, GravityMode mode) throws Exception {
+    InMemoryFhirServer server =
+        InMemoryFhirServer.start(FhirContext.forR4(), port, mode.subscriptions());
+    return new DemoFhirProvider(
+        server,
+        narrative ->
+            GravityScript.forNarrative(narrative).statuses().stream()
+                .map(status -> new Step(mode.delay(), status, GravityEdits.edit(status, server)))
+                .toList(),
+        Clock.systemUTC());
   }
 
   /** The FHIR base to configure as the provider's endpoint in the exchange. */
@@ -118,12 +164,12 @@ public final class DemoFhirProvider implements AutoCloseable {
       for (Task task : server.all(Task.class)) {
         String id = task.getIdElement().getIdPart();
         if (!pending.containsKey(id) && isNewReferral(task)) {
-          List<Answer> planned = answers.answersFor(narrative(task));
+          List<Step> planned = planner.apply(narrative(task));
           pending.put(id, new Pending(new ArrayDeque<>(planned), now));
           log.info(
               "Demo FHIR provider received Task/{}; will answer {}",
               id,
-              planned.stream().map(a -> a.status().code()).toList());
+              planned.stream().map(Step::status).toList());
         }
       }
       for (Map.Entry<String, Pending> entry : pending.entrySet()) {
@@ -159,21 +205,21 @@ public final class DemoFhirProvider implements AutoCloseable {
 
   private void answerIfDue(String taskId, Pending plan, Instant now) {
     while (!plan.answers.isEmpty()) {
-      Answer next = plan.answers.peek();
+      Step next = plan.answers.peek();
       if (now.isBefore(plan.since.plus(next.after()))) {
         return;
       }
       plan.answers.poll();
-      boolean applied = server.providerChangesTaskIf(taskId, task -> apply(next, task, now));
+      boolean applied = server.providerChangesTaskIf(taskId, next.edit());
       if (!applied) {
         log.info(
             "Demo FHIR provider leaves Task/{} alone: it is no longer open for {}",
             taskId,
-            next.status().code());
+            next.status());
         plan.answers.clear();
         return;
       }
-      log.info("Demo FHIR provider set Task/{} to {}", taskId, next.status().code());
+      log.info("Demo FHIR provider set Task/{} to {}", taskId, next.status());
       plan.since = now;
     }
   }
@@ -215,10 +261,10 @@ public final class DemoFhirProvider implements AutoCloseable {
 
   /** What is left to answer for one Task. Touched by the worker thread only. */
   private static final class Pending {
-    private final Deque<Answer> answers;
+    private final Deque<Step> answers;
     private Instant since;
 
-    Pending(Deque<Answer> answers, Instant since) {
+    Pending(Deque<Step> answers, Instant since) {
       this.answers = answers;
       this.since = since;
     }

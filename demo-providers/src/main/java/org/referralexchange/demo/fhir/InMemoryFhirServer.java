@@ -64,7 +64,9 @@ import org.hl7.fhir.r4.model.Task;
  * identifier=system|value}), update (honouring {@code If-Match}), search by identifier and
  * transactions of conditional creates with {@code urn:uuid} references and of updates (PUT, with
  * {@code If-Match}), all or nothing, as a FHIR server of a provider would. Callers can play the
- * provider (change a Task), break the server (answer every request with a status) or stop it.
+ * provider (change a Task, create a Procedure), break the server (answer every request with a
+ * status) or stop it. Started with topic-based subscriptions, it also takes Subscriptions to its
+ * Tasks and notifies them ({@link TopicSubscriptions}).
  */
 public final class InMemoryFhirServer implements AutoCloseable {
 
@@ -74,10 +76,19 @@ public final class InMemoryFhirServer implements AutoCloseable {
   private final FhirServlet servlet;
   private final int port;
 
-  private InMemoryFhirServer(FhirContext fhir, int port) throws Exception {
+  /** The topic-based subscriptions it serves; null when it offers none. */
+  private final TopicSubscriptions subscriptions;
+
+  private InMemoryFhirServer(FhirContext fhir, int port, boolean topicSubscriptions)
+      throws Exception {
     this.store = new Store(fhir);
     this.baseDir = Files.createTempDirectory("in-memory-fhir-server");
+    this.subscriptions =
+        topicSubscriptions ? new TopicSubscriptions(fhir, store, this::baseUrl) : null;
     this.servlet = new FhirServlet(fhir, store);
+    if (subscriptions != null) {
+      subscriptions.register(servlet);
+    }
     this.tomcat = new Tomcat();
     tomcat.setBaseDir(baseDir.toString());
     tomcat.setPort(port);
@@ -118,10 +129,21 @@ public final class InMemoryFhirServer implements AutoCloseable {
    * @param port the port to listen on; 0 for any free port
    */
   public static InMemoryFhirServer start(FhirContext fhir, int port) throws Exception {
+    return start(fhir, port, false);
+  }
+
+  /**
+   * Starts a server on this loopback port that, with {@code topicSubscriptions}, also offers R4
+   * topic-based subscriptions to its Tasks ({@link TopicSubscriptions}).
+   *
+   * @param port the port to listen on; 0 for any free port
+   */
+  public static InMemoryFhirServer start(FhirContext fhir, int port, boolean topicSubscriptions)
+      throws Exception {
     if (port < 0 || port > 65_535) {
       throw new IllegalArgumentException("port must be 0..65535, was " + port);
     }
-    return new InMemoryFhirServer(fhir, port);
+    return new InMemoryFhirServer(fhir, port, topicSubscriptions);
   }
 
   /** The port it listens on. */
@@ -152,9 +174,43 @@ public final class InMemoryFhirServer implements AutoCloseable {
 
   @Override
   public void close() throws Exception {
+    if (subscriptions != null) {
+      subscriptions.close();
+    }
     if (tomcat.getServer().getState().isAvailable()) {
       stop();
     }
+  }
+
+  /**
+   * Plays the provider: stores a new resource of its own (a Procedure it performed, its
+   * Organization), with a new id.
+   *
+   * @return its reference, {@code Type/id}
+   */
+  public String providerCreates(Resource resource) {
+    String id = store.create(resource, null).getId().getIdPart();
+    return resource.fhirType() + "/" + id;
+  }
+
+  /**
+   * Drops subscription notifications until {@link #resumeNotifications}, as an outage of the
+   * provider's notification service would: what changes meanwhile is only found by polling.
+   */
+  public void suspendNotifications() {
+    requireSubscriptions().suspend(true);
+  }
+
+  /** Ends {@link #suspendNotifications}. */
+  public void resumeNotifications() {
+    requireSubscriptions().suspend(false);
+  }
+
+  private TopicSubscriptions requireSubscriptions() {
+    if (subscriptions == null) {
+      throw new IllegalStateException("This server offers no topic-based subscriptions");
+    }
+    return subscriptions;
   }
 
   /** The Authorization header of every request received, in order (null when absent). */
@@ -201,15 +257,6 @@ public final class InMemoryFhirServer implements AutoCloseable {
       store.update(Task.class, id, null, task);
       return true;
     }
-  }
-
-  /**
-   * Plays the provider: stores a resource of its own (a Procedure it performed, its Organization).
-   *
-   * @return the new resource's id
-   */
-  public String providerCreates(Resource resource) {
-    return store.create(resource, null).getId().getIdPart();
   }
 
   /**
@@ -269,6 +316,9 @@ public final class InMemoryFhirServer implements AutoCloseable {
     private final Map<String, Map<String, Resource>> resources = new HashMap<>();
     private long nextId = 1;
     private volatile Runnable beforeNextTaskUpdate;
+
+    /** Told of every Task stored (created or changed), under the store's lock: must not block. */
+    volatile Consumer<Task> taskStored = task -> {};
 
     Store(FhirContext fhir) {
       this.fhir = fhir;
@@ -425,6 +475,9 @@ public final class InMemoryFhirServer implements AutoCloseable {
       stored.setId(new IdType(resource.fhirType(), id, String.valueOf(version)));
       stored.getMeta().setVersionId(String.valueOf(version)).setLastUpdated(new Date());
       resources.computeIfAbsent(resource.fhirType(), type -> new LinkedHashMap<>()).put(id, stored);
+      if (stored instanceof Task task) {
+        taskStored.accept(task.copy());
+      }
       return stored;
     }
 

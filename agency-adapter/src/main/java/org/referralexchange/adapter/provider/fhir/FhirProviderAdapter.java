@@ -648,6 +648,16 @@ public class FhirProviderAdapter implements ProviderAdapter {
     return "FHIR provider " + provider.id() + ": " + operation + " of referral " + referralId;
   }
 
+  /** The HAPI client for this provider (endpoint and bearer token), for the subscription side. */
+  IGenericClient clientFor(ProviderSettings provider) {
+    return client(provider);
+  }
+
+  /** The one FHIR context, for parsing what providers send. */
+  FhirContext context() {
+    return fhir;
+  }
+
   private IGenericClient client(ProviderSettings provider) {
     if (provider.endpoint() == null) {
       throw new ProviderRejectedException(

@@ -508,15 +508,14 @@ class FhirConformanceTests {
   void theProvidersOwnOrganizationIsFoundByIdentifierAndReferencedNotCreated() {
     Organization own = new Organization().setName("Eastside Food Bank").setActive(true);
     own.addIdentifier().setSystem(FhirCodes.PROVIDER_ID).setValue("prov-eastside");
-    String id = server.providerCreates(own);
+    String reference = server.providerCreates(own);
 
     adapter.deliver(provider(ALL_FIELDS), referral().build());
 
     assertThat(server.all(Organization.class)).hasSize(2); // its own and the agency's
-    assertThat(server.all(Task.class).get(0).getOwner().getReference())
-        .isEqualTo("Organization/" + id);
+    assertThat(server.all(Task.class).get(0).getOwner().getReference()).isEqualTo(reference);
     assertThat(server.all(ServiceRequest.class).get(0).getPerformerFirstRep().getReference())
-        .isEqualTo("Organization/" + id);
+        .isEqualTo(reference);
   }
 
   @Test
@@ -562,7 +561,7 @@ class FhirConformanceTests {
         new CodeableConcept().addCoding(new Coding(SCT, "710925007", "Provision of food")));
     procedure.setSubject(current.getFor().copy());
     procedure.setPerformed(new DateTimeType("2025-03-04"));
-    String procedureId = server.providerCreates(procedure);
+    String procedureReference = server.providerCreates(procedure);
     CodeableConcept resultingActivity =
         new CodeableConcept().addCoding(new Coding(SDOH, "resulting-activity", null));
     server.providerChangesTask(
@@ -571,7 +570,7 @@ class FhirConformanceTests {
           task.setStatus(Task.TaskStatus.COMPLETED).setLastModified(new Date());
           task.addOutput()
               .setType(resultingActivity.copy())
-              .setValue(new Reference("Procedure/" + procedureId));
+              .setValue(new Reference(procedureReference));
           task.addOutput()
               .setType(resultingActivity.copy())
               .setValue(
