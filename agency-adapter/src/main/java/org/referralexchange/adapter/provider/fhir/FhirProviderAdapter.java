@@ -9,6 +9,9 @@ import ca.uhn.fhir.rest.client.api.IRestfulClientFactory;
 import ca.uhn.fhir.rest.client.api.ServerValidationModeEnum;
 import ca.uhn.fhir.rest.client.exceptions.FhirClientConnectionException;
 import ca.uhn.fhir.rest.client.interceptor.BearerTokenAuthInterceptor;
+import ca.uhn.fhir.rest.param.DateParam;
+import ca.uhn.fhir.rest.param.DateRangeParam;
+import ca.uhn.fhir.rest.param.ParamPrefixEnum;
 import ca.uhn.fhir.rest.server.exceptions.BaseServerResponseException;
 import ca.uhn.fhir.rest.server.exceptions.PreconditionFailedException;
 import ca.uhn.fhir.rest.server.exceptions.ResourceGoneException;
@@ -24,7 +27,9 @@ import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.Date;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
@@ -37,6 +42,7 @@ import org.hl7.fhir.r4.model.CodeableConcept;
 import org.hl7.fhir.r4.model.Coding;
 import org.hl7.fhir.r4.model.DateTimeType;
 import org.hl7.fhir.r4.model.IdType;
+import org.hl7.fhir.r4.model.InstantType;
 import org.hl7.fhir.r4.model.Resource;
 import org.hl7.fhir.r4.model.ServiceRequest;
 import org.hl7.fhir.r4.model.StringType;
@@ -59,9 +65,10 @@ import org.springframework.stereotype.Component;
  * Gravity SDOHCC ServiceRequest + Task (one transaction of conditional creates, so redelivery
  * creates nothing new) and answers by updating the Task, which {@link #poll} reads back.
  *
- * <p>Stateless apart from one {@link FhirContext} (expensive to build) and one HAPI client per
- * endpoint and credential. Log lines and exception messages name the provider, the referral id and
- * the HTTP status only: never a response body, which may echo client data.
+ * <p>Stateless apart from one {@link FhirContext} (expensive to build), one HAPI client per
+ * endpoint and credential, and each provider's {@link PollWindow}. Log lines and exception messages
+ * name the provider, the referral id and the HTTP status only: never a response body, which may
+ * echo client data.
  */
 @Component
 @ConditionalOnProperty(
@@ -78,6 +85,9 @@ public class FhirProviderAdapter implements ProviderAdapter {
 
   static final Duration SOCKET_TIMEOUT = Duration.ofSeconds(5);
 
+  /** A search that pages on past this is a server that loops; the poll fails instead. */
+  private static final int MAX_PAGES = 1_000;
+
   /** Read-modify-write attempts when the provider changes the Task under us (HTTP 409/412). */
   private static final int UPDATE_ATTEMPTS = 3;
 
@@ -86,11 +96,21 @@ public class FhirProviderAdapter implements ProviderAdapter {
   private final FhirContext fhir;
   private final ConcurrentMap<ClientKey, IGenericClient> clients = new ConcurrentHashMap<>();
 
+  /** Per provider and endpoint: what its next poll asks for (see {@link PollWindow}). */
+  private final ConcurrentMap<String, PollWindow> windows = new ConcurrentHashMap<>();
+
+  private final Duration overlap;
+
   public FhirProviderAdapter() {
     this(CONNECT_TIMEOUT, SOCKET_TIMEOUT);
   }
 
   FhirProviderAdapter(Duration connectTimeout, Duration socketTimeout) {
+    this(connectTimeout, socketTimeout, PollWindow.OVERLAP);
+  }
+
+  FhirProviderAdapter(Duration connectTimeout, Duration socketTimeout, Duration overlap) {
+    this.overlap = overlap;
     this.fhir = FhirContext.forR4();
     IRestfulClientFactory factory = fhir.getRestfulClientFactory();
     factory.setConnectTimeout(millis(connectTimeout));
@@ -136,30 +156,91 @@ public class FhirProviderAdapter implements ProviderAdapter {
     return new DeliveryReceipt(reference);
   }
 
+  /**
+   * One search per poll, whatever the number of open referrals: {@code Task?identifier=<referral-id
+   * system>|&_lastUpdated=gt<since>} (see {@link PollWindow}), following {@code Bundle.link} next
+   * pages. Each Task found is matched to its referral by the exchange's identifier; a Task version
+   * reported by an earlier poll reports nothing. Tasks of referrals that are no longer open are
+   * reported too (a completed referral's Task edited afterwards): the core judges each update.
+   */
   @Override
   public List<ProviderStatusUpdate> poll(
       ProviderSettings provider, Collection<TrackedReferral> open) {
-    if (open == null || open.isEmpty()) {
+    Collection<TrackedReferral> followed = open == null ? List.of() : open;
+    PollWindow window =
+        windows.computeIfAbsent(
+            provider.id() + "\u0000" + provider.endpoint(), key -> new PollWindow(overlap));
+    if (!window.worthSearching(followed)) {
       return List.of();
     }
     IGenericClient client = client(provider);
-    List<ProviderStatusUpdate> updates = new ArrayList<>();
-    for (TrackedReferral tracked : open) {
-      Optional<Task> task = findTask(provider, client, tracked, "poll");
-      if (task.isEmpty()) {
-        log.warn(
-            "FHIR provider {} has no Task for referral {}; nothing to report",
-            provider.id(),
-            tracked.referralId());
-        continue;
-      }
-      ProviderStatusUpdate update =
-          TaskReading.update(tracked.referralId(), reference(task.get()), task.get());
-      if (update != null) {
-        updates.add(update);
-      }
+    var query =
+        client
+            .search()
+            .forResource(Task.class)
+            .where(Task.IDENTIFIER.hasSystemWithAnyCode(FhirCodes.REFERRAL_ID));
+    Optional<Instant> since = window.since(followed);
+    if (since.isPresent()) {
+      InstantType bound = new InstantType(Date.from(since.get()));
+      bound.setTimeZoneZulu(true);
+      query =
+          query.lastUpdated(
+              new DateRangeParam(new DateParam(ParamPrefixEnum.GREATERTHAN, bound)));
     }
+    var search = query.returnBundle(Bundle.class);
+    Bundle page = call(provider, "poll", null, search::execute);
+    List<ProviderStatusUpdate> updates = new ArrayList<>();
+    Map<String, String> seen = new HashMap<>();
+    Instant newest = null;
+    for (int pages = 1; ; pages++) {
+      for (Bundle.BundleEntryComponent entry : page.getEntry()) {
+        if (!(entry.getResource() instanceof Task task)) {
+          continue;
+        }
+        Instant lastUpdated =
+            task.getMeta().getLastUpdated() == null
+                ? null
+                : task.getMeta().getLastUpdated().toInstant();
+        if (lastUpdated != null && (newest == null || lastUpdated.isAfter(newest))) {
+          newest = lastUpdated;
+        }
+        String referralId = referralId(task);
+        if (referralId == null) {
+          continue;
+        }
+        String version =
+            PollWindow.versionKey(reference(task), TaskReading.version(task), lastUpdated);
+        seen.put(referralId, version);
+        if (window.reported(referralId, version)) {
+          continue;
+        }
+        ProviderStatusUpdate update = TaskReading.update(referralId, reference(task), task);
+        if (update != null) {
+          updates.add(update);
+        }
+      }
+      if (page.getLink(Bundle.LINK_NEXT) == null) {
+        break;
+      }
+      if (pages >= MAX_PAGES) {
+        throw new ProviderUnavailableException(
+            describe(provider, "poll", null) + " failed: more than " + MAX_PAGES + " pages", null);
+      }
+      Bundle current = page;
+      page = call(provider, "poll", null, () -> client.loadPage().next(current).execute());
+    }
+    window.advance(newest, followed, seen);
     return updates;
+  }
+
+  /** The exchange's referral id on a Task (its identifier under {@link FhirCodes#REFERRAL_ID}). */
+  private static String referralId(Task task) {
+    return task.getIdentifier().stream()
+        .filter(identifier -> FhirCodes.REFERRAL_ID.equals(identifier.getSystem()))
+        .map(org.hl7.fhir.r4.model.Identifier::getValue)
+        .filter(value -> value != null && !value.isBlank())
+        .findFirst()
+        .orElse(null);
   }
 
   @Override
@@ -430,6 +511,9 @@ public class FhirProviderAdapter implements ProviderAdapter {
   }
 
   private static String describe(ProviderSettings provider, String operation, String referralId) {
+    if (referralId == null) {
+      return "FHIR provider " + provider.id() + ": " + operation;
+    }
     return "FHIR provider " + provider.id() + ": " + operation + " of referral " + referralId;
   }
 
