@@ -364,7 +364,8 @@ class ExchangeOpsTests {
             "(cannot move from COMPLETED to FAILED)",
             "ref=Task/42");
     assertThat(lines.get(1)).contains("version=8", "reported=REJECTED");
-    assertThat(lines.get(2)).isEqualTo("2 refused provider report(s) on referral.report-refused from " + provider);
+    assertThat(lines.get(2))
+        .isEqualTo("2 refused provider report(s) on referral.report-refused from " + provider);
     assertThat(ops("refusals").out()).contains("ref-other");
   }
 

@@ -83,7 +83,9 @@ class PolledRefusalTests {
 
       await()
           .atMost(Duration.ofSeconds(60))
-          .until(() -> searches(server.requests().subList(before, server.requests().size())), n -> n >= POLLS);
+          .until(
+              () -> searches(server.requests().subList(before, server.requests().size())),
+              n -> n >= POLLS);
 
       List<String> since = server.requests().subList(before, server.requests().size());
       // Four Tasks at two per page: each poll is one search and one next page, never a read.
@@ -113,6 +115,8 @@ class PolledRefusalTests {
             AdapterFlowTests.awaitEvent(
                 Topics.REFERRAL_DELIVERED.name(), referralId, ReferralDelivered.class);
         taskId = delivered.getProviderReference().substring("Task/".length());
+        server.providerChangesTask(taskId, task -> task.setStatus(Task.TaskStatus.ACCEPTED));
+        AdapterFlowTests.awaitStatus(referralId, ReferralStatus.ACCEPTED);
         server.providerChangesTask(taskId, task -> task.setStatus(Task.TaskStatus.COMPLETED));
         AdapterFlowTests.awaitStatus(referralId, ReferralStatus.COMPLETED);
 
@@ -139,7 +143,7 @@ class PolledRefusalTests {
         assertThat(reasonTags(first, providerId)).containsExactly(refused.getPolicy());
         assertThat(AdapterFlowTests.statuses(referralId))
             .extracting(s -> s.getStatus())
-            .containsExactly(ReferralStatus.COMPLETED);
+            .containsExactly(ReferralStatus.ACCEPTED, ReferralStatus.COMPLETED);
       }
 
       try (ConfigurableApplicationContext second = adapter(group, providerId, server)) {
@@ -158,7 +162,8 @@ class PolledRefusalTests {
 
         List<ProviderReportRefused> refusals = refusals(referralId);
         assertThat(refusals)
-            .extracting(ProviderReportRefused::getReportedStatus, ProviderReportRefused::getSourceVersion)
+            .extracting(
+                ProviderReportRefused::getReportedStatus, ProviderReportRefused::getSourceVersion)
             .containsExactly(
                 org.assertj.core.groups.Tuple.tuple(ReferralStatus.FAILED, failedVersion),
                 org.assertj.core.groups.Tuple.tuple(ReferralStatus.REJECTED, rejectedVersion));
@@ -196,21 +201,28 @@ class PolledRefusalTests {
   }
 
   private static void awaitRefusals(String referralId, int count) {
-    await()
-        .atMost(Duration.ofSeconds(60))
-        .until(() -> refusals(referralId).size() >= count);
+    await().atMost(Duration.ofSeconds(60)).until(() -> refusals(referralId).size() >= count);
   }
 
   private static double refusalsCounted(ConfigurableApplicationContext adapter, String providerId) {
-    return adapter.getBean(MeterRegistry.class).find("adapter.status.refusals").tag("provider", providerId)
-        .counters().stream()
+    return adapter
+        .getBean(MeterRegistry.class)
+        .find("adapter.status.refusals")
+        .tag("provider", providerId)
+        .counters()
+        .stream()
         .mapToDouble(Counter::count)
         .sum();
   }
 
-  private static List<String> reasonTags(ConfigurableApplicationContext adapter, String providerId) {
-    return adapter.getBean(MeterRegistry.class).find("adapter.status.refusals").tag("provider", providerId)
-        .counters().stream()
+  private static List<String> reasonTags(
+      ConfigurableApplicationContext adapter, String providerId) {
+    return adapter
+        .getBean(MeterRegistry.class)
+        .find("adapter.status.refusals")
+        .tag("provider", providerId)
+        .counters()
+        .stream()
         .map(c -> c.getId().getTag("reason"))
         .toList();
   }

@@ -184,8 +184,7 @@ public class FhirProviderAdapter implements ProviderAdapter {
       InstantType bound = new InstantType(Date.from(since.get()));
       bound.setTimeZoneZulu(true);
       query =
-          query.lastUpdated(
-              new DateRangeParam(new DateParam(ParamPrefixEnum.GREATERTHAN, bound)));
+          query.lastUpdated(new DateRangeParam(new DateParam(ParamPrefixEnum.GREATERTHAN, bound)));
     }
     var search = query.returnBundle(Bundle.class);
     Bundle page = call(provider, "poll", null, search::execute);
