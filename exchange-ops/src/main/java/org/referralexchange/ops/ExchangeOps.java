@@ -8,6 +8,7 @@ import org.referralexchange.ops.cli.OpsSettings;
 import org.referralexchange.ops.cli.UsageException;
 import org.referralexchange.ops.deadletters.DeadLettersCommand;
 import org.referralexchange.ops.redaction.Redaction;
+import org.referralexchange.ops.refusals.RefusalsCommand;
 import org.referralexchange.ops.trace.TraceCommand;
 
 /**
@@ -36,12 +37,17 @@ public final class ExchangeOps {
             is already on the original topic is refused unless --force; the check scans that
             topic. A second copy is harmless anyway: the services deduplicate on eventId. Fix the
             cause first (register the schema, fix the provider) or the record fails again.
+        refusals [--provider P]
+            The provider reports the lifecycle refused (a status no path reaches, such as a
+            completed referral's Task edited back), one per referral and version of the
+            provider's record, oldest first: when, provider, referral, version, the status
+            reported against the one recorded, the refusing policy and its reason.
         trace <referralId>
             Every event about one referral on referral.submitted, referral.delivered,
-            referral.status-changed, referral.overdue, notifications and their dead-letter topics,
-            in time order: time, topic/partition@offset, event type, ids, status fields. Scans every
-            partition from the beginning (no consumer group): fine for one question, slow on a
-            large log.
+            referral.status-changed, referral.overdue, referral.report-refused, notifications and
+            their dead-letter topics, in time order: time, topic/partition@offset, event type, ids,
+            status fields. Scans every partition from the beginning (no consumer group): fine for
+            one question, slow on a large log.
 
       Options (every command):
         --bootstrap-servers HOST:PORT   default: $KAFKA_BOOTSTRAP, else localhost:9092
@@ -100,6 +106,12 @@ public final class ExchangeOps {
           expectWords(arguments, 2);
           yield new DeadLettersCommand(OpsSettings.from(arguments, env), out)
               .run(action, arguments);
+        }
+        case "refusals" -> {
+          arguments.allowOnly(union(COMMON, Set.of("provider")));
+          expectWords(arguments, 1);
+          yield new RefusalsCommand(OpsSettings.from(arguments, env), out)
+              .run(arguments.option("provider"));
         }
         case "trace" -> {
           arguments.allowOnly(COMMON);

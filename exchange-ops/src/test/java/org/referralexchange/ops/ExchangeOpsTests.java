@@ -22,6 +22,8 @@ import org.apache.kafka.common.header.Header;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.referralexchange.events.v1.ProviderReportRefused;
+import org.referralexchange.events.v1.ReferralStatus;
 import org.referralexchange.events.v1.ReferralSubmitted;
 import org.referralexchange.schemas.TopicSpec;
 import org.referralexchange.schemas.Topics;
@@ -327,6 +329,60 @@ class ExchangeOpsTests {
     assertNoCanary(run.out() + run.err());
 
     assertThat(ops("trace", "no-such-" + UUID.randomUUID()).status()).isEqualTo(1);
+  }
+
+  @Test
+  void refusalsListsEachRefusedProviderReportWithVersionStatusesAndPolicy() {
+    String provider = "prov-" + UUID.randomUUID();
+    String referralId = "ref-" + UUID.randomUUID();
+    ExchangeInfrastructure.publish(
+        Topics.REFERRAL_REPORT_REFUSED,
+        referralId,
+        refused(provider, referralId, "7", ReferralStatus.FAILED));
+    ExchangeInfrastructure.publish(
+        Topics.REFERRAL_REPORT_REFUSED,
+        referralId,
+        refused(provider, referralId, "8", ReferralStatus.REJECTED));
+    ExchangeInfrastructure.publish(
+        Topics.REFERRAL_REPORT_REFUSED,
+        "ref-other",
+        refused("prov-other-" + UUID.randomUUID(), "ref-other", "2", ReferralStatus.FAILED));
+
+    Run run = ops("refusals", "--provider", provider);
+
+    assertThat(run.status()).isZero();
+    List<String> lines = run.out().lines().toList();
+    assertThat(lines).hasSize(3);
+    assertThat(lines.get(0))
+        .contains(
+            "provider=" + provider,
+            "referral=" + referralId,
+            "version=7",
+            "reported=FAILED",
+            "current=COMPLETED",
+            "policy=transition-not-allowed",
+            "(cannot move from COMPLETED to FAILED)",
+            "ref=Task/42");
+    assertThat(lines.get(1)).contains("version=8", "reported=REJECTED");
+    assertThat(lines.get(2))
+        .isEqualTo("2 refused provider report(s) on referral.report-refused from " + provider);
+    assertThat(ops("refusals").out()).contains("ref-other");
+  }
+
+  private static ProviderReportRefused refused(
+      String provider, String referralId, String version, ReferralStatus reported) {
+    return ProviderReportRefused.newBuilder()
+        .setEventId(UUID.randomUUID())
+        .setOccurredAt(java.time.Instant.now())
+        .setReferralId(referralId)
+        .setProviderId(provider)
+        .setProviderReference("Task/42")
+        .setReportedStatus(reported)
+        .setCurrentStatus(ReferralStatus.COMPLETED)
+        .setPolicy("transition-not-allowed")
+        .setReason("cannot move from COMPLETED to " + reported)
+        .setSourceVersion(version)
+        .build();
   }
 
   @Test

@@ -86,6 +86,7 @@ class KafkaAclTests {
     String status = Topics.REFERRAL_STATUS_CHANGED.name();
     String delivered = Topics.REFERRAL_DELIVERED.name();
     String overdue = Topics.REFERRAL_OVERDUE.name();
+    String refused = Topics.REFERRAL_REPORT_REFUSED.name();
     String notifications = Topics.NOTIFICATIONS.name();
     String consents = Topics.CONSENT_EVENTS.name();
     Map<String, Map<AclOperation, List<String>>> acls = new LinkedHashMap<>();
@@ -96,8 +97,9 @@ class KafkaAclTests {
             AclOperation.READ, List.of(consents, submitted, status),
             // ConsentService, ReferralService (submit, cancel)
             AclOperation.WRITE, List.of(consents, submitted, status)));
-    List<String> adapterReads = List.of(submitted, status, delivered, overdue, consents);
-    List<String> adapterWrites = new ArrayList<>(List.of(delivered, status, overdue));
+    // ReportedRefusals reads back referral.report-refused; RefusalReporter writes it.
+    List<String> adapterReads = List.of(submitted, status, delivered, overdue, refused, consents);
+    List<String> adapterWrites = new ArrayList<>(List.of(delivered, status, overdue, refused));
     List<String> adapterReadsToo = new ArrayList<>(adapterReads);
     // dead-letter-undecodable: true, so DeadLetterWriter reads and writes <topic>-dlt for every
     // topic its views read; DeliveryWorker also writes referral.submitted-dlt.

@@ -6,6 +6,7 @@ import org.apache.avro.Schema;
 import org.referralexchange.events.v1.ConsentRecorded;
 import org.referralexchange.events.v1.ConsentRevoked;
 import org.referralexchange.events.v1.NotificationRecorded;
+import org.referralexchange.events.v1.ProviderReportRefused;
 import org.referralexchange.events.v1.ReferralDelivered;
 import org.referralexchange.events.v1.ReferralOverdue;
 import org.referralexchange.events.v1.ReferralStatusChanged;
@@ -71,6 +72,23 @@ public final class Topics {
           Optional.empty(),
           false);
 
+  /**
+   * Provider reports the lifecycle refused (a status no path reaches, such as a completed
+   * referral's Task edited back), keyed by referral id: one record per referral and version of the
+   * provider's record, so operators can list them. Kept like the other referral topics, not
+   * compacted: each refused version stays listed, and a restarted adapter reads them back to report
+   * none twice.
+   */
+  public static final TopicSpec REFERRAL_REPORT_REFUSED =
+      new TopicSpec(
+          "referral.report-refused",
+          "referralId",
+          ProviderReportRefused.getClassSchema(),
+          List.of(ProviderReportRefused.class),
+          REFERRAL_PARTITIONS,
+          Optional.empty(),
+          false);
+
   /** Every notification attempt and its result, keyed by referral id: who was told what, when. */
   public static final TopicSpec NOTIFICATIONS =
       new TopicSpec(
@@ -104,6 +122,7 @@ public final class Topics {
           REFERRAL_STATUS_CHANGED,
           REFERRAL_DELIVERED,
           REFERRAL_OVERDUE,
+          REFERRAL_REPORT_REFUSED,
           NOTIFICATIONS,
           CONSENT_EVENTS);
 

@@ -83,7 +83,7 @@ public class DeliveryWorker {
   private final ProviderDirectory providers;
   private final ClientDataOpener opener;
   private final EventPublisher publisher;
-  private final StatusRecorder statuses;
+  private final PolledReports polledReports;
   private final KafkaTemplate<String, org.apache.avro.specific.SpecificRecord> deadLetters;
   private final EventLog eventLog;
   private final WorkOwnership ownership;
@@ -157,7 +157,7 @@ public class DeliveryWorker {
       ProviderDirectory providers,
       ClientDataOpener opener,
       EventPublisher publisher,
-      StatusRecorder statuses,
+      PolledReports polledReports,
       KafkaTemplate<String, org.apache.avro.specific.SpecificRecord> eventTemplate,
       EventLog eventLog,
       WorkOwnership ownership,
@@ -169,7 +169,7 @@ public class DeliveryWorker {
     this.providers = providers;
     this.opener = opener;
     this.publisher = publisher;
-    this.statuses = statuses;
+    this.polledReports = polledReports;
     this.deadLetters = eventTemplate;
     this.eventLog = eventLog;
     this.ownership = ownership;
@@ -644,45 +644,28 @@ public class DeliveryWorker {
     }
   }
 
-  /** Asks the provider about the open referrals this instance owns, holding their claims. */
+  /**
+   * Asks the provider what changed (one call for all its open referrals, whichever instance owns
+   * them) and hands the answers to {@link PolledReports}, which judges each report of a referral
+   * this instance owns, under its claim.
+   */
   private void poll(AdapterProperties.Provider provider) {
     List<TrackedReferral> open = new ArrayList<>();
-    List<WorkOwnership.Claim> claims = new ArrayList<>();
     for (ReferralState referral : referrals.openDelivered(provider.id())) {
-      ownership
-          .claim(referral.referralId())
-          .ifPresent(
-              claim -> {
-                claims.add(claim);
-                open.add(
-                    new TrackedReferral(referral.referralId(), referral.providerReference().get()));
-              });
-    }
-    try {
-      poll(provider, open);
-    } finally {
-      claims.forEach(WorkOwnership.Claim::close);
-    }
-  }
-
-  private void poll(AdapterProperties.Provider provider, List<TrackedReferral> open) {
-    if (open.isEmpty()) {
-      return;
+      open.add(
+          new TrackedReferral(
+              referral.referralId(),
+              referral.providerReference().get(),
+              referral.submitted().getOccurredAt()));
     }
     List<ProviderStatusUpdate> updates;
     try {
       updates = providers.adapterFor(provider).poll(provider.settings(), open);
     } catch (ProviderUnavailableException | ProviderRejectedException e) {
       log.info("Polling {} failed: {}", provider.id(), e.getMessage());
-      return;
+      updates = List.of();
     }
-    for (ProviderStatusUpdate update : updates) {
-      try {
-        statuses.accept(provider.settings(), update);
-      } catch (ProviderRejectedException | ProviderUnavailableException e) {
-        log.info("Polled update not recorded: {}", e.getMessage());
-      }
-    }
+    polledReports.settle(provider, updates, open);
   }
 
   /**

@@ -134,7 +134,7 @@ public class StatusRecorder implements ProviderStatusSink {
 
   private static ProviderRejectedException refuse(String policy, String reason) {
     log.warn("Refused provider status update ({}): {}", policy, reason);
-    return new ProviderRejectedException(policy + ": " + reason, null);
+    return new StatusRefusedException(policy, reason);
   }
 
   /**

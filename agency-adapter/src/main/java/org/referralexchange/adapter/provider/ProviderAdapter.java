@@ -46,8 +46,12 @@ public interface ProviderAdapter {
   void remind(ProviderSettings provider, TrackedReferral referral, Instant respondBy);
 
   /**
-   * Asks the provider for the current state of the given open referrals. Kinds whose providers call
-   * back (webhooks) return an empty list.
+   * Asks the provider what changed about the given open referrals. Called every poll interval, also
+   * with none open. An update carries the version of the provider's record it comes from ({@link
+   * ProviderStatusUpdate#sourceVersion}), and a version already reported need not be reported
+   * again. A kind may also report referrals that are no longer open (a completed referral's record
+   * edited afterwards): the core checks every update against the referral's state. Kinds whose
+   * providers call back (webhooks) return an empty list.
    */
   List<ProviderStatusUpdate> poll(ProviderSettings provider, Collection<TrackedReferral> open);
 }

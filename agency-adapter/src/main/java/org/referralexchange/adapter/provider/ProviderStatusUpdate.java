@@ -15,6 +15,9 @@ import org.referralexchange.events.v1.ReferralStatus;
  * @param providerReference the provider's reference
  * @param outcome what was delivered, on completion
  * @param occurredAt when the provider changed it (its clock)
+ * @param sourceVersion the version of the provider's record that says so (FHIR Task {@code
+ *     meta.versionId}); null where there is none (webhooks): polled reports are judged once per
+ *     version
  */
 public record ProviderStatusUpdate(
     String referralId,
@@ -23,7 +26,20 @@ public record ProviderStatusUpdate(
     String reasonText,
     String providerReference,
     Outcome outcome,
-    Instant occurredAt) {
+    Instant occurredAt,
+    String sourceVersion) {
+
+  /** An update with no source version, as a webhook callback is. */
+  public ProviderStatusUpdate(
+      String referralId,
+      ReferralStatus status,
+      String reasonCode,
+      String reasonText,
+      String providerReference,
+      Outcome outcome,
+      Instant occurredAt) {
+    this(referralId, status, reasonCode, reasonText, providerReference, outcome, occurredAt, null);
+  }
 
   /**
    * What was delivered and what it cost (Open Referral HSDS cost_option words).

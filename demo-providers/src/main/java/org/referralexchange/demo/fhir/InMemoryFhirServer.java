@@ -4,6 +4,7 @@ import ca.uhn.fhir.context.FhirContext;
 import ca.uhn.fhir.rest.annotation.ConditionalUrlParam;
 import ca.uhn.fhir.rest.annotation.Create;
 import ca.uhn.fhir.rest.annotation.IdParam;
+import ca.uhn.fhir.rest.annotation.OptionalParam;
 import ca.uhn.fhir.rest.annotation.Read;
 import ca.uhn.fhir.rest.annotation.RequiredParam;
 import ca.uhn.fhir.rest.annotation.ResourceParam;
@@ -11,9 +12,12 @@ import ca.uhn.fhir.rest.annotation.Search;
 import ca.uhn.fhir.rest.annotation.Transaction;
 import ca.uhn.fhir.rest.annotation.TransactionParam;
 import ca.uhn.fhir.rest.annotation.Update;
+import ca.uhn.fhir.rest.api.Constants;
 import ca.uhn.fhir.rest.api.EncodingEnum;
 import ca.uhn.fhir.rest.api.MethodOutcome;
+import ca.uhn.fhir.rest.param.DateRangeParam;
 import ca.uhn.fhir.rest.param.TokenParam;
+import ca.uhn.fhir.rest.server.FifoMemoryPagingProvider;
 import ca.uhn.fhir.rest.server.IResourceProvider;
 import ca.uhn.fhir.rest.server.RestfulServer;
 import ca.uhn.fhir.rest.server.exceptions.InvalidRequestException;
@@ -61,9 +65,12 @@ import org.hl7.fhir.r4.model.Task;
  * A real FHIR R4 server on loopback, for tests and demos: HAPI's {@link RestfulServer} in an
  * embedded Tomcat on a given or random port, keeping Patient, ServiceRequest, Task, Organization,
  * Consent and Procedure in memory. It supports read, create (conditional on {@code
- * identifier=system|value}), update (honouring {@code If-Match}), search by identifier and
- * transactions of conditional creates with {@code urn:uuid} references and of updates (PUT, with
- * {@code If-Match}), all or nothing, as a FHIR server of a provider would. Callers can play the
+ * identifier=system|value}), update (honouring {@code If-Match}), search by identifier ({@code
+ * system|value}, or {@code system|} for any value; Tasks also by {@code _lastUpdated}), paged as
+ * HAPI pages ({@code Bundle.link} next, {@link #pageSize}), and transactions of conditional creates
+ * with {@code urn:uuid} references and of updates (PUT, with {@code If-Match}), all or nothing, as
+ * a FHIR server of a provider would. Every write sets {@code meta.lastUpdated} and increments
+ * {@code meta.versionId}; every request received is kept in {@link #requests}. Callers can play the
  * provider (change a Task, create a Procedure), break the server (answer every request with a
  * status) or stop it. Started with topic-based subscriptions, it also takes Subscriptions to its
  * Tasks and notifies them ({@link TopicSubscriptions}).
@@ -213,6 +220,19 @@ public final class InMemoryFhirServer implements AutoCloseable {
     return subscriptions;
   }
 
+  /**
+   * Every request received, in order, as {@code METHOD path?query} (e.g. {@code GET
+   * /fhir/Task?identifier=…}): what a test counts to see how many calls a poll costs.
+   */
+  public List<String> requests() {
+    return new ArrayList<>(servlet.requests);
+  }
+
+  /** How many resources a search answers per page (HAPI's paging; default 20). */
+  public void pageSize(int size) {
+    servlet.paging.setDefaultPageSize(size);
+  }
+
   /** The Authorization header of every request received, in order (null when absent). */
   public List<String> authorizations() {
     return new ArrayList<>(servlet.authorizations);
@@ -272,11 +292,17 @@ public final class InMemoryFhirServer implements AutoCloseable {
   /** HAPI's servlet, plus a way to fail every request and a record of credentials sent. */
   private static final class FhirServlet extends RestfulServer {
     private final transient List<String> authorizations = new CopyOnWriteArrayList<>();
+    private final transient List<String> requests = new CopyOnWriteArrayList<>();
+    private final transient FifoMemoryPagingProvider paging = new FifoMemoryPagingProvider(100);
     private volatile Failure failure;
 
     FhirServlet(FhirContext fhir, Store store) {
       super(fhir);
       setDefaultResponseEncoding(EncodingEnum.JSON);
+      // Searches answer in pages with a next link, as HAPI's JPA server does (its default: 20).
+      paging.setDefaultPageSize(20);
+      paging.setMaximumPageSize(200);
+      setPagingProvider(paging);
       setResourceProviders(
           new PatientProvider(store),
           new ServiceRequestProvider(store),
@@ -291,6 +317,11 @@ public final class InMemoryFhirServer implements AutoCloseable {
     protected void service(HttpServletRequest request, HttpServletResponse response)
         throws ServletException, IOException {
       authorizations.add(request.getHeader("Authorization"));
+      requests.add(
+          request.getMethod()
+              + " "
+              + request.getRequestURI()
+              + (request.getQueryString() == null ? "" : "?" + request.getQueryString()));
       Failure current = failure;
       if (current != null) {
         OperationOutcome outcome = new OperationOutcome();
@@ -340,6 +371,23 @@ public final class InMemoryFhirServer implements AutoCloseable {
 
     synchronized <T extends Resource> List<T> search(Class<T> type, String system, String value) {
       return all(type).stream().filter(resource -> hasIdentifier(resource, system, value)).toList();
+    }
+
+    /**
+     * By identifier and, when given, {@code meta.lastUpdated} within the range (bounds as HAPI).
+     */
+    synchronized <T extends Resource> List<T> search(
+        Class<T> type, String system, String value, DateRangeParam lastUpdated) {
+      Date from = lastUpdated == null ? null : lastUpdated.getLowerBoundAsInstant();
+      Date to = lastUpdated == null ? null : lastUpdated.getUpperBoundAsInstant();
+      return search(type, system, value).stream()
+          .filter(
+              resource -> {
+                Date updated = resource.getMeta().getLastUpdated();
+                return (from == null || !updated.before(from))
+                    && (to == null || !updated.after(to));
+              })
+          .toList();
     }
 
     synchronized <T extends Resource> MethodOutcome create(T resource, String conditionalUrl) {
@@ -509,7 +557,8 @@ public final class InMemoryFhirServer implements AutoCloseable {
           .anyMatch(
               identifier ->
                   (system == null || system.isEmpty() || system.equals(identifier.getSystem()))
-                      && value.equals(identifier.getValue()));
+                      // system| (no value) matches any value of that system, as FHIR says
+                      && (value == null || value.isEmpty() || value.equals(identifier.getValue())));
     }
   }
 
@@ -632,8 +681,9 @@ public final class InMemoryFhirServer implements AutoCloseable {
 
     @Search
     public List<Task> byIdentifier(
-        @RequiredParam(name = Task.SP_IDENTIFIER) TokenParam identifier) {
-      return store.search(Task.class, identifier.getSystem(), identifier.getValue());
+        @RequiredParam(name = Task.SP_IDENTIFIER) TokenParam identifier,
+        @OptionalParam(name = Constants.PARAM_LASTUPDATED) DateRangeParam lastUpdated) {
+      return store.search(Task.class, identifier.getSystem(), identifier.getValue(), lastUpdated);
     }
   }
 

@@ -31,7 +31,17 @@ public final class EventDecoder {
           "ReferralStatusChanged", List.of("status", "reason.code", "providerId", "actor.role"),
           "ReferralDelivered", List.of("providerId", "attempts"),
           "ReferralOverdue", List.of("stage", "overdueByMillis", "providerId"),
-          "NotificationRecorded", List.of("channel", "outcome", "topic", "sourceEventId"));
+          "NotificationRecorded", List.of("channel", "outcome", "topic", "sourceEventId"),
+          // reason is the lifecycle policy's words (statuses, codes), never the provider's text
+          "ProviderReportRefused",
+              List.of(
+                  "providerId",
+                  "providerReference",
+                  "sourceVersion",
+                  "reportedStatus",
+                  "currentStatus",
+                  "policy",
+                  "reason"));
 
   private final AvroDeserializer<Object> values = new AvroDeserializer<>();
 

@@ -34,6 +34,7 @@ public final class TraceCommand {
           Topics.REFERRAL_DELIVERED,
           Topics.REFERRAL_STATUS_CHANGED,
           Topics.REFERRAL_OVERDUE,
+          Topics.REFERRAL_REPORT_REFUSED,
           Topics.NOTIFICATIONS);
 
   private final OpsSettings settings;

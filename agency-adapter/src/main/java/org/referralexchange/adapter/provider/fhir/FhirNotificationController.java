@@ -197,7 +197,13 @@ class FhirNotificationController {
     if (referralId == null || cancelledByTheExchange(task)) {
       return; // not a referral of ours, or our own withdrawal coming back
     }
-    ProviderStatusUpdate update = TaskReading.update(referralId, "Task/" + taskId, task);
+    ProviderStatusUpdate update;
+    try {
+      update = fhir.read(provider, fhir.clientFor(provider), referralId, task);
+    } catch (ProviderRejectedException e) {
+      log.info("Notified Task for referral {} could not be read: {}", referralId, e.getMessage());
+      return;
+    }
     if (update == null) {
       return;
     }

@@ -9,6 +9,9 @@ import ca.uhn.fhir.rest.client.api.IRestfulClientFactory;
 import ca.uhn.fhir.rest.client.api.ServerValidationModeEnum;
 import ca.uhn.fhir.rest.client.exceptions.FhirClientConnectionException;
 import ca.uhn.fhir.rest.client.interceptor.BearerTokenAuthInterceptor;
+import ca.uhn.fhir.rest.param.DateParam;
+import ca.uhn.fhir.rest.param.DateRangeParam;
+import ca.uhn.fhir.rest.param.ParamPrefixEnum;
 import ca.uhn.fhir.rest.server.exceptions.BaseServerResponseException;
 import ca.uhn.fhir.rest.server.exceptions.PreconditionFailedException;
 import ca.uhn.fhir.rest.server.exceptions.ResourceGoneException;
@@ -24,7 +27,9 @@ import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.Date;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
@@ -39,6 +44,7 @@ import org.hl7.fhir.r4.model.Coding;
 import org.hl7.fhir.r4.model.Consent;
 import org.hl7.fhir.r4.model.DateTimeType;
 import org.hl7.fhir.r4.model.IdType;
+import org.hl7.fhir.r4.model.InstantType;
 import org.hl7.fhir.r4.model.Organization;
 import org.hl7.fhir.r4.model.Procedure;
 import org.hl7.fhir.r4.model.Reference;
@@ -65,9 +71,10 @@ import org.springframework.stereotype.Component;
  * Gravity SDOHCC ServiceRequest + Task (one transaction of conditional creates, so redelivery
  * creates nothing new) and answers by updating the Task, which {@link #poll} reads back.
  *
- * <p>Stateless apart from one {@link FhirContext} (expensive to build) and one HAPI client per
- * endpoint and credential. Log lines and exception messages name the provider, the referral id and
- * the HTTP status only: never a response body, which may echo client data.
+ * <p>Stateless apart from one {@link FhirContext} (expensive to build), one HAPI client per
+ * endpoint and credential, and each provider's {@link PollWindow}. Log lines and exception messages
+ * name the provider, the referral id and the HTTP status only: never a response body, which may
+ * echo client data.
  */
 @Component
 @ConditionalOnProperty(
@@ -84,6 +91,9 @@ public class FhirProviderAdapter implements ProviderAdapter {
 
   static final Duration SOCKET_TIMEOUT = Duration.ofSeconds(5);
 
+  /** A search that pages on past this is a server that loops; the poll fails instead. */
+  private static final int MAX_PAGES = 1_000;
+
   /** Read-modify-write attempts when the provider changes the Task under us (HTTP 409/412). */
   private static final int UPDATE_ATTEMPTS = 3;
 
@@ -95,11 +105,21 @@ public class FhirProviderAdapter implements ProviderAdapter {
   /** Each provider's own Organization as found at its server, by provider and server. */
   private final ConcurrentMap<OrganizationKey, String> organizations = new ConcurrentHashMap<>();
 
+  /** Per provider and endpoint: what its next poll asks for (see {@link PollWindow}). */
+  private final ConcurrentMap<String, PollWindow> windows = new ConcurrentHashMap<>();
+
+  private final Duration overlap;
+
   public FhirProviderAdapter() {
     this(CONNECT_TIMEOUT, SOCKET_TIMEOUT);
   }
 
   FhirProviderAdapter(Duration connectTimeout, Duration socketTimeout) {
+    this(connectTimeout, socketTimeout, PollWindow.OVERLAP);
+  }
+
+  FhirProviderAdapter(Duration connectTimeout, Duration socketTimeout, Duration overlap) {
+    this.overlap = overlap;
     this.fhir = FhirContext.forR4();
     IRestfulClientFactory factory = fhir.getRestfulClientFactory();
     factory.setConnectTimeout(millis(connectTimeout));
@@ -189,37 +209,106 @@ public class FhirProviderAdapter implements ProviderAdapter {
     return reference.orElse(null);
   }
 
+  /**
+   * One search per poll, whatever the number of open referrals: {@code Task?identifier=<referral-id
+   * system>|&_lastUpdated=gt<since>} (see {@link PollWindow}), following {@code Bundle.link} next
+   * pages. Each Task found is matched to its referral by the exchange's identifier; a Task version
+   * reported by an earlier poll reports nothing. Tasks of referrals that are no longer open are
+   * reported too (a completed referral's Task edited afterwards): the core judges each update.
+   */
   @Override
   public List<ProviderStatusUpdate> poll(
       ProviderSettings provider, Collection<TrackedReferral> open) {
-    if (open == null || open.isEmpty()) {
+    Collection<TrackedReferral> followed = open == null ? List.of() : open;
+    PollWindow window =
+        windows.computeIfAbsent(
+            provider.id() + "\u0000" + provider.endpoint(), key -> new PollWindow(overlap));
+    if (!window.worthSearching(followed)) {
       return List.of();
     }
     IGenericClient client = client(provider);
+    var query =
+        client
+            .search()
+            .forResource(Task.class)
+            .where(Task.IDENTIFIER.hasSystemWithAnyCode(FhirCodes.REFERRAL_ID));
+    Optional<Instant> since = window.since(followed);
+    if (since.isPresent()) {
+      InstantType bound = new InstantType(Date.from(since.get()));
+      bound.setTimeZoneZulu(true);
+      query =
+          query.lastUpdated(new DateRangeParam(new DateParam(ParamPrefixEnum.GREATERTHAN, bound)));
+    }
+    var search = query.returnBundle(Bundle.class);
+    Bundle page = call(provider, "poll", null, search::execute);
     List<ProviderStatusUpdate> updates = new ArrayList<>();
-    for (TrackedReferral tracked : open) {
-      Optional<Task> task = findTask(provider, client, tracked, "poll");
-      if (task.isEmpty()) {
-        log.warn(
-            "FHIR provider {} has no Task for referral {}; nothing to report",
-            provider.id(),
-            tracked.referralId());
-        continue;
-      }
-      ProviderStatusUpdate update =
-          TaskReading.update(
-              tracked.referralId(),
-              reference(task.get()),
-              task.get(),
-              procedures(provider, client, tracked.referralId()));
-      if (update != null) {
-        updates.add(update);
-        if (update.status() == ReferralStatus.COMPLETED) {
-          completeFocus(provider, client, tracked.referralId(), task.get());
+    Map<String, String> seen = new HashMap<>();
+    Instant newest = null;
+    for (int pages = 1; ; pages++) {
+      for (Bundle.BundleEntryComponent entry : page.getEntry()) {
+        if (!(entry.getResource() instanceof Task task)) {
+          continue;
+        }
+        Instant lastUpdated =
+            task.getMeta().getLastUpdated() == null
+                ? null
+                : task.getMeta().getLastUpdated().toInstant();
+        if (lastUpdated != null && (newest == null || lastUpdated.isAfter(newest))) {
+          newest = lastUpdated;
+        }
+        String referralId = referralId(task);
+        if (referralId == null) {
+          continue;
+        }
+        String version =
+            PollWindow.versionKey(reference(task), TaskReading.version(task), lastUpdated);
+        seen.put(referralId, version);
+        if (window.reported(referralId, version)) {
+          continue;
+        }
+        ProviderStatusUpdate update = read(provider, client, referralId, task);
+        if (update != null) {
+          updates.add(update);
         }
       }
+      if (page.getLink(Bundle.LINK_NEXT) == null) {
+        break;
+      }
+      if (pages >= MAX_PAGES) {
+        throw new ProviderUnavailableException(
+            describe(provider, "poll", null) + " failed: more than " + MAX_PAGES + " pages", null);
+      }
+      Bundle current = page;
+      page = call(provider, "poll", null, () -> client.loadPage().next(current).execute());
     }
+    window.advance(newest, followed, seen);
     return updates;
+  }
+
+  /**
+   * What a Task of the provider reports, as a poll and a subscription notification both read it:
+   * the Procedures its outputs reference are read for the outcome, and a completed Task completes
+   * its ServiceRequest. Null when it reports nothing.
+   */
+  ProviderStatusUpdate read(
+      ProviderSettings provider, IGenericClient client, String referralId, Task task) {
+    ProviderStatusUpdate update =
+        TaskReading.update(
+            referralId, reference(task), task, procedures(provider, client, referralId));
+    if (update != null && update.status() == ReferralStatus.COMPLETED) {
+      completeFocus(provider, client, referralId, task);
+    }
+    return update;
+  }
+
+  /** The exchange's referral id on a Task (its identifier under {@link FhirCodes#REFERRAL_ID}). */
+  private static String referralId(Task task) {
+    return task.getIdentifier().stream()
+        .filter(identifier -> FhirCodes.REFERRAL_ID.equals(identifier.getSystem()))
+        .map(org.hl7.fhir.r4.model.Identifier::getValue)
+        .filter(value -> value != null && !value.isBlank())
+        .findFirst()
+        .orElse(null);
   }
 
   /**
@@ -645,6 +734,9 @@ public class FhirProviderAdapter implements ProviderAdapter {
   }
 
   private static String describe(ProviderSettings provider, String operation, String referralId) {
+    if (referralId == null) {
+      return "FHIR provider " + provider.id() + ": " + operation;
+    }
     return "FHIR provider " + provider.id() + ": " + operation + " of referral " + referralId;
   }
 

@@ -87,7 +87,16 @@ final class TaskReading {
         reason == null ? null : reasonText(reason),
         providerReference,
         status == ReferralStatus.COMPLETED ? outcome(task, procedures) : null,
-        occurredAt(task));
+        occurredAt(task),
+        version(task));
+  }
+
+  /** The Task's version ({@code meta.versionId}, else the one in its id); null when unversioned. */
+  static String version(Task task) {
+    if (task.getMeta().hasVersionId()) {
+      return task.getMeta().getVersionId();
+    }
+    return task.getIdElement().getVersionIdPart();
   }
 
   private static String reasonCode(CodeableConcept reason) {

@@ -317,7 +317,8 @@ class FhirProviderAdapterTests {
                 null,
                 tracked.providerReference(),
                 null,
-                changed));
+                changed,
+                "2"));
   }
 
   @Test
@@ -429,6 +430,114 @@ class FhirProviderAdapterTests {
     assertThat(updates)
         .extracting(ProviderStatusUpdate::status, ProviderStatusUpdate::providerReference)
         .containsExactly(tuple(ReferralStatus.RECEIVED, tracked.providerReference()));
+  }
+
+  @Test
+  void pollIsOneSearchForTheProvidersTasksWhateverTheNumberOfOpenReferrals() {
+    List<TrackedReferral> open =
+        List.of(deliver("ref-1"), deliver("ref-2"), deliver("ref-3"), deliver("ref-4"));
+    providerSets(open.get(2), Task.TaskStatus.ACCEPTED, Instant.parse("2025-03-04T15:00:00Z"));
+    int before = server.requests().size();
+
+    List<ProviderStatusUpdate> updates = adapter.poll(provider(ALL_FIELDS), open);
+
+    List<String> requests = server.requests().subList(before, server.requests().size());
+    assertThat(requests).hasSize(1);
+    assertThat(decoded(requests.get(0)))
+        .startsWith("GET /fhir/Task?")
+        .contains("identifier=" + FhirCodes.REFERRAL_ID + "|");
+    assertThat(updates)
+        .extracting(ProviderStatusUpdate::referralId, ProviderStatusUpdate::status)
+        .containsExactly(tuple("ref-3", ReferralStatus.ACCEPTED));
+  }
+
+  @Test
+  void pollFollowsTheNextPagesWhenTheProviderHasMoreTasksThanAPage() {
+    server.pageSize(2);
+    List<TrackedReferral> open =
+        List.of(deliver("ref-1"), deliver("ref-2"), deliver("ref-3"), deliver("ref-4"));
+    open.forEach(t -> providerSets(t, Task.TaskStatus.ACCEPTED, Instant.now()));
+    int before = server.requests().size();
+
+    List<ProviderStatusUpdate> updates = adapter.poll(provider(ALL_FIELDS), open);
+
+    List<String> requests = server.requests().subList(before, server.requests().size());
+    assertThat(requests).as("the search and its second page").hasSize(2);
+    assertThat(decoded(requests.get(1))).contains("_getpages=");
+    assertThat(updates)
+        .extracting(ProviderStatusUpdate::referralId)
+        .containsExactlyInAnyOrder("ref-1", "ref-2", "ref-3", "ref-4");
+  }
+
+  @Test
+  void aTaskVersionAlreadyReportedReportsNothingAndItsNextVersionDoes() {
+    TrackedReferral tracked = deliver("ref-1");
+    providerSets(tracked, Task.TaskStatus.ACCEPTED, Instant.parse("2025-03-04T15:00:00Z"));
+
+    assertThat(adapter.poll(provider(ALL_FIELDS), List.of(tracked)))
+        .extracting(ProviderStatusUpdate::status, ProviderStatusUpdate::sourceVersion)
+        .containsExactly(tuple(ReferralStatus.ACCEPTED, "2"));
+    assertThat(adapter.poll(provider(ALL_FIELDS), List.of(tracked))).isEmpty();
+
+    providerSets(tracked, Task.TaskStatus.INPROGRESS, Instant.parse("2025-03-04T16:00:00Z"));
+    assertThat(adapter.poll(provider(ALL_FIELDS), List.of(tracked)))
+        .extracting(ProviderStatusUpdate::status, ProviderStatusUpdate::sourceVersion)
+        .containsExactly(tuple(ReferralStatus.IN_PROGRESS, "3"));
+  }
+
+  @Test
+  void pollAsksForTasksChangedSinceTheSubmissionThenSinceTheNewestChangeLessTheOverlap() {
+    Duration overlap = Duration.ofSeconds(30);
+    FhirProviderAdapter polling =
+        new FhirProviderAdapter(
+            FhirProviderAdapter.CONNECT_TIMEOUT, FhirProviderAdapter.SOCKET_TIMEOUT, overlap);
+    Instant submitted = Instant.parse("2025-03-03T14:00:00Z");
+    TrackedReferral delivered = deliver("ref-1");
+    TrackedReferral tracked =
+        new TrackedReferral("ref-1", delivered.providerReference(), submitted);
+    providerSets(tracked, Task.TaskStatus.ACCEPTED, Instant.parse("2025-03-04T15:00:00Z"));
+    Instant newest = server.read(Task.class, id(tracked)).getMeta().getLastUpdated().toInstant();
+
+    polling.poll(provider(ALL_FIELDS), List.of(tracked));
+    polling.poll(provider(ALL_FIELDS), List.of(tracked));
+
+    List<String> requests = server.requests();
+    assertThat(since(requests.get(requests.size() - 2))).isEqualTo(submitted.minus(overlap));
+    assertThat(since(requests.get(requests.size() - 1))).isEqualTo(newest.minus(overlap));
+  }
+
+  @Test
+  void aReferralFollowedForTheFirstTimeWidensTheSearchToItsSubmission() {
+    Duration overlap = Duration.ofSeconds(30);
+    FhirProviderAdapter polling =
+        new FhirProviderAdapter(
+            FhirProviderAdapter.CONNECT_TIMEOUT, FhirProviderAdapter.SOCKET_TIMEOUT, overlap);
+    TrackedReferral first = tracked(deliver("ref-1"), Instant.now());
+    providerSets(first, Task.TaskStatus.ACCEPTED, Instant.now());
+    polling.poll(provider(ALL_FIELDS), List.of(first));
+    // Delivered before the crash, recorded after it: its Task may predate the watermark.
+    Instant longAgo = Instant.parse("2025-01-01T00:00:00Z");
+    TrackedReferral late = tracked(deliver("ref-2"), longAgo);
+
+    polling.poll(provider(ALL_FIELDS), List.of(first, late));
+
+    List<String> requests = server.requests();
+    assertThat(since(requests.get(requests.size() - 1))).isEqualTo(longAgo.minus(overlap));
+  }
+
+  @Test
+  void aTaskOfAReferralNoLongerOpenIsReportedWhenItChanges() {
+    TrackedReferral closed = deliver("ref-1");
+    TrackedReferral open = deliver("ref-2");
+    server.providerChangesTask(
+        id(closed),
+        task ->
+            task.setStatus(Task.TaskStatus.FAILED)
+                .setStatusReason(new CodeableConcept().setText("Client moved away")));
+
+    assertThat(adapter.poll(provider(ALL_FIELDS), List.of(open)))
+        .extracting(ProviderStatusUpdate::referralId, ProviderStatusUpdate::status)
+        .containsExactly(tuple("ref-1", ReferralStatus.FAILED));
   }
 
   // --- withdraw ---
@@ -600,6 +709,23 @@ class FhirProviderAdapterTests {
   private void providerSets(TrackedReferral tracked, Task.TaskStatus status, Instant at) {
     server.providerChangesTask(
         id(tracked), task -> task.setStatus(status).setLastModified(Date.from(at)));
+  }
+
+  private static TrackedReferral tracked(TrackedReferral delivered, Instant submittedAt) {
+    return new TrackedReferral(delivered.referralId(), delivered.providerReference(), submittedAt);
+  }
+
+  /** The lower bound a logged search asked for: its {@code _lastUpdated=gt…}. */
+  private static Instant since(String request) {
+    java.util.regex.Matcher bound =
+        java.util.regex.Pattern.compile("_lastUpdated=gt([^&]+)").matcher(decoded(request));
+    assertThat(bound.find()).as("a _lastUpdated bound in %s", request).isTrue();
+    return java.time.OffsetDateTime.parse(bound.group(1)).toInstant();
+  }
+
+  /** A logged request with its query decoded, as the server read it. */
+  private static String decoded(String request) {
+    return java.net.URLDecoder.decode(request, java.nio.charset.StandardCharsets.UTF_8);
   }
 
   private static String id(TrackedReferral tracked) {
