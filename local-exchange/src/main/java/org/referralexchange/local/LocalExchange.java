@@ -50,7 +50,7 @@ public final class LocalExchange {
    * together; then the demo consent, recorded through the gateway.
    */
   static List<LocalComponent> components(LocalSettings settings) {
-    return components(settings, DemoClocks.LOCAL);
+    return components(settings, DemoClocks.local(settings));
   }
 
   /** The same with other clocks for the adapter and notifier (tests shorten them further). */
@@ -138,15 +138,18 @@ public final class LocalExchange {
 
     /**
      * The run command's: work looked for every second (5 s and 1 s in the services' files), the
-     * FHIR provider polled every 2 s (15 minutes), 2 minutes to answer and 2 more before a referral
-     * returns (2 business days each). SMS quiet hours are off, so an evening demo shows its SMS.
+     * FHIR provider polled every 2 s (15 minutes), and the settings' response window and grace (2
+     * minutes each by default; 2 business days each in the services' files). The gateway sets no
+     * respondBy of its own, so a referral that names none gets these. SMS quiet hours are off, so
+     * an evening demo shows its SMS.
      */
-    static final DemoClocks LOCAL =
-        new DemoClocks(
-            Duration.ofSeconds(1),
-            Duration.ofSeconds(2),
-            Duration.ofMinutes(2),
-            Duration.ofMinutes(2));
+    static DemoClocks local(LocalSettings settings) {
+      return new DemoClocks(
+          Duration.ofSeconds(1),
+          Duration.ofSeconds(2),
+          settings.demoResponseWindow(),
+          settings.demoGrace());
+    }
   }
 
   /** What this JVM trusts Avro to instantiate, for a child JVM to trust the same. */

@@ -36,6 +36,11 @@ import java.util.regex.Pattern;
  * @param fhirProviderPort the demo FHIR provider's HTTP port ({@code exchange.demo.fhir-port})
  * @param demoAnswerDelay how long the demo providers take to answer a referral ({@code
  *     exchange.demo.answer-delay-seconds})
+ * @param demoResponseWindow how long the demo providers have to answer a referral that names no
+ *     respondBy before the case manager is reminded ({@code exchange.demo.response-window}, an
+ *     ISO-8601 duration, default {@code PT2M})
+ * @param demoGrace how long after that an unanswered referral returns to its case manager ({@code
+ *     exchange.demo.grace}, default {@code PT2M})
  * @param smtpPort the mail catcher's SMTP port ({@code exchange.mail.smtp-port})
  * @param mailFolder where caught email is written as {@code .eml} files ({@code
  *     exchange.mail.folder}, default {@code .local/mail})
@@ -62,6 +67,8 @@ record LocalSettings(
     int webhookProviderPort,
     int fhirProviderPort,
     Duration demoAnswerDelay,
+    Duration demoResponseWindow,
+    Duration demoGrace,
     int smtpPort,
     Path mailFolder,
     int smsPort,
@@ -82,6 +89,8 @@ record LocalSettings(
   static final String WEBHOOK_PROVIDER_PORT = "exchange.demo.webhook-port";
   static final String FHIR_PROVIDER_PORT = "exchange.demo.fhir-port";
   static final String DEMO_ANSWER_DELAY = "exchange.demo.answer-delay-seconds";
+  static final String DEMO_RESPONSE_WINDOW = "exchange.demo.response-window";
+  static final String DEMO_GRACE = "exchange.demo.grace";
   static final String SMTP_PORT = "exchange.mail.smtp-port";
   static final String MAIL_FOLDER = "exchange.mail.folder";
   static final String SMS_PORT = "exchange.sms.port";
@@ -115,6 +124,8 @@ record LocalSettings(
         intSetting(lookup, WEBHOOK_PROVIDER_PORT, 8091),
         intSetting(lookup, FHIR_PROVIDER_PORT, 8092),
         Duration.ofSeconds(intSetting(lookup, DEMO_ANSWER_DELAY, 3)),
+        durationSetting(lookup, DEMO_RESPONSE_WINDOW, Duration.ofMinutes(2)),
+        durationSetting(lookup, DEMO_GRACE, Duration.ofMinutes(2)),
         intSetting(lookup, SMTP_PORT, 1025),
         Path.of(orDefault(lookup.get(MAIL_FOLDER), ".local/mail")).toAbsolutePath(),
         intSetting(lookup, SMS_PORT, 8093),
@@ -179,6 +190,23 @@ record LocalSettings(
       return Integer.parseInt(value.trim());
     } catch (NumberFormatException e) {
       throw new IllegalArgumentException(name + " must be a number, was '" + value + "'", e);
+    }
+  }
+
+  private static Duration durationSetting(Lookup lookup, String name, Duration defaultValue) {
+    String value = lookup.get(name);
+    if (value == null || value.isBlank()) {
+      return defaultValue;
+    }
+    try {
+      Duration duration = Duration.parse(value.trim());
+      if (duration.isNegative() || duration.isZero()) {
+        throw new IllegalArgumentException(name + " must be positive, was '" + value + "'");
+      }
+      return duration;
+    } catch (java.time.format.DateTimeParseException e) {
+      throw new IllegalArgumentException(
+          name + " must be an ISO-8601 duration such as PT2M, was '" + value + "'", e);
     }
   }
 

@@ -41,7 +41,9 @@ public final class EventPlausibility {
       return first(
           referral(key, submitted.getReferralId(), submitted.getOccurredAt(), now),
           notBlank(submitted.getTarget().getProviderId(), "provider-missing", "no provider id"),
-          submitted.getRespondBy().isAfter(submitted.getOccurredAt())
+          // No respondBy: the provider's response window decides, which the adapter counts.
+          submitted.getRespondBy() == null
+                  || submitted.getRespondBy().isAfter(submitted.getOccurredAt())
               ? PolicyDecision.allowed()
               : PolicyDecision.rejected(
                   "respond-by-before-submission", "respondBy is not after occurredAt"));

@@ -65,6 +65,12 @@ class EventPlausibilityTests {
   }
 
   @Test
+  void acceptsASubmissionWithoutRespondBy() {
+    ReferralSubmitted open = ReferralSubmitted.newBuilder(submitted()).setRespondBy(null).build();
+    assertThat(EventPlausibility.check(ID, open, NOW).isAllowed()).isTrue();
+  }
+
+  @Test
   void refusesAnEventThatHappensNextMonth() {
     ReferralStatusChanged later =
         ReferralStatusChanged.newBuilder(changed(ReferralStatus.ACCEPTED, ActorRole.PROVIDER))

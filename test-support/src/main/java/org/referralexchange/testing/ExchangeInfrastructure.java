@@ -155,7 +155,11 @@ public final class ExchangeInfrastructure {
     return read(topic, new ByteArrayDeserializer());
   }
 
-  /** Every record on a topic so far, from the beginning to where it ended when asked. */
+  /**
+   * Every record on a topic so far, from the beginning to where it ended when asked.
+   *
+   * @throws IllegalStateException if the end was not reached within 30 seconds
+   */
   public static <V> List<ConsumerRecord<String, V>> read(String topic, Deserializer<V> values) {
     Map<String, Object> config = new HashMap<>();
     config.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers());
@@ -171,9 +175,14 @@ public final class ExchangeInfrastructure {
       consumer.assign(partitions);
       consumer.seekToBeginning(partitions);
       Map<TopicPartition, Long> end = consumer.endOffsets(partitions);
-      long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
-      while (end.entrySet().stream().anyMatch(e -> consumer.position(e.getKey()) < e.getValue())
-          && System.nanoTime() < deadline) {
+      // Fails rather than answer a partial read: "nothing more was published" must mean the
+      // topic was read to its end, not that nothing arrived in time.
+      long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+      while (end.entrySet().stream().anyMatch(e -> consumer.position(e.getKey()) < e.getValue())) {
+        if (System.nanoTime() > deadline) {
+          throw new IllegalStateException(
+              "Could not read " + topic + " to its end offsets " + end + " within 30 s");
+        }
         consumer.poll(Duration.ofMillis(200)).forEach(records::add);
       }
     }

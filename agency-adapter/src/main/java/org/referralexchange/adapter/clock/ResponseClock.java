@@ -73,11 +73,8 @@ public class ResponseClock {
   /** The referrals in {@link #due}, so one taken up again is not queued twice. */
   private final Set<String> queued = new HashSet<>();
 
-  /** When a referral is due and when it returns; worked out once per referral, not per tick. */
-  private record Deadlines(Instant due, Instant returnAt) {}
-
   /** The next time to look at a referral, with its deadlines. */
-  private record Due(Instant at, String referralId, Deadlines deadlines) {}
+  private record Due(Instant at, String referralId, ResponseDeadline deadlines) {}
 
   ResponseClock(
       ReferralStateView referrals,
@@ -133,7 +130,9 @@ public class ResponseClock {
                       .provider(referral.providerId())
                       .ifPresent(
                           provider -> {
-                            Deadlines when = deadlines(referral, provider);
+                            // Worked out once per referral, not per tick.
+                            ResponseDeadline when =
+                                ResponseDeadline.of(referral.submitted(), provider);
                             due.add(new Due(when.due(), id, when));
                             queued.add(id);
                           }));
@@ -190,32 +189,27 @@ public class ResponseClock {
         .filter(r -> r.status() == ReferralStatus.REQUESTED && !r.providerAnswered());
   }
 
-  private static Deadlines deadlines(ReferralState referral, AdapterProperties.Provider provider) {
-    BusinessHours hours =
-        new BusinessHours(
-            provider.timeZone(), provider.opensAt(), provider.closesAt(), provider.businessDays());
-    Instant due = hours.nextOpen(referral.respondBy());
-    return new Deadlines(due, hours.plus(due, provider.grace()));
-  }
-
   /**
    * Reminds once the referral is due and returns it once its grace ran out; answers when to look at
    * it again, if ever. After a failure (provider or broker unavailable) that is the next tick.
    */
   private Optional<Instant> check(
-      ReferralState referral, AdapterProperties.Provider provider, Deadlines when, Instant now) {
+      ReferralState referral,
+      AdapterProperties.Provider provider,
+      ResponseDeadline when,
+      Instant now) {
     if (now.isBefore(when.due())) {
       return Optional.of(when.due());
     }
     try {
       if (!referral.overdue().contains(OverdueStage.REMINDER)) {
-        remind(referral, provider, now);
+        remind(referral, provider, when, now);
       }
       if (referral.overdue().contains(OverdueStage.RETURNED)) {
         return Optional.empty();
       }
       if (!now.isBefore(when.returnAt())) {
-        returned(referral, now);
+        returned(referral, when, now);
         return Optional.empty();
       }
       return Optional.of(when.returnAt());
@@ -225,27 +219,31 @@ public class ResponseClock {
     }
   }
 
-  private void remind(ReferralState referral, AdapterProperties.Provider provider, Instant now) {
+  private void remind(
+      ReferralState referral,
+      AdapterProperties.Provider provider,
+      ResponseDeadline when,
+      Instant now) {
     if (referral.delivered()) {
       providers
           .adapterFor(provider)
           .remind(
               provider.settings(),
               new TrackedReferral(referral.referralId(), referral.providerReference().get()),
-              referral.respondBy());
+              when.respondBy());
     }
     publisher.publish(
         Topics.REFERRAL_OVERDUE,
         referral.referralId(),
-        overdue(referral, OverdueStage.REMINDER, now));
+        overdue(referral, when, OverdueStage.REMINDER, now));
     meters.counter("adapter.overdue", "stage", "REMINDER").increment();
   }
 
-  private void returned(ReferralState referral, Instant now) {
+  private void returned(ReferralState referral, ResponseDeadline when, Instant now) {
     publisher.publish(
         Topics.REFERRAL_OVERDUE,
         referral.referralId(),
-        overdue(referral, OverdueStage.RETURNED, now));
+        overdue(referral, when, OverdueStage.RETURNED, now));
     publisher.publish(
         Topics.REFERRAL_STATUS_CHANGED,
         referral.referralId(),
@@ -271,14 +269,15 @@ public class ResponseClock {
     meters.counter("adapter.overdue", "stage", "RETURNED").increment();
   }
 
-  private static ReferralOverdue overdue(ReferralState referral, OverdueStage stage, Instant now) {
+  private static ReferralOverdue overdue(
+      ReferralState referral, ResponseDeadline when, OverdueStage stage, Instant now) {
     return ReferralOverdue.newBuilder()
         .setEventId(id(stage.name(), referral))
         .setOccurredAt(now)
         .setReferralId(referral.referralId())
         .setProviderId(referral.providerId())
-        .setRespondBy(referral.respondBy())
-        .setOverdueByMillis(Math.max(0, Duration.between(referral.respondBy(), now).toMillis()))
+        .setRespondBy(when.respondBy())
+        .setOverdueByMillis(Math.max(0, Duration.between(when.respondBy(), now).toMillis()))
         .setStage(stage)
         .build();
   }

@@ -1,5 +1,6 @@
 package org.referralexchange.adapter.delivery;
 
+import java.time.Instant;
 import java.util.List;
 import java.util.Set;
 import org.referralexchange.adapter.provider.OutboundReferral;
@@ -24,7 +25,11 @@ class ClientDataOpener {
     this.cipher = cipher;
   }
 
-  OutboundReferral open(ReferralSubmitted referral, Set<String> allowed) {
+  /**
+   * @param respondBy when the provider should answer: the agency's, or worked out from the
+   *     provider's response window
+   */
+  OutboundReferral open(ReferralSubmitted referral, Set<String> allowed, Instant respondBy) {
     String id = referral.getReferralId();
     ClientIdentity identity =
         cipher.open(referral.getClient().getIdentity(), ClientIdentity.class, id);
@@ -39,7 +44,7 @@ class ClientDataOpener {
         referral.getTarget().getServiceId(),
         referral.getPriority().name(),
         referral.getOccurredAt(),
-        referral.getRespondBy(),
+        respondBy,
         new OutboundReferral.Requester(
             referral.getReferrer().getAgencyId(),
             referral.getReferrer().getAgencyName(),

@@ -23,6 +23,7 @@ import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Supplier;
+import org.referralexchange.adapter.clock.ResponseDeadline;
 import org.referralexchange.adapter.config.AdapterProperties;
 import org.referralexchange.adapter.config.ProviderDirectory;
 import org.referralexchange.adapter.provider.DeliveryReceipt;
@@ -503,7 +504,11 @@ public class DeliveryWorker {
     ProviderAdapter adapter = providers.adapterFor(provider);
     DeliveryReceipt receipt;
     try {
-      OutboundReferral outbound = opener.open(submitted, provider.allowedFields());
+      OutboundReferral outbound =
+          opener.open(
+              submitted,
+              provider.allowedFields(),
+              ResponseDeadline.of(submitted, provider).respondBy());
       receipt = adapter.deliver(provider.settings(), outbound);
     } catch (ProviderUnavailableException e) {
       retryLater(provider, referral, e);

@@ -39,6 +39,9 @@ public record ReferralState(
     return submitted.getTarget().getProviderId();
   }
 
+  /**
+   * The agency's respondBy, or null: then the provider's window decides ({@code ResponseDeadline}).
+   */
   public Instant respondBy() {
     return submitted.getRespondBy();
   }

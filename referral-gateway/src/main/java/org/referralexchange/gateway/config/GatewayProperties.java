@@ -6,7 +6,6 @@ import jakarta.validation.constraints.NotBlank;
 import jakarta.validation.constraints.NotEmpty;
 import jakarta.validation.constraints.NotNull;
 import jakarta.validation.constraints.Pattern;
-import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
@@ -26,8 +25,6 @@ import org.springframework.validation.annotation.Validated;
  *     pseudonym and a request into its idempotency fingerprint: stable across instances and
  *     restarts, and meaningless to anyone without it
  * @param encryption where the keyset for client data comes from
- * @param defaultResponseWindow how long a provider has to answer when a referral names no respondBy
- *     time
  */
 @Validated
 @ConfigurationProperties("gateway")
@@ -36,8 +33,7 @@ public record GatewayProperties(
     @NotEmpty @Valid List<Provider> providers,
     @NotNull @Valid Limits limits,
     @NotBlank String hmacSecret,
-    @NotNull @Valid Encryption encryption,
-    @NotNull Duration defaultResponseWindow) {
+    @NotNull @Valid Encryption encryption) {
 
   /**
    * An agency that may call the gateway.

@@ -5,6 +5,7 @@ import jakarta.validation.constraints.NotBlank;
 import java.net.URI;
 import java.security.Principal;
 import java.util.List;
+import org.springframework.http.MediaType;
 import org.springframework.http.ResponseEntity;
 import org.springframework.validation.annotation.Validated;
 import org.springframework.web.bind.annotation.GetMapping;
@@ -18,7 +19,9 @@ import org.springframework.web.bind.annotation.RestController;
 /** Consents to share, recorded and revoked by the disclosing agency. */
 @RestController
 @Validated
-@RequestMapping("/api/v1/consents")
+// JSON in and out, decided by the mapping before the handler runs: any other Content-Type is 415
+// and an Accept that excludes JSON is 406, and neither publishes anything.
+@RequestMapping(path = "/api/v1/consents", produces = MediaType.APPLICATION_JSON_VALUE)
 class ConsentController {
 
   private final ConsentService consents;
@@ -27,7 +30,7 @@ class ConsentController {
     this.consents = consents;
   }
 
-  @PostMapping
+  @PostMapping(consumes = MediaType.APPLICATION_JSON_VALUE)
   ResponseEntity<ConsentResponse> record(
       Principal agency, @Valid @RequestBody ConsentRequests.RecordConsent request) {
     ConsentState state = consents.record(agency.getName(), request);
@@ -35,7 +38,7 @@ class ConsentController {
         .body(ConsentResponse.of(state, consents.now(), List.of()));
   }
 
-  @PostMapping("/{consentId}/revocation")
+  @PostMapping(path = "/{consentId}/revocation", consumes = MediaType.APPLICATION_JSON_VALUE)
   ConsentResponse revoke(
       Principal agency,
       @PathVariable String consentId,

@@ -59,6 +59,7 @@ public class ConsentService {
       }
     }
     Instant now = clock.instant();
+    refuseIfAlreadyExpired(request, now);
     String consentId = "cns-" + UUID.randomUUID();
     ConsentDetails consent =
         ConsentDetails.newBuilder()
@@ -99,6 +100,21 @@ public class ConsentService {
             .build();
     publisher.publish(Topics.CONSENT_EVENTS, consentId, event);
     return view.get(consentId).orElseThrow();
+  }
+
+  /**
+   * A consent that has expired when it is recorded could never cover a referral; recording it would
+   * only publish a dead consent. Expired means the same as for the {@code consent-expired} policy:
+   * at or after {@code expiresAt}.
+   */
+  private static void refuseIfAlreadyExpired(ConsentRequests.RecordConsent request, Instant now) {
+    if (request.expiresAt() != null && !now.isBefore(request.expiresAt())) {
+      throw new GatewayProblem(
+          HttpStatus.UNPROCESSABLE_CONTENT,
+          ProblemTypes.CONSENT_ALREADY_EXPIRED,
+          "Consent already expired",
+          "Field 'expiresAt' is not in the future: this consent has already expired.");
+    }
   }
 
   /**

@@ -13,10 +13,12 @@ import org.springframework.core.annotation.Order;
 import org.springframework.http.HttpHeaders;
 import org.springframework.http.HttpStatus;
 import org.springframework.http.HttpStatusCode;
+import org.springframework.http.MediaType;
 import org.springframework.http.ProblemDetail;
 import org.springframework.http.ResponseEntity;
 import org.springframework.http.converter.HttpMessageNotReadableException;
 import org.springframework.validation.FieldError;
+import org.springframework.web.HttpMediaTypeNotAcceptableException;
 import org.springframework.web.HttpMediaTypeNotSupportedException;
 import org.springframework.web.HttpRequestMethodNotSupportedException;
 import org.springframework.web.bind.MethodArgumentNotValidException;
@@ -170,13 +172,41 @@ class ApiExceptionHandler {
         "Method " + e.getMethod() + " is not allowed here.");
   }
 
+  /**
+   * A body in another format than JSON. Decided by the mappings' {@code consumes}, not by which
+   * converters happen to be on the classpath: where an XML converter is (Twilio's SDK brings one
+   * into the run command's JVM) it used to read the body and fail as a malformed request.
+   */
   @ExceptionHandler(HttpMediaTypeNotSupportedException.class)
   ResponseEntity<ProblemDetail> mediaType(HttpMediaTypeNotSupportedException e) {
-    return simple(
+    String sent =
+        e.getContentType() == null ? "no Content-Type" : "Content-Type " + e.getContentType();
+    return asProblemJson(
         HttpStatus.UNSUPPORTED_MEDIA_TYPE,
         ProblemTypes.UNSUPPORTED_MEDIA_TYPE,
         "Unsupported media type",
-        "Send application/json.");
+        sent + " is not accepted here; send application/json.");
+  }
+
+  /** An {@code Accept} that excludes JSON: nothing else is served, so nothing was done. */
+  @ExceptionHandler(HttpMediaTypeNotAcceptableException.class)
+  ResponseEntity<ProblemDetail> notAcceptable(HttpMediaTypeNotAcceptableException e) {
+    return asProblemJson(
+        HttpStatus.NOT_ACCEPTABLE,
+        ProblemTypes.NOT_ACCEPTABLE,
+        "Not acceptable",
+        "This API answers in application/json only (problems in application/problem+json).");
+  }
+
+  /**
+   * Written as {@code application/problem+json} whatever the request's {@code Accept} says: the
+   * refusal of a media type must not itself be negotiated into that media type, or fail to be.
+   */
+  private static ResponseEntity<ProblemDetail> asProblemJson(
+      HttpStatusCode status, String slug, String title, String detail) {
+    return ResponseEntity.status(status)
+        .contentType(MediaType.APPLICATION_PROBLEM_JSON)
+        .body(ProblemTypes.problem(status, slug, title, detail));
   }
 
   /**

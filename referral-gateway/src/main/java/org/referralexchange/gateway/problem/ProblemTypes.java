@@ -18,12 +18,14 @@ public final class ProblemTypes {
   public static final String NOT_FOUND = "not-found";
   public static final String METHOD_NOT_ALLOWED = "method-not-allowed";
   public static final String UNSUPPORTED_MEDIA_TYPE = "unsupported-media-type";
+  public static final String NOT_ACCEPTABLE = "not-acceptable";
   public static final String PAYLOAD_TOO_LARGE = "payload-too-large";
   public static final String RATE_LIMITED = "rate-limited";
   public static final String IDEMPOTENCY_KEY_MISSING = "idempotency-key-missing";
   public static final String IDEMPOTENCY_KEY_REUSED = "idempotency-key-reused";
   public static final String UNKNOWN_PROVIDER = "unknown-provider";
   public static final String UNKNOWN_SERVICE = "unknown-service";
+  public static final String CONSENT_ALREADY_EXPIRED = "consent-already-expired";
   public static final String TRANSITION_REFUSED = "transition-refused";
   public static final String BROKER_UNAVAILABLE = "broker-unavailable";
   public static final String SCHEMA_UNAVAILABLE = "schema-unavailable";

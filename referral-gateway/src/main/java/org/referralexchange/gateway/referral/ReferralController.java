@@ -8,6 +8,7 @@ import java.security.Principal;
 import java.time.Instant;
 import org.referralexchange.events.v1.ReferralStatus;
 import org.springframework.http.HttpStatus;
+import org.springframework.http.MediaType;
 import org.springframework.http.ResponseEntity;
 import org.springframework.validation.annotation.Validated;
 import org.springframework.web.bind.annotation.GetMapping;
@@ -22,7 +23,9 @@ import org.springframework.web.bind.annotation.RestController;
 /** Referrals: submitted by the referring agency, readable by it and by the receiving provider. */
 @RestController
 @Validated
-@RequestMapping("/api/v1/referrals")
+// JSON in and out, decided by the mapping before the handler runs: any other Content-Type is 415
+// and an Accept that excludes JSON is 406, and neither publishes anything.
+@RequestMapping(path = "/api/v1/referrals", produces = MediaType.APPLICATION_JSON_VALUE)
 class ReferralController {
 
   private final ReferralService referrals;
@@ -35,7 +38,7 @@ class ReferralController {
    * Answers 202 only after the broker acknowledged the referral; a retry with the same
    * Idempotency-Key and body answers the same referral id and publishes nothing.
    */
-  @PostMapping
+  @PostMapping(consumes = MediaType.APPLICATION_JSON_VALUE)
   ResponseEntity<ReferralResponse.Accepted> submit(
       Principal agency,
       @RequestHeader("Idempotency-Key") String idempotencyKey,
@@ -68,7 +71,7 @@ class ReferralController {
     return referrals.list(agency.getName(), status, since, page, size);
   }
 
-  @PostMapping("/{referralId}/cancellation")
+  @PostMapping(path = "/{referralId}/cancellation", consumes = MediaType.APPLICATION_JSON_VALUE)
   ResponseEntity<ReferralResponse> cancel(
       Principal agency,
       @PathVariable String referralId,

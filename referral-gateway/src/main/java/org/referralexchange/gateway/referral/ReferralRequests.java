@@ -29,6 +29,12 @@ final class ReferralRequests {
 
   private ReferralRequests() {}
 
+  /**
+   * A referral to submit.
+   *
+   * <p>{@code respondBy}: when the provider should have answered; optional. Without it the
+   * provider's own response window applies, counted in its business hours.
+   */
   record Submit(
       @NotNull @Valid Target target,
       @NotEmpty @Size(max = 20) List<@NotNull @Valid NeedCode> needs,

@@ -4,7 +4,11 @@ import java.math.BigDecimal;
 import java.time.Instant;
 import java.util.List;
 
-/** A referral as the API shows it: no client data, only what both agencies may see. */
+/**
+ * A referral as the API shows it: no client data, only what both agencies may see. {@code
+ * respondBy} is the one the agency gave, absent (null) when the provider's response window decides:
+ * the gateway does not know the provider's business hours, the adapter does.
+ */
 record ReferralResponse(
     String referralId,
     String status,

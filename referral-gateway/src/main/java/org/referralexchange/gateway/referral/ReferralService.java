@@ -177,11 +177,11 @@ class ReferralService implements RevocationCascade {
               + "'.");
     }
     Instant now = clock.instant();
-    Instant respondBy =
-        request.respondBy() == null
-            ? now.plus(properties.defaultResponseWindow())
-            : request.respondBy();
-    if (!respondBy.isAfter(now)) {
+    // Left empty unless the agency names one: the provider's own response window then decides,
+    // counted in its business hours by the adapter, which knows them. A window stamped here
+    // would override every provider's (the run command's 2-minute demo window never applied).
+    Instant respondBy = request.respondBy();
+    if (respondBy != null && !respondBy.isAfter(now)) {
       throw new GatewayProblem(
           HttpStatus.BAD_REQUEST,
           ProblemTypes.VALIDATION,

@@ -2,6 +2,7 @@ package org.referralexchange.gateway.security;
 
 import org.referralexchange.gateway.config.GatewayProperties;
 import org.referralexchange.gateway.config.GatewayProperties.Agency;
+import org.springframework.http.MediaType;
 import org.springframework.security.core.Authentication;
 import org.springframework.security.oauth2.server.resource.authentication.JwtAuthenticationToken;
 import org.springframework.web.bind.annotation.GetMapping;
@@ -17,7 +18,7 @@ class MeController {
     this.properties = properties;
   }
 
-  @GetMapping("/api/v1/me")
+  @GetMapping(path = "/api/v1/me", produces = MediaType.APPLICATION_JSON_VALUE)
   Me me(Authentication authentication) {
     String agencyId = authentication.getName();
     return new Me(

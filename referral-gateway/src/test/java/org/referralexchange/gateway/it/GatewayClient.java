@@ -42,10 +42,18 @@ public final class GatewayClient {
   }
 
   public Response post(String agency, String path, String body, String... headers) {
+    return postAs(agency, path, "application/json", body, headers);
+  }
+
+  /** A POST with the given Content-Type (null for none) and further headers (name, value, ...). */
+  public Response postAs(
+      String agency, String path, String contentType, String body, String... headers) {
     HttpRequest.Builder request =
         HttpRequest.newBuilder(URI.create(base + path))
-            .header("Content-Type", "application/json")
             .POST(HttpRequest.BodyPublishers.ofString(body == null ? "" : body));
+    if (contentType != null) {
+      request.header("Content-Type", contentType);
+    }
     if (agency != null) {
       request.header("X-Api-Key", KEYS.get(agency));
     }
@@ -55,10 +63,13 @@ public final class GatewayClient {
     return send(request.build());
   }
 
-  public Response get(String agency, String path) {
+  public Response get(String agency, String path, String... headers) {
     HttpRequest.Builder request = HttpRequest.newBuilder(URI.create(base + path)).GET();
     if (agency != null) {
       request.header("X-Api-Key", KEYS.get(agency));
+    }
+    if (headers.length > 0) {
+      request.headers(headers);
     }
     return send(request.build());
   }

@@ -4,12 +4,17 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import java.nio.charset.StandardCharsets;
+import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.time.ZoneId;
+import java.time.ZoneOffset;
 import java.time.temporal.ChronoUnit;
 import java.util.List;
 import java.util.UUID;
+import java.util.concurrent.atomic.AtomicReference;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -22,6 +27,7 @@ import org.springframework.boot.test.system.OutputCaptureExtension;
 import org.springframework.boot.test.web.server.LocalServerPort;
 import org.springframework.test.context.DynamicPropertyRegistry;
 import org.springframework.test.context.DynamicPropertySource;
+import org.springframework.test.context.bean.override.convention.TestBean;
 
 /** The gateway's API against a real broker and registry, over real HTTP. */
 @SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT)
@@ -31,6 +37,36 @@ class ReferralFlowTests {
   @DynamicPropertySource
   static void infrastructure(DynamicPropertyRegistry properties) {
     TestInfrastructure.register(properties);
+  }
+
+  /** How far ahead of real time the gateway's clock runs; moved by tests, reset after each. */
+  static final AtomicReference<Duration> GATEWAY_CLOCK_AHEAD = new AtomicReference<>(Duration.ZERO);
+
+  /** The gateway's clock: real time plus {@link #GATEWAY_CLOCK_AHEAD}, so a consent can expire. */
+  @TestBean Clock clock;
+
+  static Clock clock() {
+    return new Clock() {
+      @Override
+      public ZoneId getZone() {
+        return ZoneOffset.UTC;
+      }
+
+      @Override
+      public Clock withZone(ZoneId zone) {
+        throw new UnsupportedOperationException();
+      }
+
+      @Override
+      public Instant instant() {
+        return Instant.now().plus(GATEWAY_CLOCK_AHEAD.get());
+      }
+    };
+  }
+
+  @AfterEach
+  void gatewayClockBackToRealTime() {
+    GATEWAY_CLOCK_AHEAD.set(Duration.ZERO);
   }
 
   @LocalServerPort int port;
@@ -184,6 +220,7 @@ class ReferralFlowTests {
         switch (scenario) {
           case "unknown" -> "cns-does-not-exist";
           case "other-agency" -> recordConsent("harbor-shelter", Requests.consent(clientId));
+          // Recorded while in force (an expired one is refused); expired by moving the clock below.
           case "expired" ->
               recordConsent(
                   "county-hhs",
@@ -193,7 +230,7 @@ class ReferralFlowTests {
                       "\"DEMOGRAPHICS\", \"SOCIAL_NEEDS\"",
                       false,
                       "COC",
-                      Instant.now().minus(1, ChronoUnit.MINUTES).truncatedTo(ChronoUnit.SECONDS)));
+                      Instant.now().plus(1, ChronoUnit.HOURS).truncatedTo(ChronoUnit.SECONDS)));
           case "other-provider" ->
               recordConsent(
                   "county-hhs",
@@ -234,6 +271,9 @@ class ReferralFlowTests {
       body = body.replace("\"purpose\": \"COC\"", "\"purpose\": \"HPAYMT\"");
     }
     int before = count(Topics.REFERRAL_SUBMITTED.name());
+    if (scenario.equals("expired")) {
+      GATEWAY_CLOCK_AHEAD.set(Duration.ofHours(2));
+    }
 
     GatewayClient.Response refused = submit("county-hhs", "key-" + UUID.randomUUID(), body);
 
@@ -420,6 +460,122 @@ class ReferralFlowTests {
                 .replace("\"providerId\": \"northside-food-bank\"", "\"providerId\": \"nobody\""));
     assertThat(unknown.status()).isEqualTo(422);
     assertThat(unknown.json().path("type").asString()).isEqualTo("/problems/unknown-provider");
+  }
+
+  @Test
+  void aConsentThatHasAlreadyExpiredIsRefusedAndPublishesNothing() {
+    String clientId = "client-" + UUID.randomUUID();
+    Instant expired = Instant.now().minus(1, ChronoUnit.MINUTES).truncatedTo(ChronoUnit.SECONDS);
+    String body =
+        Requests.consent(
+            clientId, "northside-food-bank", "\"DEMOGRAPHICS\"", false, "COC", expired);
+    int before = count(Topics.CONSENT_EVENTS.name());
+
+    GatewayClient.Response refused = client().post("county-hhs", "/api/v1/consents", body);
+
+    assertThat(refused.status()).as(refused.body()).isEqualTo(422);
+    assertThat(refused.json().path("type").asString())
+        .isEqualTo("/problems/consent-already-expired");
+    assertThat(refused.json().path("detail").asString()).contains("expiresAt");
+    assertThat(count(Topics.CONSENT_EVENTS.name())).isEqualTo(before);
+    assertThat(client().get("county-hhs", "/api/v1/consents?clientId=" + clientId).json().size())
+        .isZero();
+  }
+
+  /**
+   * Any body that is not JSON is 415 with a problem, decided before the body is read: the XML
+   * converter on this classpath (as in the run command's JVM) used to read it and answer 400.
+   */
+  @ParameterizedTest(name = "{0} to {1}")
+  @CsvSource(
+      delimiter = '|',
+      value = {
+        "application/xml                   | /api/v1/referrals",
+        "text/xml                          | /api/v1/referrals",
+        "text/plain                        | /api/v1/referrals",
+        "application/x-www-form-urlencoded | /api/v1/referrals",
+        "application/xml                   | /api/v1/consents",
+        "text/plain                        | /api/v1/consents",
+      })
+  void aBodyThatIsNotJsonIsUnsupportedMediaTypeAndPublishesNothing(String type, String path) {
+    String clientId = "client-" + UUID.randomUUID();
+    String consentId = recordConsent("county-hhs", Requests.consent(clientId));
+    String xml =
+        "<referral><target><providerId>northside-food-bank</providerId></target></referral>";
+    String body = type.contains("xml") ? xml : Requests.referral(consentId, clientId);
+    int referrals = count(Topics.REFERRAL_SUBMITTED.name());
+    int consents = count(Topics.CONSENT_EVENTS.name());
+
+    GatewayClient.Response refused =
+        client()
+            .postAs("county-hhs", path, type, body, "Idempotency-Key", "key-" + UUID.randomUUID());
+
+    assertThat(refused.status()).as(refused.body()).isEqualTo(415);
+    assertThat(refused.header("Content-Type")).startsWith("application/problem+json");
+    assertThat(refused.json().path("type").asString())
+        .isEqualTo("/problems/unsupported-media-type");
+    assertThat(refused.json().path("detail").asString()).contains(type, "application/json");
+    assertThat(count(Topics.REFERRAL_SUBMITTED.name())).isEqualTo(referrals);
+    assertThat(count(Topics.CONSENT_EVENTS.name())).isEqualTo(consents);
+  }
+
+  @Test
+  void aJsonBodyWithoutContentTypeIsUnsupportedMediaType() {
+    String clientId = "client-" + UUID.randomUUID();
+    String consentId = recordConsent("county-hhs", Requests.consent(clientId));
+    int before = count(Topics.REFERRAL_SUBMITTED.name());
+
+    GatewayClient.Response refused =
+        client()
+            .postAs(
+                "county-hhs",
+                "/api/v1/referrals",
+                null,
+                Requests.referral(consentId, clientId),
+                "Idempotency-Key",
+                "key-" + UUID.randomUUID());
+
+    assertThat(refused.status()).as(refused.body()).isEqualTo(415);
+    assertThat(refused.json().path("type").asString())
+        .isEqualTo("/problems/unsupported-media-type");
+    assertThat(count(Topics.REFERRAL_SUBMITTED.name())).isEqualTo(before);
+  }
+
+  /**
+   * An Accept nobody serves is 406 with a problem in JSON, decided before the handler runs: a valid
+   * referral sent with it is not published (it used to be published, then answered in XML here).
+   */
+  @ParameterizedTest(name = "Accept: {0}")
+  @CsvSource({"application/xml", "text/html", "text/csv"})
+  void anAcceptThatExcludesJsonIsNotAcceptableAndPublishesNothing(String accept) {
+    String clientId = "client-" + UUID.randomUUID();
+    String consentId = recordConsent("county-hhs", Requests.consent(clientId));
+    int referrals = count(Topics.REFERRAL_SUBMITTED.name());
+    int consents = count(Topics.CONSENT_EVENTS.name());
+
+    GatewayClient.Response submitted =
+        client()
+            .post(
+                "county-hhs",
+                "/api/v1/referrals",
+                Requests.referral(consentId, clientId),
+                "Idempotency-Key",
+                "key-" + UUID.randomUUID(),
+                "Accept",
+                accept);
+    GatewayClient.Response consent =
+        client()
+            .post("county-hhs", "/api/v1/consents", Requests.consent(clientId), "Accept", accept);
+    GatewayClient.Response read =
+        client().get("county-hhs", "/api/v1/consents/" + consentId, "Accept", accept);
+
+    for (GatewayClient.Response refused : List.of(submitted, consent, read)) {
+      assertThat(refused.status()).as(refused.body()).isEqualTo(406);
+      assertThat(refused.header("Content-Type")).startsWith("application/problem+json");
+      assertThat(refused.json().path("type").asString()).isEqualTo("/problems/not-acceptable");
+    }
+    assertThat(count(Topics.REFERRAL_SUBMITTED.name())).isEqualTo(referrals);
+    assertThat(count(Topics.CONSENT_EVENTS.name())).isEqualTo(consents);
   }
 
   /** Canary values go in through every client field; none comes out in clear anywhere. */
