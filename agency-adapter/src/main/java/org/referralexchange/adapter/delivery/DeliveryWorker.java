@@ -49,6 +49,7 @@ import org.referralexchange.kafka.WorkOwnership;
 import org.referralexchange.policy.ConsentCheck;
 import org.referralexchange.policy.ConsentPolicy;
 import org.referralexchange.policy.PolicyDecision;
+import org.referralexchange.policy.ReferralLifecycle;
 import org.referralexchange.schemas.Topics;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -678,7 +679,8 @@ public class DeliveryWorker {
     }
     for (ProviderStatusUpdate update : updates) {
       try {
-        statuses.accept(provider.settings(), update);
+        // A polled record shows its status now: one the referral has passed is impossible.
+        statuses.record(provider.settings(), update, ReferralLifecycle.ReportKind.STATE);
       } catch (ProviderRejectedException | ProviderUnavailableException e) {
         log.info("Polled update not recorded: {}", e.getMessage());
       }

@@ -160,7 +160,11 @@ public class ReferralStateView implements EventView {
       log.warn("Left out a status change naming another provider ({})", changed.getStatus());
       return;
     }
-    if (event instanceof ReferralStatusChanged changed && seen.add(changed.getEventId())) {
+    if (event instanceof ReferralStatusChanged changed
+        && seen.add(changed.getEventId())
+        && changed.getStatus() != ReferralStatus.RECEIVED) {
+      // An older record's RECEIVED reads as still requested: it changes nothing. A recorded jump
+      // (requested to completed) is applied like a step: the statuses it skipped are history.
       computeIndexed(
           changed.getReferralId(),
           (id, s) ->

@@ -18,7 +18,7 @@ class TaskReadingTests {
   @ParameterizedTest
   @CsvSource({
     "requested, REQUESTED",
-    "received, RECEIVED",
+    "received, REQUESTED",
     "accepted, ACCEPTED",
     "rejected, REJECTED",
     "in-progress, IN_PROGRESS",
