@@ -60,7 +60,8 @@ public final class EventPlausibility {
           referral(key, changed.getReferralId(), changed.getOccurredAt(), now),
           notBlank(changed.getProviderId(), "provider-missing", "no provider id"),
           ReferralLifecycle.ACTOR_MAY_SET_STATUS.evaluate(change),
-          ReferralLifecycle.REASON_GIVEN.evaluate(change));
+          ReferralLifecycle.REASON_GIVEN.evaluate(change),
+          skippedOnTheWay(changed));
     }
     if (event instanceof ReferralDelivered delivered) {
       return referral(key, delivered.getReferralId(), delivered.getOccurredAt(), now);
@@ -97,6 +98,29 @@ public final class EventPlausibility {
     return ReferralLifecycle.isDuplicate(change)
         ? PolicyDecision.allowed()
         : ReferralLifecycle.check(change);
+  }
+
+  /**
+   * What a change says it skipped are statuses a referral passes through on its way: open ones past
+   * the start ({@code ACCEPTED}, {@code IN_PROGRESS}, {@code ON_HOLD}), never the status itself.
+   * Whether they are the right ones for the status before is the lifecycle's check in the views.
+   */
+  private static PolicyDecision skippedOnTheWay(ReferralStatusChanged changed) {
+    List<org.referralexchange.events.v1.ReferralStatus> skipped = changed.getSkipped();
+    boolean onTheWay =
+        skipped.stream()
+            .allMatch(
+                s ->
+                    ReferralLifecycle.isOpen(s)
+                        && ReferralLifecycle.asRead(s)
+                            != org.referralexchange.events.v1.ReferralStatus.REQUESTED
+                        && s != changed.getStatus());
+    return onTheWay
+        ? PolicyDecision.allowed()
+        : PolicyDecision.rejected(
+            "skipped-implausible",
+            "skipped holds a status no referral passes through on its way to "
+                + changed.getStatus());
   }
 
   /** Whether an event about a referral names the provider its submission was sent to. */

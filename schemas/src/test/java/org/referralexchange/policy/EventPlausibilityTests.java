@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import java.time.Duration;
 import java.time.Instant;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.referralexchange.events.v1.Actor;
 import org.referralexchange.events.v1.ActorRole;
@@ -116,8 +117,49 @@ class EventPlausibilityTests {
     assertThat(EventPlausibility.follows(ReferralStatus.REQUESTED, cancelled).isAllowed()).isTrue();
     assertThat(
             EventPlausibility.follows(
-                ReferralStatus.REQUESTED, changed(ReferralStatus.COMPLETED, ActorRole.PROVIDER)))
+                ReferralStatus.REJECTED, changed(ReferralStatus.ACCEPTED, ActorRole.PROVIDER)))
         .isInstanceOf(PolicyDecision.Rejected.class);
+  }
+
+  @Test
+  void followsAllowsARecordedJumpToAReachableStatus() {
+    ReferralStatusChanged completed =
+        ReferralStatusChanged.newBuilder(changed(ReferralStatus.COMPLETED, ActorRole.PROVIDER))
+            .setSkipped(List.of(ReferralStatus.ACCEPTED))
+            .build();
+
+    assertThat(refusedBy(ID, completed)).isEqualTo("allowed");
+    assertThat(EventPlausibility.follows(ReferralStatus.REQUESTED, completed))
+        .isEqualTo(PolicyDecision.allowed());
+    assertThat(
+            EventPlausibility.follows(
+                ReferralStatus.REQUESTED, changed(ReferralStatus.IN_PROGRESS, ActorRole.PROVIDER)))
+        .isEqualTo(PolicyDecision.allowed());
+  }
+
+  @Test
+  void followsReadsAnOlderRecordsReceivedAsStillRequested() {
+    ReferralStatusChanged received = changed(ReferralStatus.RECEIVED, ActorRole.PROVIDER);
+
+    assertThat(refusedBy(ID, received)).isEqualTo("allowed");
+    assertThat(EventPlausibility.follows(ReferralStatus.REQUESTED, received))
+        .isEqualTo(PolicyDecision.allowed());
+    assertThat(
+            EventPlausibility.follows(
+                ReferralStatus.RECEIVED, changed(ReferralStatus.ACCEPTED, ActorRole.PROVIDER)))
+        .isEqualTo(PolicyDecision.allowed());
+  }
+
+  @Test
+  void refusesAChangeThatSaysItSkippedAStatusNoReferralPassesThrough() {
+    for (ReferralStatus odd :
+        List.of(ReferralStatus.REQUESTED, ReferralStatus.REJECTED, ReferralStatus.COMPLETED)) {
+      ReferralStatusChanged completed =
+          ReferralStatusChanged.newBuilder(changed(ReferralStatus.COMPLETED, ActorRole.PROVIDER))
+              .setSkipped(List.of(ReferralStatus.ACCEPTED, odd))
+              .build();
+      assertThat(refusedBy(ID, completed)).as(odd.toString()).isEqualTo("skipped-implausible");
+    }
   }
 
   @Test

@@ -626,14 +626,19 @@ public class DeliveryWorker {
   private boolean withdraw(AdapterProperties.Provider provider, ReferralState referral) {
     MDC.put("referralId", referral.referralId());
     try {
-      Optional<String> reason = Optional.of(referral.status().name());
+      // The real reason (consent-revoked, no-response, …) travels; only codes, never free text.
+      String reason = referral.statusReason().orElse("cancelled");
       providers
           .adapterFor(provider)
           .withdraw(
               provider.settings(),
               new TrackedReferral(referral.referralId(), referral.providerReference().get()),
-              "cancelled",
-              "The referral was cancelled (" + reason.get().toLowerCase() + ").");
+              reason,
+              "The referral was withdrawn ("
+                  + referral.status().name().toLowerCase(java.util.Locale.ROOT)
+                  + ": "
+                  + reason
+                  + ").");
       withdrawn.add(referral.referralId());
       counter("adapter.withdrawals", provider.id(), null).increment();
       return true;

@@ -10,12 +10,16 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.stream.Collectors;
 import org.referralexchange.adapter.config.AdapterProperties;
 import org.referralexchange.adapter.provider.ProviderRejectedException;
+import org.referralexchange.adapter.provider.ProviderSettings;
+import org.referralexchange.adapter.provider.ProviderStateSink;
 import org.referralexchange.adapter.provider.ProviderStatusUpdate;
+import org.referralexchange.adapter.provider.ProviderUnavailableException;
 import org.referralexchange.adapter.provider.TrackedReferral;
 import org.referralexchange.adapter.referral.ReferralState;
 import org.referralexchange.adapter.referral.ReferralStateView;
 import org.referralexchange.adapter.refusal.RefusalReporter;
 import org.referralexchange.kafka.WorkOwnership;
+import org.referralexchange.policy.ReferralLifecycle;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.slf4j.MDC;
@@ -31,7 +35,7 @@ import org.springframework.stereotype.Component;
  * version refused before, by this instance before a restart or by another, is not judged again.
  */
 @Component
-class PolledReports {
+class PolledReports implements ProviderStateSink {
 
   private static final Logger log = LoggerFactory.getLogger(PolledReports.class);
 
@@ -72,7 +76,7 @@ class PolledReports {
         open.stream().map(TrackedReferral::referralId).collect(Collectors.toSet());
     for (Iterator<ProviderStatusUpdate> it = waiting.values().iterator(); it.hasNext(); ) {
       ProviderStatusUpdate update = it.next();
-      Settled settled = settle(provider, update);
+      Settled settled = settle(provider.settings(), update);
       if (settled == Settled.YES
           || (settled == Settled.NOT_OURS && !openIds.contains(update.referralId()))) {
         it.remove();
@@ -80,7 +84,21 @@ class PolledReports {
     }
   }
 
-  private Settled settle(AdapterProperties.Provider provider, ProviderStatusUpdate update) {
+  /**
+   * A report that came outside a poll (a subscription notification), judged at once as a polled one
+   * is. One for a referral another instance owns is left to that instance's polls, which will find
+   * the same version.
+   */
+  @Override
+  public void report(ProviderSettings provider, ProviderStatusUpdate update) {
+    if (settle(provider, update) == Settled.LATER) {
+      throw new ProviderUnavailableException(
+          "The report for referral " + update.referralId() + " could not be judged now; retry",
+          null);
+    }
+  }
+
+  private Settled settle(ProviderSettings provider, ProviderStatusUpdate update) {
     Optional<ReferralState> known =
         referrals.get(update.referralId()).filter(r -> r.providerId().equals(provider.id()));
     if (known.isEmpty()) {
@@ -99,7 +117,8 @@ class PolledReports {
     MDC.put("referralId", update.referralId());
     try (WorkOwnership.Claim held = claim.get()) {
       try {
-        statuses.accept(provider.settings(), update);
+        // A polled record shows its status now: one the referral has passed is impossible.
+        statuses.record(provider, update, ReferralLifecycle.ReportKind.STATE);
       } catch (StatusRefusedException refused) {
         refusals.report(
             provider.id(),

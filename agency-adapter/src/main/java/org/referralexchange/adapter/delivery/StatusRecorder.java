@@ -2,6 +2,7 @@ package org.referralexchange.adapter.delivery;
 
 import io.micrometer.core.instrument.MeterRegistry;
 import java.nio.charset.StandardCharsets;
+import java.util.List;
 import java.util.Optional;
 import java.util.UUID;
 import org.referralexchange.adapter.provider.ProviderRejectedException;
@@ -15,14 +16,15 @@ import org.referralexchange.events.v1.Actor;
 import org.referralexchange.events.v1.ActorRole;
 import org.referralexchange.events.v1.Money;
 import org.referralexchange.events.v1.Outcome;
-import org.referralexchange.events.v1.Reason;
 import org.referralexchange.events.v1.ReferralDelivered;
+import org.referralexchange.events.v1.ReferralStatus;
 import org.referralexchange.events.v1.ReferralStatusChanged;
 import org.referralexchange.kafka.BrokerUnavailableException;
 import org.referralexchange.kafka.EventLog;
 import org.referralexchange.kafka.EventPublisher;
-import org.referralexchange.policy.PolicyDecision;
 import org.referralexchange.policy.ReferralLifecycle;
+import org.referralexchange.policy.ReferralLifecycle.Assessment;
+import org.referralexchange.policy.ReferralLifecycle.ReportKind;
 import org.referralexchange.schemas.Topics;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -31,10 +33,12 @@ import org.springframework.stereotype.Component;
 
 /**
  * Turns what a provider says (polled or called back) into a {@code ReferralStatusChanged}, after
- * checking the lifecycle: who may set what, allowed transitions, reasons. A repeated update
- * publishes nothing; an illegal one is refused and logged without client data. Event ids derive
- * from the referral, the status and when the provider set it, so the same update seen twice (or by
- * two adapter instances) is one event to every consumer.
+ * the lifecycle has assessed it ({@link ReferralLifecycle#assess}): a status reachable from the
+ * current one is recorded with the statuses it skipped; a repeat publishes nothing; a late callback
+ * of a status the referral has passed is acknowledged and counted ({@code
+ * adapter.status.superseded}), nothing recorded; an impossible one is refused and logged without
+ * client data. Event ids derive from the referral, the status and when the provider set it, so the
+ * same update seen twice (or by two adapter instances) is one event to every consumer.
  *
  * <p>Until the event log has been read to where it ended at start-up, nothing is judged: the state
  * is stale (after a restart, a referral delivered before the crash is not known yet), so an update
@@ -51,6 +55,12 @@ public class StatusRecorder implements ProviderStatusSink {
   private final MeterRegistry meters;
   private final EventLog eventLog;
 
+  /**
+   * One referral's reports are judged and published one at a time: out-of-order callbacks come
+   * close together, and two judged against the same stale status would both be recorded.
+   */
+  private final Object[] referralLocks = new Object[64];
+
   StatusRecorder(
       ReferralStateView referrals,
       EventPublisher publisher,
@@ -60,76 +70,105 @@ public class StatusRecorder implements ProviderStatusSink {
     this.publisher = publisher;
     this.meters = meters;
     this.eventLog = eventLog;
+    java.util.Arrays.setAll(referralLocks, i -> new Object());
   }
 
+  /** A webhook callback: a report of a change, which may arrive out of order. */
   @Override
   public void accept(ProviderSettings provider, ProviderStatusUpdate update) {
+    record(provider, update, ReportKind.EVENT);
+  }
+
+  /**
+   * Records what a provider reports, read as {@code kind} says: callbacks are {@link
+   * ReportKind#EVENT events}, a polled record's status is a {@link ReportKind#STATE state}.
+   *
+   * @throws ProviderRejectedException the report is impossible for the referral (or it is unknown)
+   * @throws ProviderUnavailableException it could not be judged or recorded now; retry
+   */
+  public void record(ProviderSettings provider, ProviderStatusUpdate update, ReportKind kind) {
     MDC.put("referralId", update.referralId());
     try {
       if (!eventLog.caughtUp()) {
         throw new ProviderUnavailableException(
             "The exchange is still reading its event log after a start; retry", null);
       }
-      ReferralState state =
-          referrals
-              .get(update.referralId())
-              .filter(r -> r.providerId().equals(provider.id()))
-              .orElseThrow(
-                  () ->
-                      refuse(
-                          "unknown-referral",
-                          "no referral " + update.referralId() + " was sent to this provider"));
-      ReferralLifecycle.Change change =
-          new ReferralLifecycle.Change(
-              Optional.of(state.status()),
-              update.status(),
-              ActorRole.PROVIDER,
-              update.reasonCode() != null);
-      if (ReferralLifecycle.isDuplicate(change)) {
-        return;
+      synchronized (lockFor(update.referralId())) {
+        judgeAndRecord(provider, update, kind);
       }
-      if (ReferralLifecycle.check(change) instanceof PolicyDecision.Rejected refused) {
-        meters.counter("adapter.status.refused", "policy", refused.policy()).increment();
-        throw refuse(refused.policy(), refused.reason());
-      }
-      if (!state.delivered()) {
-        publisher.publish(
-            Topics.REFERRAL_DELIVERED,
-            update.referralId(),
-            provenDelivery(provider, update, state));
-      }
-      ReferralStatusChanged event =
-          ReferralStatusChanged.newBuilder()
-              .setEventId(eventId(update))
-              .setOccurredAt(update.occurredAt())
-              .setReferralId(update.referralId())
-              .setProviderId(provider.id())
-              .setStatus(update.status())
-              .setReason(
-                  update.reasonCode() == null
-                      ? null
-                      : Reason.newBuilder()
-                          .setCode(update.reasonCode())
-                          .setText(update.reasonText())
-                          .build())
-              .setActor(
-                  Actor.newBuilder()
-                      .setRole(ActorRole.PROVIDER)
-                      .setOrganizationId(provider.id())
-                      .build())
-              .setProviderReference(
-                  update.providerReference() != null
-                      ? update.providerReference()
-                      : state.providerReference().orElse(null))
-              .setOutcome(outcome(update.outcome()))
-              .build();
-      publisher.publish(Topics.REFERRAL_STATUS_CHANGED, update.referralId(), event);
-      meters.counter("adapter.status.recorded", "status", update.status().name()).increment();
     } catch (BrokerUnavailableException e) {
       throw new ProviderUnavailableException("The status could not be recorded now; retry", e);
     } finally {
       MDC.remove("referralId");
     }
+  }
+
+  private void judgeAndRecord(
+      ProviderSettings provider, ProviderStatusUpdate update, ReportKind kind) {
+    ReferralState state =
+        referrals
+            .get(update.referralId())
+            .filter(r -> r.providerId().equals(provider.id()))
+            .orElseThrow(
+                () ->
+                    refuse(
+                        "unknown-referral",
+                        "no referral " + update.referralId() + " was sent to this provider"));
+    ReferralLifecycle.Change change =
+        ReferralLifecycle.Change.of(
+            Optional.of(state.status()),
+            update.status(),
+            ActorRole.PROVIDER,
+            update.reasonCode(),
+            update.reasonText());
+    Assessment assessed = ReferralLifecycle.assess(change, kind);
+    if (assessed instanceof Assessment.Duplicate) {
+      return;
+    }
+    if (assessed instanceof Assessment.Superseded) {
+      meters.counter("adapter.status.superseded", "provider", provider.id()).increment();
+      log.info(
+          "Acknowledged a late {} report from {}: the referral is already {}",
+          update.status(),
+          provider.id(),
+          state.status());
+      return;
+    }
+    if (assessed instanceof Assessment.Refused refused) {
+      meters.counter("adapter.status.refused", "policy", refused.decision().policy()).increment();
+      throw refuse(refused.decision().policy(), refused.decision().reason());
+    }
+    List<ReferralStatus> skipped = ((Assessment.Advanced) assessed).skipped();
+    if (!state.delivered()) {
+      publisher.publish(
+          Topics.REFERRAL_DELIVERED, update.referralId(), provenDelivery(provider, update, state));
+    }
+    ReferralStatusChanged event =
+        ReferralStatusChanged.newBuilder()
+            .setEventId(eventId(update))
+            .setOccurredAt(update.occurredAt())
+            .setReferralId(update.referralId())
+            .setProviderId(provider.id())
+            .setStatus(ReferralLifecycle.asRead(update.status()))
+            .setSkipped(skipped)
+            .setReason(ProviderReason.of(update.reasonCode(), update.reasonText()))
+            .setActor(
+                Actor.newBuilder()
+                    .setRole(ActorRole.PROVIDER)
+                    .setOrganizationId(provider.id())
+                    .build())
+            .setProviderReference(
+                update.providerReference() != null
+                    ? update.providerReference()
+                    : state.providerReference().orElse(null))
+            .setOutcome(outcome(update.outcome()))
+            .build();
+    publisher.publish(Topics.REFERRAL_STATUS_CHANGED, update.referralId(), event);
+    meters.counter("adapter.status.recorded", "status", event.getStatus().name()).increment();
+  }
+
+  private Object lockFor(String referralId) {
+    return referralLocks[Math.floorMod(referralId.hashCode(), referralLocks.length)];
   }
 
   private static ProviderRejectedException refuse(String policy, String reason) {

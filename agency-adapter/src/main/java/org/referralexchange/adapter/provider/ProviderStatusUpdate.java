@@ -10,7 +10,8 @@ import org.referralexchange.events.v1.ReferralStatus;
  *
  * @param referralId the exchange's referral id
  * @param status the status the provider reports
- * @param reasonCode coded reason (required for rejected, on-hold, failed, cancelled)
+ * @param reasonCode coded reason; rejected, on-hold, failed and cancelled need this, the text or
+ *     both
  * @param reasonText the provider's words; must not contain client data
  * @param providerReference the provider's reference
  * @param outcome what was delivered, on completion

@@ -18,6 +18,8 @@ import org.referralexchange.events.v1.ReferralSubmitted;
  * @param providerReference set once the provider's system took the referral
  * @param providerAnswered whether the provider set any status (stops the response clock)
  * @param overdue the overdue notices already given
+ * @param statusReason the reason code of the latest status, if it has one (e.g. {@code
+ *     consent-revoked}): what a withdrawal tells the provider
  */
 public record ReferralState(
     ReferralSubmitted submitted,
@@ -25,7 +27,8 @@ public record ReferralState(
     ActorRole statusSetBy,
     Optional<String> providerReference,
     boolean providerAnswered,
-    Set<OverdueStage> overdue) {
+    Set<OverdueStage> overdue,
+    Optional<String> statusReason) {
 
   public ReferralState {
     overdue = overdue.isEmpty() ? Set.of() : Set.copyOf(EnumSet.copyOf(overdue));

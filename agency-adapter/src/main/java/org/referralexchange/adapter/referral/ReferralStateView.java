@@ -103,7 +103,8 @@ public class ReferralStateView implements EventView {
                 ActorRole.REQUESTER,
                 Optional.empty(),
                 false,
-                Set.of()));
+                Set.of(),
+                Optional.empty()));
         for (SpecificRecord waiting : early.getOrDefault(submitted.getReferralId(), List.of())) {
           later(waiting);
         }
@@ -160,7 +161,11 @@ public class ReferralStateView implements EventView {
       log.warn("Left out a status change naming another provider ({})", changed.getStatus());
       return;
     }
-    if (event instanceof ReferralStatusChanged changed && seen.add(changed.getEventId())) {
+    if (event instanceof ReferralStatusChanged changed
+        && seen.add(changed.getEventId())
+        && changed.getStatus() != ReferralStatus.RECEIVED) {
+      // An older record's RECEIVED reads as still requested: it changes nothing. A recorded jump
+      // (requested to completed) is applied like a step: the statuses it skipped are history.
       computeIndexed(
           changed.getReferralId(),
           (id, s) ->
@@ -171,7 +176,8 @@ public class ReferralStateView implements EventView {
                   s.providerReference()
                       .or(() -> Optional.ofNullable(changed.getProviderReference())),
                   s.providerAnswered() || changed.getActor().getRole() == ActorRole.PROVIDER,
-                  s.overdue()));
+                  s.overdue(),
+                  Optional.ofNullable(changed.getReason()).map(r -> r.getCode())));
     } else if (event instanceof ReferralDelivered delivered && seen.add(delivered.getEventId())) {
       computeIndexed(
           delivered.getReferralId(),
@@ -182,7 +188,8 @@ public class ReferralStateView implements EventView {
                   s.statusSetBy(),
                   Optional.of(delivered.getProviderReference()),
                   s.providerAnswered(),
-                  s.overdue()));
+                  s.overdue(),
+                  s.statusReason()));
     } else if (event instanceof ReferralOverdue overdue && seen.add(overdue.getEventId())) {
       computeIndexed(
           overdue.getReferralId(),
@@ -196,7 +203,8 @@ public class ReferralStateView implements EventView {
                 s.statusSetBy(),
                 s.providerReference(),
                 s.providerAnswered(),
-                stages);
+                stages,
+                s.statusReason());
           });
     }
   }

@@ -301,11 +301,11 @@ class AdapterFlowTests {
                 "clinic",
                 "{\"referralId\":\""
                     + referralId
-                    + "\",\"status\":\"received\",\"occurredAt\":\""
+                    + "\",\"status\":\"accepted\",\"occurredAt\":\""
                     + Instant.now()
                     + "\"}"))
         .isEqualTo(202);
-    awaitStatus(referralId, ReferralStatus.RECEIVED);
+    awaitStatus(referralId, ReferralStatus.ACCEPTED);
 
     // Through respondBy and the grace period after it, the clock must stay silent.
     await()

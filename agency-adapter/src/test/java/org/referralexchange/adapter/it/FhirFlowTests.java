@@ -133,4 +133,64 @@ class FhirFlowTests {
         .extracting(ReferralStatusChanged::getStatus)
         .containsExactly(ReferralStatus.ACCEPTED, ReferralStatus.CANCELLED);
   }
+
+  @Test
+  void aWithdrawalForARevokedConsentTellsTheProviderWhyAndDeactivatesTheConsent() {
+    String referralId =
+        AdapterFlowTests.submit("housing", Instant.now().plus(Duration.ofDays(2)), true);
+    ReferralDelivered delivered =
+        AdapterFlowTests.awaitEvent(
+            Topics.REFERRAL_DELIVERED.name(), referralId, ReferralDelivered.class);
+    IGenericClient client = FHIR.newRestfulGenericClient(SERVER.baseUrl());
+
+    ExchangeInfrastructure.publish(
+        Topics.REFERRAL_STATUS_CHANGED,
+        referralId,
+        ReferralStatusChanged.newBuilder()
+            .setEventId(UUID.randomUUID())
+            .setOccurredAt(Instant.now())
+            .setReferralId(referralId)
+            .setProviderId("housing")
+            .setStatus(ReferralStatus.CANCELLED)
+            .setReason(Reason.newBuilder().setCode("consent-revoked").build())
+            .setActor(
+                Actor.newBuilder()
+                    .setRole(ActorRole.EXCHANGE)
+                    .setOrganizationId("referral-exchange")
+                    .build())
+            .build());
+
+    await()
+        .atMost(Duration.ofSeconds(30))
+        .until(
+            () ->
+                client
+                        .read()
+                        .resource(Task.class)
+                        .withId(delivered.getProviderReference())
+                        .execute()
+                        .getStatus()
+                    == Task.TaskStatus.CANCELLED);
+    Task task =
+        client.read().resource(Task.class).withId(delivered.getProviderReference()).execute();
+    assertThat(task.getStatusReason().getCoding())
+        .extracting(org.hl7.fhir.r4.model.Coding::getCode)
+        .containsExactly("consent-revoked");
+    org.hl7.fhir.r4.model.ServiceRequest request =
+        client
+            .read()
+            .resource(org.hl7.fhir.r4.model.ServiceRequest.class)
+            .withId(task.getFocus().getReferenceElement().getIdPart())
+            .execute();
+    assertThat(request.getStatus())
+        .isEqualTo(org.hl7.fhir.r4.model.ServiceRequest.ServiceRequestStatus.REVOKED);
+    org.hl7.fhir.r4.model.Consent consent =
+        client
+            .read()
+            .resource(org.hl7.fhir.r4.model.Consent.class)
+            .withId(request.getSupportingInfoFirstRep().getReferenceElement().getIdPart())
+            .execute();
+    assertThat(consent.getStatus())
+        .isEqualTo(org.hl7.fhir.r4.model.Consent.ConsentState.INACTIVE);
+  }
 }

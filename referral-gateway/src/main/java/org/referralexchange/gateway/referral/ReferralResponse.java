@@ -22,6 +22,14 @@ record ReferralResponse(
     Instant submittedAt,
     List<Step> timeline) {
 
+  /**
+   * One timeline entry.
+   *
+   * @param reasonText the words of whoever set the status; a provider's reach here cleaned of
+   *     control characters and cut to 500 characters by the adapter
+   * @param skipped statuses the referral passed through at the provider that nobody reported, in
+   *     order (requested then completed skips ACCEPTED); when they happened is not known
+   */
   record Step(
       String status,
       Instant occurredAt,
@@ -30,7 +38,8 @@ record ReferralResponse(
       String actorRole,
       String actorOrganizationId,
       String providerReference,
-      Outcome outcome) {}
+      Outcome outcome,
+      List<String> skipped) {}
 
   record Outcome(
       String delivered,
@@ -72,7 +81,8 @@ record ReferralResponse(
         e.actor().getRole().name(),
         e.actor().getOrganizationId(),
         e.providerReference(),
-        outcome);
+        outcome,
+        e.skipped().stream().map(Enum::name).toList());
   }
 
   /** One page of referrals. */

@@ -25,7 +25,9 @@ import org.springframework.stereotype.Component;
 /**
  * Every referral and its timeline, read from the submitted and status topics. The two topics are
  * read independently, so a status can arrive before its submission; it waits in {@code pending}
- * until then. Repeated events (redeliveries, this instance's own publishes) change nothing.
+ * until then. Repeated events (redeliveries, this instance's own publishes) change nothing. A
+ * provider's status reachable from the current one is a change (the lifecycle's rule), shown as one
+ * entry with the statuses it skipped.
  */
 @Component
 class ReferralView implements EventView {
@@ -64,8 +66,9 @@ class ReferralView implements EventView {
     ReferralRecord known = byId.get(changed.getReferralId());
     List<TimelineEntry> waiting = pending.getOrDefault(changed.getReferralId(), List.of());
     if ((known != null && known.hasEvent(changed.getEventId()))
-        || waiting.stream().anyMatch(e -> e.eventId().equals(changed.getEventId()))) {
-      return PolicyDecision.allowed(); // a repeat changes nothing
+        || waiting.stream().anyMatch(e -> e.eventId().equals(changed.getEventId()))
+        || changed.getStatus() == ReferralStatus.RECEIVED) {
+      return PolicyDecision.allowed(); // a repeat, or an older record's RECEIVED, changes nothing
     }
     if (known != null) {
       PolicyDecision provider =
@@ -97,7 +100,8 @@ class ReferralView implements EventView {
                 .setUserId(event.getReferrer().getCaseManager().getId())
                 .build(),
             null,
-            null);
+            null,
+            List.of());
     ReferralRecord record =
         new ReferralRecord(
             event.getReferralId(),
@@ -124,6 +128,9 @@ class ReferralView implements EventView {
   }
 
   private void changed(ReferralStatusChanged event) {
+    if (event.getStatus() == ReferralStatus.RECEIVED) {
+      return; // an older record's RECEIVED reads as still requested: nothing to show
+    }
     TimelineEntry entry =
         new TimelineEntry(
             event.getEventId(),
@@ -132,7 +139,8 @@ class ReferralView implements EventView {
             event.getReason(),
             event.getActor(),
             event.getProviderReference(),
-            event.getOutcome());
+            event.getOutcome(),
+            event.getSkipped());
     ReferralRecord known = byId.get(event.getReferralId());
     if (known == null) {
       List<TimelineEntry> waiting =

@@ -19,8 +19,14 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
+import org.referralexchange.events.v1.Actor;
+import org.referralexchange.events.v1.ActorRole;
+import org.referralexchange.events.v1.Reason;
+import org.referralexchange.events.v1.ReferralStatus;
+import org.referralexchange.events.v1.ReferralStatusChanged;
 import org.referralexchange.schemas.Topics;
 import org.referralexchange.serde.WireFormat;
+import org.referralexchange.testing.ExchangeInfrastructure;
 import org.springframework.boot.test.context.SpringBootTest;
 import org.springframework.boot.test.system.CapturedOutput;
 import org.springframework.boot.test.system.OutputCaptureExtension;
@@ -316,6 +322,58 @@ class ReferralFlowTests {
         client().post("county-hhs", "/api/v1/consents/" + consentId + "/revocation", "{}");
     assertThat(again.status()).isEqualTo(200);
     assertThat(again.json().path("cancelledReferralIds").size()).isZero();
+  }
+
+  @Test
+  void theTimelineShowsAProvidersJumpAsOneEntryWithWhatItSkippedAndTheProvidersWords() {
+    String clientId = "client-" + UUID.randomUUID();
+    String consentId = recordConsent("county-hhs", Requests.consent(clientId));
+    String referralId =
+        submit("county-hhs", "key-" + UUID.randomUUID(), Requests.referral(consentId, clientId))
+            .json()
+            .path("referralId")
+            .asString();
+    String words = "Closed: \"no <b>capacity</b>\" \\ see you";
+    Instant completedAt = Instant.now().truncatedTo(ChronoUnit.MILLIS);
+
+    // As the adapter records a Task seen requested, then completed between two polls.
+    ExchangeInfrastructure.publish(
+        Topics.REFERRAL_STATUS_CHANGED,
+        referralId,
+        ReferralStatusChanged.newBuilder()
+            .setEventId(UUID.randomUUID())
+            .setOccurredAt(completedAt)
+            .setReferralId(referralId)
+            .setProviderId("northside-food-bank")
+            .setStatus(ReferralStatus.COMPLETED)
+            .setSkipped(List.of(ReferralStatus.ACCEPTED))
+            .setReason(Reason.newBuilder().setCode("other").setText(words).build())
+            .setActor(
+                Actor.newBuilder()
+                    .setRole(ActorRole.PROVIDER)
+                    .setOrganizationId("northside-food-bank")
+                    .build())
+            .setProviderReference("Task/77")
+            .build());
+
+    GatewayClient.Response shown =
+        await()
+            .atMost(Duration.ofSeconds(30))
+            .until(
+                () -> client().get("county-hhs", "/api/v1/referrals/" + referralId),
+                r -> r.json().path("status").asString().equals("COMPLETED"));
+    assertThat(shown.json().path("timeline").size()).isEqualTo(2);
+    var entry = shown.json().path("timeline").get(1);
+    assertThat(entry.path("status").asString()).isEqualTo("COMPLETED");
+    assertThat(Instant.parse(entry.path("occurredAt").asString())).isEqualTo(completedAt);
+    assertThat(entry.path("actorRole").asString()).isEqualTo("PROVIDER");
+    assertThat(entry.path("actorOrganizationId").asString()).isEqualTo("northside-food-bank");
+    assertThat(entry.path("reasonCode").asString()).isEqualTo("other");
+    assertThat(entry.path("reasonText").asString()).isEqualTo(words);
+    assertThat(entry.path("skipped").toString()).isEqualTo("[\"ACCEPTED\"]");
+    assertThat(shown.json().path("timeline").get(0).path("skipped").size()).isZero();
+    // The provider's words are data in the JSON, escaped, never markup or a broken document.
+    assertThat(shown.body()).contains("Closed: \\\"no <b>capacity</b>\\\" \\\\ see you");
   }
 
   @Test

@@ -16,9 +16,9 @@ import org.hl7.fhir.r4.model.Reference;
 import org.hl7.fhir.r4.model.Task;
 import org.referralexchange.adapter.provider.ProviderRejectedException;
 import org.referralexchange.adapter.provider.ProviderSettings;
+import org.referralexchange.adapter.provider.ProviderStateSink;
 import org.referralexchange.adapter.provider.ProviderStatusUpdate;
 import org.referralexchange.adapter.provider.ProviderUnavailableException;
-import org.referralexchange.adapter.provider.webhook.ProviderStatusSink;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnProperty;
@@ -37,8 +37,8 @@ import org.springframework.web.bind.annotation.RestController;
  * POST /fhir/notifications/{providerId}}, an R4 backport notification Bundle with {@code id-only}
  * content. The bearer secret the Subscription declared is checked before the body is read; then
  * each Task named in a {@code notification-event}'s {@code focus} is read from the provider and
- * recorded exactly as a poll records it ({@link TaskReading#update} to the {@link
- * ProviderStatusSink}). Handshakes and heartbeats are answered 200 and change nothing.
+ * judged exactly as a polled Task is ({@link FhirProviderAdapter#read}, then the {@link
+ * ProviderStateSink}). Handshakes and heartbeats are answered 200 and change nothing.
  */
 @RestController
 @ConditionalOnProperty(
@@ -61,13 +61,13 @@ class FhirNotificationController {
   private final FhirSubscriptions subscriptions;
   private final FhirProviders providers;
   private final FhirProviderAdapter fhir;
-  private final ProviderStatusSink sink;
+  private final ProviderStateSink sink;
 
   FhirNotificationController(
       FhirSubscriptions subscriptions,
       FhirProviders providers,
       FhirProviderAdapter fhir,
-      ProviderStatusSink sink) {
+      ProviderStateSink sink) {
     this.subscriptions = subscriptions;
     this.providers = providers;
     this.fhir = fhir;
@@ -207,17 +207,10 @@ class FhirNotificationController {
     if (update == null) {
       return;
     }
-    try {
-      sink.accept(provider, update);
-      log.info(
-          "FHIR provider {} notified {} for referral {}",
-          provider.id(),
-          update.status(),
-          referralId);
-    } catch (ProviderRejectedException e) {
-      // Judged like a polled update: the provider is not told, operators see the refusal.
-      log.info("Notified update not recorded: {}", e.getMessage());
-    }
+    // Judged as a polled update: a refusal is reported once per Task version, not to the provider.
+    sink.report(provider, update);
+    log.info(
+        "FHIR provider {} notified {} for referral {}", provider.id(), update.status(), referralId);
   }
 
   private static boolean cancelledByTheExchange(Task task) {

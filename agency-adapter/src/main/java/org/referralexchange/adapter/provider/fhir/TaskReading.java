@@ -35,7 +35,7 @@ final class TaskReading {
     }
     return switch (status) {
       case REQUESTED -> ReferralStatus.REQUESTED;
-      case RECEIVED -> ReferralStatus.RECEIVED;
+      case RECEIVED -> ReferralStatus.REQUESTED; // excluded since SDOHCC 2.1: still requested
       case ACCEPTED -> ReferralStatus.ACCEPTED;
       case REJECTED -> ReferralStatus.REJECTED;
       case INPROGRESS -> ReferralStatus.IN_PROGRESS;

@@ -19,16 +19,20 @@ record StatusCallback(
     Outcome outcome,
     String occurredAt) {
 
+  /** Why: a code, the provider's words, or both (SDOHCC requires only the text). */
   record Reason(String code, String text) {}
 
   record Outcome(String delivered, Double units, String unitName, Cost cost) {}
 
   record Cost(BigDecimal amount, String currency) {}
 
-  /** The FHIR Task codes a provider may report, in the exchange's words. */
+  /**
+   * The FHIR Task codes a provider may report, in the exchange's words. SDOHCC 2.1 and later
+   * exclude {@code received}; an older system's {@code received} reads as still requested.
+   */
   static final Map<String, ReferralStatus> STATUSES =
       Map.of(
-          "received", ReferralStatus.RECEIVED,
+          "received", ReferralStatus.REQUESTED,
           "accepted", ReferralStatus.ACCEPTED,
           "rejected", ReferralStatus.REJECTED,
           "in-progress", ReferralStatus.IN_PROGRESS,

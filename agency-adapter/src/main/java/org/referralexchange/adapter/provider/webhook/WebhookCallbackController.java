@@ -33,6 +33,9 @@ import tools.jackson.databind.json.JsonMapper;
  * Where webhook providers report what became of a referral: {@code POST
  * /providers/{providerId}/status}, signed like the webhooks we send them. The signature is checked
  * over the raw bytes before anything is parsed; a refused request reaches nothing behind it.
+ * Callbacks are reports of changes and may arrive out of order: a status reachable from the
+ * referral's is recorded, a late one it has passed is answered 202 and recorded nowhere, and only
+ * an impossible one (a terminal status changing, completed to received) is answered 409.
  */
 @RestController
 @ConditionalOnProperty(

@@ -422,14 +422,14 @@ class FhirProviderAdapterTests {
   @Test
   void pollFindsTheTaskByReferralIdWhenNoReferenceWasKept() {
     TrackedReferral tracked = deliver("ref-1");
-    providerSets(tracked, Task.TaskStatus.RECEIVED, Instant.parse("2025-03-04T15:00:00Z"));
+    providerSets(tracked, Task.TaskStatus.ACCEPTED, Instant.parse("2025-03-04T15:00:00Z"));
 
     List<ProviderStatusUpdate> updates =
         adapter.poll(provider(ALL_FIELDS), List.of(new TrackedReferral("ref-1", null)));
 
     assertThat(updates)
         .extracting(ProviderStatusUpdate::status, ProviderStatusUpdate::providerReference)
-        .containsExactly(tuple(ReferralStatus.RECEIVED, tracked.providerReference()));
+        .containsExactly(tuple(ReferralStatus.ACCEPTED, tracked.providerReference()));
   }
 
   @Test

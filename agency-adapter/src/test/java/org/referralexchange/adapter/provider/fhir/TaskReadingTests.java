@@ -23,7 +23,7 @@ class TaskReadingTests {
   @ParameterizedTest
   @CsvSource({
     "requested, REQUESTED",
-    "received, RECEIVED",
+    "received, REQUESTED",
     "accepted, ACCEPTED",
     "rejected, REJECTED",
     "in-progress, IN_PROGRESS",
