@@ -55,6 +55,7 @@ class GatewayRegistryOutageTests {
   void cachedSchemasKeepWorkingAndAColdGatewayRefusesWith503UntilTheRegistryIsBack()
       throws Exception {
     ExchangeInfrastructure.createExchangeTopics();
+    TestInfrastructure.listDemoProviders();
     int port;
     try (ServerSocket socket = new ServerSocket(0)) {
       port = socket.getLocalPort();
