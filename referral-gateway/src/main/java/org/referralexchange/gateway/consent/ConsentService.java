@@ -13,11 +13,11 @@ import org.referralexchange.events.v1.ConsentRecorded;
 import org.referralexchange.events.v1.ConsentRevoked;
 import org.referralexchange.events.v1.ConsentSignature;
 import org.referralexchange.events.v1.Reason;
+import org.referralexchange.gateway.directory.Providers;
 import org.referralexchange.gateway.privacy.Hmac;
 import org.referralexchange.gateway.problem.GatewayProblem;
 import org.referralexchange.gateway.problem.ProblemTypes;
 import org.referralexchange.kafka.EventPublisher;
-import org.referralexchange.kafka.directory.ProviderDirectoryView;
 import org.referralexchange.schemas.Topics;
 import org.springframework.http.HttpStatus;
 import org.springframework.stereotype.Service;
@@ -29,7 +29,7 @@ public class ConsentService {
   private final ConsentView view;
   private final EventPublisher publisher;
   private final RevocationCascade cascade;
-  private final ProviderDirectoryView directory;
+  private final Providers directory;
   private final Hmac hmac;
   private final Clock clock;
 
@@ -37,7 +37,7 @@ public class ConsentService {
       ConsentView view,
       EventPublisher publisher,
       RevocationCascade cascade,
-      ProviderDirectoryView directory,
+      Providers directory,
       Hmac hmac,
       Clock clock) {
     this.view = view;

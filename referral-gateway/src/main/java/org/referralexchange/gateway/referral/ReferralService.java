@@ -36,6 +36,7 @@ import org.referralexchange.gateway.config.GatewayProperties;
 import org.referralexchange.gateway.consent.ConsentState;
 import org.referralexchange.gateway.consent.ConsentView;
 import org.referralexchange.gateway.consent.RevocationCascade;
+import org.referralexchange.gateway.directory.Providers;
 import org.referralexchange.gateway.privacy.Hmac;
 import org.referralexchange.gateway.problem.GatewayProblem;
 import org.referralexchange.gateway.problem.ProblemTypes;
@@ -67,7 +68,7 @@ class ReferralService implements RevocationCascade {
   private final EventPublisher publisher;
   private final EnvelopeCipher cipher;
   private final GatewayProperties properties;
-  private final ProviderDirectoryView directory;
+  private final Providers directory;
   private final Hmac hmac;
   private final JsonMapper json;
   private final Clock clock;
@@ -82,7 +83,7 @@ class ReferralService implements RevocationCascade {
       EventPublisher publisher,
       EnvelopeCipher cipher,
       GatewayProperties properties,
-      ProviderDirectoryView directory,
+      Providers directory,
       Hmac hmac,
       JsonMapper json,
       Clock clock,

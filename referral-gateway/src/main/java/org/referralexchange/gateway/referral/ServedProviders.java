@@ -1,6 +1,7 @@
 package org.referralexchange.gateway.referral;
 
 import org.referralexchange.events.v1.ProviderListed;
+import org.referralexchange.gateway.directory.Providers;
 import org.referralexchange.gateway.problem.GatewayProblem;
 import org.referralexchange.gateway.problem.ProblemTypes;
 import org.referralexchange.kafka.directory.ProviderDirectoryView;
@@ -15,7 +16,7 @@ final class ServedProviders {
   private ServedProviders() {}
 
   /** The provider's entry, served and offering the service; a 422 problem otherwise. */
-  static ProviderListed require(ProviderDirectoryView directory, ReferralRequests.Target target) {
+  static ProviderListed require(Providers directory, ReferralRequests.Target target) {
     ProviderListed provider =
         directory
             .find(target.providerId())

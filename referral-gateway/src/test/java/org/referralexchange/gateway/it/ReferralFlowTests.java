@@ -10,6 +10,7 @@ import java.time.temporal.ChronoUnit;
 import java.util.List;
 import java.util.UUID;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -37,6 +38,14 @@ class ReferralFlowTests {
 
   GatewayClient client() {
     return new GatewayClient(port);
+  }
+
+  /** Requests wait for readiness, as a load balancer would: the log, providers included, read. */
+  @BeforeEach
+  void awaitReadiness() {
+    await()
+        .atMost(Duration.ofSeconds(60))
+        .until(() -> client().get(null, "/actuator/health/readiness").status() == 200);
   }
 
   String recordConsent(String agency, String body) {
