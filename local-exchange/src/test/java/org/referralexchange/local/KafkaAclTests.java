@@ -88,16 +88,18 @@ class KafkaAclTests {
     String overdue = Topics.REFERRAL_OVERDUE.name();
     String notifications = Topics.NOTIFICATIONS.name();
     String consents = Topics.CONSENT_EVENTS.name();
+    String directory = Topics.PROVIDER_DIRECTORY.name();
     Map<String, Map<AclOperation, List<String>>> acls = new LinkedHashMap<>();
     acls.put(
         GATEWAY,
         Map.of(
-            // ConsentView, ReferralView
-            AclOperation.READ, List.of(consents, submitted, status),
+            // ConsentView, ReferralView, ProviderDirectoryView
+            AclOperation.READ, List.of(consents, submitted, status, directory),
             // ConsentService, ReferralService (submit, cancel)
             AclOperation.WRITE, List.of(consents, submitted, status)));
-    List<String> adapterReads = List.of(submitted, status, delivered, overdue, consents);
-    List<String> adapterWrites = new ArrayList<>(List.of(delivered, status, overdue));
+    List<String> adapterReads = List.of(submitted, status, delivered, overdue, consents, directory);
+    // DirectoryPublisher lists the adapter's own providers.
+    List<String> adapterWrites = new ArrayList<>(List.of(delivered, status, overdue, directory));
     List<String> adapterReadsToo = new ArrayList<>(adapterReads);
     // dead-letter-undecodable: true, so DeadLetterWriter reads and writes <topic>-dlt for every
     // topic its views read; DeliveryWorker also writes referral.submitted-dlt.
@@ -111,8 +113,8 @@ class KafkaAclTests {
     acls.put(
         NOTIFIER,
         Map.of(
-            // ContactView, TriggerView, NotificationLog
-            AclOperation.READ, List.of(submitted, status, overdue, notifications),
+            // ContactView, TriggerView, NotificationLog, ProviderDirectoryView
+            AclOperation.READ, List.of(submitted, status, overdue, notifications, directory),
             // NotificationWorker: its records, and the triggers it gave up on
             AclOperation.WRITE,
                 List.of(
