@@ -49,6 +49,7 @@ referral_topic referral.overdue 6 delete
 referral_topic referral.report-refused 6 delete
 referral_topic notifications 6 delete
 referral_topic consent.events 3 compact
+referral_topic provider.directory 1 compact
 topic _schemas 1 cleanup.policy=compact
 
 # --- 3. ACLs: one line per row of docs/kafka-security.md (a test compares the two) ------------
@@ -60,6 +61,7 @@ allow() { # user operation topic
 allow referral-gateway Read consent.events
 allow referral-gateway Read referral.submitted
 allow referral-gateway Read referral.status-changed
+allow referral-gateway Read provider.directory
 allow referral-gateway Write consent.events
 allow referral-gateway Write referral.submitted
 allow referral-gateway Write referral.status-changed
@@ -69,26 +71,31 @@ allow agency-adapter Read referral.delivered
 allow agency-adapter Read referral.overdue
 allow agency-adapter Read referral.report-refused
 allow agency-adapter Read consent.events
+allow agency-adapter Read provider.directory
 allow agency-adapter Read referral.submitted-dlt
 allow agency-adapter Read referral.status-changed-dlt
 allow agency-adapter Read referral.delivered-dlt
 allow agency-adapter Read referral.overdue-dlt
 allow agency-adapter Read referral.report-refused-dlt
 allow agency-adapter Read consent.events-dlt
+allow agency-adapter Read provider.directory-dlt
 allow agency-adapter Write referral.delivered
 allow agency-adapter Write referral.status-changed
 allow agency-adapter Write referral.overdue
 allow agency-adapter Write referral.report-refused
+allow agency-adapter Write provider.directory
 allow agency-adapter Write referral.submitted-dlt
 allow agency-adapter Write referral.status-changed-dlt
 allow agency-adapter Write referral.delivered-dlt
 allow agency-adapter Write referral.overdue-dlt
 allow agency-adapter Write referral.report-refused-dlt
 allow agency-adapter Write consent.events-dlt
+allow agency-adapter Write provider.directory-dlt
 allow notifier Read referral.submitted
 allow notifier Read referral.status-changed
 allow notifier Read referral.overdue
 allow notifier Read notifications
+allow notifier Read provider.directory
 allow notifier Write notifications
 allow notifier Write referral.status-changed-dlt
 allow notifier Write referral.overdue-dlt

@@ -163,6 +163,7 @@ public final class GatewayPublishBenchmark {
             .version(HttpClient.Version.HTTP_1_1)
             .connectTimeout(Duration.ofSeconds(5))
             .build();
+    Harness.listFoodBank(bootstrap, registryUrl);
     awaitReady(http, base, "Gateway");
     createPlainTopic(bootstrap, registryUrl);
 

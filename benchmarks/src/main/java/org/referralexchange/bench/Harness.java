@@ -187,6 +187,40 @@ final class Harness {
     return new KafkaProducer<>(config, new StringSerializer(), values);
   }
 
+  /**
+   * Lists the demo food bank on the provider directory, as its adapter would: a gateway run without
+   * an adapter accepts referrals only to providers the directory lists as served.
+   */
+  static void listFoodBank(String bootstrap, String registryUrl) throws Exception {
+    org.referralexchange.events.v1.ProviderListed entry =
+        org.referralexchange.events.v1.ProviderListed.newBuilder()
+            .setEventId(java.util.UUID.randomUUID())
+            .setOccurredAt(java.time.Instant.now())
+            .setProviderId("northside-food-bank")
+            .setName("Northside Food Bank")
+            .setKind("webhook")
+            .setServiceCategories(java.util.List.of("food"))
+            .setServices(
+                java.util.List.of(
+                    org.referralexchange.events.v1.ListedService.newBuilder()
+                        .setId("emergency-groceries")
+                        .setName("Emergency groceries")
+                        .build()))
+            .setServed(true)
+            .setAdapterId("benchmark")
+            .build();
+    try (KafkaProducer<String, org.referralexchange.events.v1.ProviderListed> producer =
+        avroProducer(bootstrap, registryUrl, 0)) {
+      producer
+          .send(
+              new org.apache.kafka.clients.producer.ProducerRecord<>(
+                  org.referralexchange.schemas.Topics.PROVIDER_DIRECTORY.name(),
+                  entry.getProviderId(),
+                  entry))
+          .get();
+    }
+  }
+
   static long processCpuNanos() {
     return ((com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean())
         .getProcessCpuTime();

@@ -89,17 +89,21 @@ class KafkaAclTests {
     String refused = Topics.REFERRAL_REPORT_REFUSED.name();
     String notifications = Topics.NOTIFICATIONS.name();
     String consents = Topics.CONSENT_EVENTS.name();
+    String directory = Topics.PROVIDER_DIRECTORY.name();
     Map<String, Map<AclOperation, List<String>>> acls = new LinkedHashMap<>();
     acls.put(
         GATEWAY,
         Map.of(
-            // ConsentView, ReferralView
-            AclOperation.READ, List.of(consents, submitted, status),
+            // ConsentView, ReferralView, ProviderDirectoryView
+            AclOperation.READ, List.of(consents, submitted, status, directory),
             // ConsentService, ReferralService (submit, cancel)
             AclOperation.WRITE, List.of(consents, submitted, status)));
     // ReportedRefusals reads back referral.report-refused; RefusalReporter writes it.
-    List<String> adapterReads = List.of(submitted, status, delivered, overdue, refused, consents);
-    List<String> adapterWrites = new ArrayList<>(List.of(delivered, status, overdue, refused));
+    // DirectoryPublisher lists the adapter's own providers.
+    List<String> adapterReads =
+        List.of(submitted, status, delivered, overdue, refused, consents, directory);
+    List<String> adapterWrites =
+        new ArrayList<>(List.of(delivered, status, overdue, refused, directory));
     List<String> adapterReadsToo = new ArrayList<>(adapterReads);
     // dead-letter-undecodable: true, so DeadLetterWriter reads and writes <topic>-dlt for every
     // topic its views read; DeliveryWorker also writes referral.submitted-dlt.
@@ -113,8 +117,8 @@ class KafkaAclTests {
     acls.put(
         NOTIFIER,
         Map.of(
-            // ContactView, TriggerView, NotificationLog
-            AclOperation.READ, List.of(submitted, status, overdue, notifications),
+            // ContactView, TriggerView, NotificationLog, ProviderDirectoryView
+            AclOperation.READ, List.of(submitted, status, overdue, notifications, directory),
             // NotificationWorker: its records, and the triggers it gave up on
             AclOperation.WRITE,
                 List.of(

@@ -6,6 +6,7 @@ import org.apache.avro.Schema;
 import org.referralexchange.events.v1.ConsentRecorded;
 import org.referralexchange.events.v1.ConsentRevoked;
 import org.referralexchange.events.v1.NotificationRecorded;
+import org.referralexchange.events.v1.ProviderListed;
 import org.referralexchange.events.v1.ProviderReportRefused;
 import org.referralexchange.events.v1.ReferralDelivered;
 import org.referralexchange.events.v1.ReferralOverdue;
@@ -115,6 +116,22 @@ public final class Topics {
           Optional.empty(),
           true);
 
+  /**
+   * The provider directory, keyed by provider id and compacted: each adapter lists the providers it
+   * serves (and those it no longer serves, with {@code served=false}), so the gateway accepts
+   * referrals only to providers some adapter delivers to and the notifier names providers and
+   * services. Adapters' configuration is its one source.
+   */
+  public static final TopicSpec PROVIDER_DIRECTORY =
+      new TopicSpec(
+          "provider.directory",
+          "providerId",
+          ProviderListed.getClassSchema(),
+          List.of(ProviderListed.class),
+          1,
+          Optional.empty(),
+          true);
+
   /** All topics, in the order a deployment should create them. */
   public static final List<TopicSpec> ALL =
       List.of(
@@ -124,7 +141,8 @@ public final class Topics {
           REFERRAL_OVERDUE,
           REFERRAL_REPORT_REFUSED,
           NOTIFICATIONS,
-          CONSENT_EVENTS);
+          CONSENT_EVENTS,
+          PROVIDER_DIRECTORY);
 
   private Topics() {}
 

@@ -107,8 +107,14 @@ public final class ExchangeInfrastructure {
 
   /** Publishes an event as a service would, with the topic's registered schema. */
   public static void publish(TopicSpec topic, String key, SpecificRecord event) {
+    publish(bootstrapServers(), topic, key, event);
+  }
+
+  /** The same, to another broker (whose topic exists and schema is registered). */
+  public static void publish(
+      String bootstrapServers, TopicSpec topic, String key, SpecificRecord event) {
     Map<String, Object> config = new HashMap<>();
-    config.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers());
+    config.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
     config.put(SerdeConfig.SCHEMA_REGISTRY_URL, registryUrl());
     config.put(SerdeConfig.AUTO_REGISTER_SCHEMAS, false);
     config.put(SerdeConfig.USE_LATEST_VERSION, true);

@@ -190,7 +190,6 @@ class FhirFlowTests {
             .resource(org.hl7.fhir.r4.model.Consent.class)
             .withId(request.getSupportingInfoFirstRep().getReferenceElement().getIdPart())
             .execute();
-    assertThat(consent.getStatus())
-        .isEqualTo(org.hl7.fhir.r4.model.Consent.ConsentState.INACTIVE);
+    assertThat(consent.getStatus()).isEqualTo(org.hl7.fhir.r4.model.Consent.ConsentState.INACTIVE);
   }
 }

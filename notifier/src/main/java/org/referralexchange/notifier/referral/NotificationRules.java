@@ -12,13 +12,17 @@ import org.referralexchange.events.v1.ReferralStatusChanged;
  * Which events tell the case manager something, and what: one small policy, no Spring. A status
  * notifies when configured; CANCELLED only when the provider cancelled (the case manager's own
  * cancellation needs no message); FAILED with reason {@code no-response} is the referral coming
- * back; an overdue REMINDER says the provider has not answered yet. RETURNED is followed by that
- * FAILED event, so it says nothing of its own.
+ * back, and with reason {@code provider-not-served} the referral coming back undelivered; an
+ * overdue REMINDER says the provider has not answered yet. RETURNED is followed by that FAILED
+ * event, so it says nothing of its own.
  */
 public final class NotificationRules {
 
   public static final String NO_RESPONSE = "no-response";
   public static final String OVERDUE_REMINDER = "overdue-reminder";
+
+  /** FAILED because no adapter serves the provider: the referral comes back undelivered. */
+  public static final String PROVIDER_NOT_SERVED = "provider-not-served";
 
   private final Set<ReferralStatus> notifyOn;
 
@@ -39,6 +43,11 @@ public final class NotificationRules {
         && changed.getReason() != null
         && NO_RESPONSE.equals(changed.getReason().getCode())) {
       return Optional.of(NO_RESPONSE);
+    }
+    if (status == ReferralStatus.FAILED
+        && changed.getReason() != null
+        && PROVIDER_NOT_SERVED.equals(changed.getReason().getCode())) {
+      return Optional.of(PROVIDER_NOT_SERVED);
     }
     return Optional.of(status.name().toLowerCase().replace('_', '-'));
   }

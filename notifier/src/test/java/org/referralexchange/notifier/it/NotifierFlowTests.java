@@ -52,6 +52,7 @@ import org.referralexchange.kafka.EventLog;
 import org.referralexchange.notifier.NotifierApplication;
 import org.referralexchange.schemas.Topics;
 import org.referralexchange.schemas.samples.SampleEvents;
+import org.referralexchange.testing.ProviderDirectoryRecords;
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.boot.builder.SpringApplicationBuilder;
 import org.springframework.boot.test.context.SpringBootTest;
@@ -135,6 +136,8 @@ class NotifierFlowTests {
   @DynamicPropertySource
   static void properties(DynamicPropertyRegistry properties) {
     NotifierInfrastructure.startMail();
+    // The names messages use come from the provider directory, as the adapters list it.
+    ProviderDirectoryRecords.publishDemoProviders();
     for (String[] p : settings()) {
       properties.add(p[0], () -> p[1]);
     }
@@ -171,11 +174,11 @@ class NotifierFlowTests {
 
     MimeMessage mail = awaitOneEmail(referral);
     assertThat(mail.getSubject())
-        .isEqualTo("Referral " + referral.id + ": accepted by northside-food-bank");
+        .isEqualTo("Referral " + referral.id + ": accepted by Northside Food Bank");
     String text = textOf(mail);
     String html = htmlOf(mail);
     assertThat(text)
-        .contains("northside-food-bank accepted the referral for Emergency groceries")
+        .contains("Northside Food Bank accepted the referral for Emergency groceries")
         .contains("https://gateway.test/api/v1/referrals/" + referral.id);
     assertThat(html).contains("href=\"https://gateway.test/api/v1/referrals/" + referral.id + "\"");
     assertNoClientData(mail.getSubject() + text + html);
@@ -202,7 +205,7 @@ class NotifierFlowTests {
   }
 
   @Test
-  void declineSaysTheReasonByEmailButTheSmsOnlyPointsToTheReferral() throws Exception {
+  void declineNamesProviderAndServiceAndCarriesOnlyTheReasonCodeByEmailAndSms() throws Exception {
     Referral referral = submit(NotificationChannel.EMAIL, NotificationChannel.SMS);
 
     publishStatus(
@@ -210,16 +213,69 @@ class NotifierFlowTests {
         ReferralStatus.REJECTED,
         ActorRole.PROVIDER,
         "no-capacity",
-        "No openings until next month",
+        "No openings for Zebulon until next month",
         null);
 
     MimeMessage mail = awaitOneEmail(referral);
-    assertThat(mail.getSubject()).contains("declined by northside-food-bank");
-    assertThat(textOf(mail)).contains("Reason: no-capacity - No openings until next month");
-    assertThat(htmlOf(mail)).contains("no-capacity").contains("No openings until next month");
+    assertThat(mail.getSubject()).contains("declined by Northside Food Bank");
+    assertThat(textOf(mail))
+        .contains("Northside Food Bank declined the referral for Emergency groceries")
+        .contains("Reason: no-capacity")
+        .doesNotContain("northside-food-bank")
+        .doesNotContain("emergency-groceries");
+    assertThat(htmlOf(mail)).contains("no-capacity");
     String sms = awaitOneSms(referral);
-    assertThat(sms).contains("provider declined").doesNotContain("No openings");
+    assertThat(sms).contains("provider declined (no-capacity)");
+    for (String caught : List.of(mail.getSubject(), textOf(mail), htmlOf(mail), sms)) {
+      assertThat(caught).doesNotContain("No openings").doesNotContain("Zebulon");
+    }
     assertNoClientData(textOf(mail) + htmlOf(mail) + sms);
+  }
+
+  @Test
+  void aReasonGivenAsTextAloneIsCodedOtherAndItsTextNeverSent() throws Exception {
+    Referral referral = submit(NotificationChannel.EMAIL, NotificationChannel.SMS);
+
+    publishStatus(
+        referral,
+        ReferralStatus.REJECTED,
+        ActorRole.PROVIDER,
+        "",
+        "Zebulon already came by on Tuesday",
+        null);
+
+    MimeMessage mail = awaitOneEmail(referral);
+    assertThat(textOf(mail)).contains("Reason: other");
+    String sms = awaitOneSms(referral);
+    assertThat(sms).contains("(other)");
+    for (String caught : List.of(mail.getSubject(), textOf(mail), htmlOf(mail), sms)) {
+      assertThat(caught).doesNotContain("Zebulon").doesNotContain("Tuesday");
+    }
+  }
+
+  @Test
+  void aReferralNoAdapterServesComesBackToTheCaseManagerByEmail() throws Exception {
+    Referral referral = submit(NotificationChannel.EMAIL);
+
+    publishStatus(
+        referral,
+        ReferralStatus.FAILED,
+        ActorRole.EXCHANGE,
+        "provider-not-served",
+        "No adapter of the exchange delivers referrals to this provider.",
+        null);
+
+    MimeMessage mail = awaitOneEmail(referral);
+    assertThat(mail.getSubject())
+        .isEqualTo(
+            "Referral " + referral.id + ": not delivered, no adapter serves Northside Food Bank");
+    assertThat(textOf(mail))
+        .contains("Your referral to Northside Food Bank for Emergency groceries was not delivered")
+        .contains("please choose another provider")
+        .contains("Reason: provider-not-served");
+    assertThat(awaitRecords(referral, 1))
+        .singleElement()
+        .satisfies(r -> assertThat(r.getTopic()).isEqualTo("provider-not-served"));
   }
 
   @Test
@@ -247,7 +303,7 @@ class NotifierFlowTests {
         .atMost(Duration.ofSeconds(20))
         .until(() -> NotifierInfrastructure.mailTo(referral.email).size() == 2);
     MimeMessage mail = NotifierInfrastructure.mailTo(referral.email).get(1);
-    assertThat(mail.getSubject()).contains("service completed by northside-food-bank");
+    assertThat(mail.getSubject()).contains("service completed by Northside Food Bank");
     assertThat(textOf(mail))
         .contains("Delivered: Two weeks of groceries (2 box)")
         .contains("Cost: 85.50 USD");
@@ -266,8 +322,8 @@ class NotifierFlowTests {
         byProvider, ReferralStatus.CANCELLED, ActorRole.PROVIDER, "other", "Program closed", null);
 
     MimeMessage mail = awaitOneEmail(byProvider);
-    assertThat(mail.getSubject()).contains("cancelled by northside-food-bank");
-    assertThat(textOf(mail)).contains("Reason: other - Program closed");
+    assertThat(mail.getSubject()).contains("cancelled by Northside Food Bank");
+    assertThat(textOf(mail)).contains("Reason: other").doesNotContain("Program closed");
     await()
         .during(Duration.ofSeconds(2))
         .atMost(Duration.ofSeconds(5))

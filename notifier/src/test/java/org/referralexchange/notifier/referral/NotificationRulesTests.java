@@ -58,6 +58,14 @@ class NotificationRulesTests {
   }
 
   @Test
+  void failedBecauseNoAdapterServesTheProviderIsItsOwnTopic() {
+    assertThat(
+            defaults.topicOf(
+                status(ReferralStatus.FAILED, ActorRole.EXCHANGE, "provider-not-served")))
+        .contains("provider-not-served");
+  }
+
+  @Test
   void aStatusLeftOutOfTheConfigurationDoesNotNotify() {
     NotificationRules acceptedOnly = new NotificationRules(EnumSet.of(ReferralStatus.ACCEPTED));
     assertThat(acceptedOnly.topicOf(status(ReferralStatus.COMPLETED, ActorRole.PROVIDER, null)))

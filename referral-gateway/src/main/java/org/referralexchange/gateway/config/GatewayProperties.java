@@ -17,7 +17,6 @@ import org.springframework.validation.annotation.Validated;
  * variables are in {@code referral-gateway.yml}; a bad value stops start-up with a message.
  *
  * @param agencies agencies allowed to call the gateway, each with the SHA-256 of its API keys
- * @param providers the providers referrals may go to, in Open Referral HSDS terms
  * @param limits request size and rate limits
  * @param publishTimeout how long a request waits for the broker's acknowledgement before it answers
  *     503
@@ -30,7 +29,6 @@ import org.springframework.validation.annotation.Validated;
 @ConfigurationProperties("gateway")
 public record GatewayProperties(
     @NotEmpty @Valid List<Agency> agencies,
-    @NotEmpty @Valid List<Provider> providers,
     @NotNull @Valid Limits limits,
     @NotBlank String hmacSecret,
     @NotNull @Valid Encryption encryption) {
@@ -42,39 +40,19 @@ public record GatewayProperties(
    * @param name display name
    * @param apiKeySha256 hex SHA-256 of each API key the agency may use (several during rotation);
    *     the keys themselves are never stored
+   * @param providerIds the providers this agency is (as listed in the provider directory): it may
+   *     read the referrals sent to them. Access is the gateway's to grant, so it is configured
+   *     here, not taken from what an adapter lists.
    */
   public record Agency(
       @NotBlank @Pattern(regexp = "[a-z0-9][a-z0-9-]{1,62}") String id,
       @NotBlank String name,
-      List<@Pattern(regexp = "[0-9a-f]{64}") String> apiKeySha256) {
+      List<@Pattern(regexp = "[0-9a-f]{64}") String> apiKeySha256,
+      Set<String> providerIds) {
 
     public Agency {
       apiKeySha256 = apiKeySha256 == null ? List.of() : List.copyOf(apiKeySha256);
-    }
-  }
-
-  /**
-   * A provider referrals may be sent to.
-   *
-   * @param id exchange identifier (HSDS organization), e.g. {@code northside-food-bank}
-   * @param name display name
-   * @param serviceCategories the categories of service it provides (for consents that name a class
-   *     of recipients)
-   * @param services the HSDS service ids a referral may ask for
-   * @param agencyId the agency the provider belongs to, if it also calls the gateway (then it may
-   *     read referrals sent to it)
-   */
-  public record Provider(
-      @NotBlank @Pattern(regexp = "[a-z0-9][a-z0-9-]{1,62}") String id,
-      @NotBlank String name,
-      Set<String> serviceCategories,
-      @NotEmpty Set<String> services,
-      Optional<String> agencyId) {
-
-    public Provider {
-      serviceCategories = serviceCategories == null ? Set.of() : Set.copyOf(serviceCategories);
-      services = services == null ? Set.of() : Set.copyOf(services);
-      agencyId = agencyId == null ? Optional.empty() : agencyId;
+      providerIds = providerIds == null ? Set.of() : Set.copyOf(providerIds);
     }
   }
 
@@ -98,11 +76,6 @@ public record GatewayProperties(
       keysetFile = keysetFile == null ? Optional.empty() : keysetFile.filter(s -> !s.isBlank());
       keysetJson = keysetJson == null ? Optional.empty() : keysetJson.filter(s -> !s.isBlank());
     }
-  }
-
-  /** The provider with this id. */
-  public Optional<Provider> provider(String id) {
-    return providers.stream().filter(p -> p.id().equals(id)).findFirst();
   }
 
   /** The agency with this id. */

@@ -13,7 +13,7 @@ import org.referralexchange.events.v1.ConsentRecorded;
 import org.referralexchange.events.v1.ConsentRevoked;
 import org.referralexchange.events.v1.ConsentSignature;
 import org.referralexchange.events.v1.Reason;
-import org.referralexchange.gateway.config.GatewayProperties;
+import org.referralexchange.gateway.directory.Providers;
 import org.referralexchange.gateway.privacy.Hmac;
 import org.referralexchange.gateway.problem.GatewayProblem;
 import org.referralexchange.gateway.problem.ProblemTypes;
@@ -29,7 +29,7 @@ public class ConsentService {
   private final ConsentView view;
   private final EventPublisher publisher;
   private final RevocationCascade cascade;
-  private final GatewayProperties properties;
+  private final Providers directory;
   private final Hmac hmac;
   private final Clock clock;
 
@@ -37,20 +37,21 @@ public class ConsentService {
       ConsentView view,
       EventPublisher publisher,
       RevocationCascade cascade,
-      GatewayProperties properties,
+      Providers directory,
       Hmac hmac,
       Clock clock) {
     this.view = view;
     this.publisher = publisher;
     this.cascade = cascade;
-    this.properties = properties;
+    this.directory = directory;
     this.hmac = hmac;
     this.clock = clock;
   }
 
   ConsentState record(String agencyId, ConsentRequests.RecordConsent request) {
     for (String providerId : request.recipients().providerIds()) {
-      if (properties.provider(providerId).isEmpty()) {
+      // Known = listed in the directory, served now or not: a consent may outlive an outage.
+      if (directory.find(providerId).isEmpty()) {
         throw new GatewayProblem(
             HttpStatus.UNPROCESSABLE_CONTENT,
             ProblemTypes.UNKNOWN_PROVIDER,

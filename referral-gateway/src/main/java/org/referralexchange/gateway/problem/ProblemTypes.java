@@ -26,6 +26,8 @@ public final class ProblemTypes {
   public static final String UNKNOWN_PROVIDER = "unknown-provider";
   public static final String UNKNOWN_SERVICE = "unknown-service";
   public static final String CONSENT_ALREADY_EXPIRED = "consent-already-expired";
+  public static final String PROVIDER_NOT_SERVED = "provider-not-served";
+  public static final String DIRECTORY_NOT_READ = "directory-not-read";
   public static final String TRANSITION_REFUSED = "transition-refused";
   public static final String BROKER_UNAVAILABLE = "broker-unavailable";
   public static final String SCHEMA_UNAVAILABLE = "schema-unavailable";

@@ -20,8 +20,10 @@ import org.referralexchange.events.v1.ClientBlock;
 import org.referralexchange.events.v1.ClientIdentity;
 import org.referralexchange.events.v1.ConsentReference;
 import org.referralexchange.events.v1.Identifier;
+import org.referralexchange.events.v1.ListedService;
 import org.referralexchange.events.v1.Need;
 import org.referralexchange.events.v1.Priority;
+import org.referralexchange.events.v1.ProviderListed;
 import org.referralexchange.events.v1.Reason;
 import org.referralexchange.events.v1.ReferralFlags;
 import org.referralexchange.events.v1.ReferralNarrative;
@@ -34,10 +36,12 @@ import org.referralexchange.gateway.config.GatewayProperties;
 import org.referralexchange.gateway.consent.ConsentState;
 import org.referralexchange.gateway.consent.ConsentView;
 import org.referralexchange.gateway.consent.RevocationCascade;
+import org.referralexchange.gateway.directory.Providers;
 import org.referralexchange.gateway.privacy.Hmac;
 import org.referralexchange.gateway.problem.GatewayProblem;
 import org.referralexchange.gateway.problem.ProblemTypes;
 import org.referralexchange.kafka.EventPublisher;
+import org.referralexchange.kafka.directory.ProviderDirectoryView;
 import org.referralexchange.policy.ConsentCheck;
 import org.referralexchange.policy.PolicyDecision;
 import org.referralexchange.policy.ReferralLifecycle;
@@ -64,6 +68,7 @@ class ReferralService implements RevocationCascade {
   private final EventPublisher publisher;
   private final EnvelopeCipher cipher;
   private final GatewayProperties properties;
+  private final Providers directory;
   private final Hmac hmac;
   private final JsonMapper json;
   private final Clock clock;
@@ -78,6 +83,7 @@ class ReferralService implements RevocationCascade {
       EventPublisher publisher,
       EnvelopeCipher cipher,
       GatewayProperties properties,
+      Providers directory,
       Hmac hmac,
       JsonMapper json,
       Clock clock,
@@ -87,6 +93,7 @@ class ReferralService implements RevocationCascade {
     this.publisher = publisher;
     this.cipher = cipher;
     this.properties = properties;
+    this.directory = directory;
     this.hmac = hmac;
     this.json = json;
     this.clock = clock;
@@ -153,29 +160,9 @@ class ReferralService implements RevocationCascade {
 
   private ReferralSubmitted build(
       String agencyId, String referralId, String fingerprint, ReferralRequests.Submit request) {
-    GatewayProperties.Provider provider =
-        properties
-            .provider(request.target().providerId())
-            .orElseThrow(
-                () ->
-                    new GatewayProblem(
-                        HttpStatus.UNPROCESSABLE_CONTENT,
-                        ProblemTypes.UNKNOWN_PROVIDER,
-                        "Unknown provider",
-                        "No provider '"
-                            + request.target().providerId()
-                            + "' is known to the exchange."));
-    if (!provider.services().contains(request.target().serviceId())) {
-      throw new GatewayProblem(
-          HttpStatus.UNPROCESSABLE_CONTENT,
-          ProblemTypes.UNKNOWN_SERVICE,
-          "Unknown service",
-          "Provider '"
-              + provider.id()
-              + "' offers no service '"
-              + request.target().serviceId()
-              + "'.");
-    }
+    ProviderListed provider = ServedProviders.require(directory, request.target());
+    ListedService service =
+        ProviderDirectoryView.service(provider, request.target().serviceId()).orElseThrow();
     Instant now = clock.instant();
     // Left empty unless the agency names one: the provider's own response window then decides,
     // counted in its business hours by the adapter, which knows them. A window stamped here
@@ -201,8 +188,8 @@ class ReferralService implements RevocationCascade {
                 now,
                 agencyId,
                 pseudonym,
-                provider.id(),
-                provider.serviceCategories(),
+                provider.getProviderId(),
+                java.util.Set.copyOf(provider.getServiceCategories()),
                 EnumSet.copyOf(request.consent().informationCategories()),
                 request.consent().purpose()));
     if (decision instanceof PolicyDecision.Rejected refused) {
@@ -243,9 +230,9 @@ class ReferralService implements RevocationCascade {
                 .build())
         .setTarget(
             ServiceTarget.newBuilder()
-                .setProviderId(provider.id())
-                .setServiceId(request.target().serviceId())
-                .setServiceName(null)
+                .setProviderId(provider.getProviderId())
+                .setServiceId(service.getId())
+                .setServiceName(service.getName())
                 .build())
         .setNeeds(
             request.needs().stream()
@@ -431,9 +418,8 @@ class ReferralService implements RevocationCascade {
   private boolean mayRead(String agencyId, ReferralRecord referral) {
     return referral.referringAgencyId().equals(agencyId)
         || properties
-            .provider(referral.providerId())
-            .flatMap(GatewayProperties.Provider::agencyId)
-            .filter(agencyId::equals)
+            .agency(agencyId)
+            .filter(a -> a.providerIds().contains(referral.providerId()))
             .isPresent();
   }
 }

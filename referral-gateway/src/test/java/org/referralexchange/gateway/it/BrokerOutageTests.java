@@ -7,6 +7,7 @@ import java.time.Duration;
 import java.util.UUID;
 import org.junit.jupiter.api.Test;
 import org.referralexchange.gateway.ReferralGatewayApplication;
+import org.referralexchange.testing.ProviderDirectoryRecords;
 import org.springframework.boot.builder.SpringApplicationBuilder;
 import org.springframework.context.ConfigurableApplicationContext;
 import org.springframework.kafka.test.EmbeddedKafkaKraftBroker;
@@ -32,6 +33,8 @@ class BrokerOutageTests {
       GatewayClient client =
           new GatewayClient(
               Integer.parseInt(gateway.getEnvironment().getProperty("local.server.port")));
+      // This broker's directory is empty until an adapter (here, the test) lists providers.
+      ProviderDirectoryRecords.publishDemoProviders(broker.getBrokersAsString());
       await()
           .atMost(Duration.ofSeconds(60))
           .until(() -> client.get(null, "/actuator/health/readiness").status() == 200);

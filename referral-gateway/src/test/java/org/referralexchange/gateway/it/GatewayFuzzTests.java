@@ -49,6 +49,10 @@ class GatewayFuzzTests {
 
   @BeforeAll
   void recordAConsent() {
+    // Once ready, as a load balancer would send requests: the provider directory is read then.
+    org.awaitility.Awaitility.await()
+        .atMost(java.time.Duration.ofSeconds(60))
+        .until(() -> client().get(null, "/actuator/health/readiness").status() == 200);
     clientId = "client-fuzz-" + UUID.randomUUID();
     GatewayClient.Response consent =
         client().post("county-hhs", "/api/v1/consents", Requests.consent(clientId));

@@ -15,6 +15,7 @@ import java.util.UUID;
 import java.util.concurrent.atomic.AtomicReference;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -79,6 +80,14 @@ class ReferralFlowTests {
 
   GatewayClient client() {
     return new GatewayClient(port);
+  }
+
+  /** Requests wait for readiness, as a load balancer would: the log, providers included, read. */
+  @BeforeEach
+  void awaitReadiness() {
+    await()
+        .atMost(Duration.ofSeconds(60))
+        .until(() -> client().get(null, "/actuator/health/readiness").status() == 200);
   }
 
   String recordConsent(String agency, String body) {

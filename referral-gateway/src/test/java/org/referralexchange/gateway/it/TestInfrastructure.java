@@ -4,6 +4,7 @@ import java.util.ArrayList;
 import java.util.List;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.referralexchange.testing.ExchangeInfrastructure;
+import org.referralexchange.testing.ProviderDirectoryRecords;
 import org.springframework.test.context.DynamicPropertyRegistry;
 
 /** Points gateways under test at the shared real parts ({@link ExchangeInfrastructure}). */
@@ -17,8 +18,25 @@ public final class TestInfrastructure {
     return ExchangeInfrastructure.registryUrl();
   }
 
-  /** Points a gateway under test at the shared broker, registry and keyset. */
+  private static boolean directoryListed;
+
+  /**
+   * Lists the demo providers on the provider directory, once per test JVM: the gateway reads its
+   * providers from there (an adapter lists them in a real exchange).
+   */
+  public static synchronized void listDemoProviders() {
+    if (!directoryListed) {
+      ProviderDirectoryRecords.publishDemoProviders();
+      directoryListed = true;
+    }
+  }
+
+  /**
+   * Points a gateway under test at the shared broker, registry and keyset, with the demo providers
+   * listed.
+   */
   public static void register(DynamicPropertyRegistry properties) {
+    listDemoProviders();
     properties.add("spring.kafka.bootstrap-servers", ExchangeInfrastructure::bootstrapServers);
     properties.add(
         "spring.kafka.properties.schema.registry.url", ExchangeInfrastructure::registryUrl);
@@ -27,6 +45,7 @@ public final class TestInfrastructure {
 
   /** The arguments that start another gateway instance on the same parts. */
   public static String[] gatewayArguments(String... more) {
+    listDemoProviders();
     List<String> args = new ArrayList<>();
     args.add("--server.port=0");
     args.add("--spring.kafka.bootstrap-servers=" + ExchangeInfrastructure.bootstrapServers());
