@@ -7,6 +7,7 @@ import org.referralexchange.events.v1.OverdueStage;
 import org.referralexchange.events.v1.ReferralOverdue;
 import org.referralexchange.events.v1.ReferralStatus;
 import org.referralexchange.events.v1.ReferralStatusChanged;
+import org.referralexchange.policy.ReferralLifecycle;
 
 /**
  * Which events tell the case manager something, and what: one small policy, no Spring. A status
@@ -14,7 +15,10 @@ import org.referralexchange.events.v1.ReferralStatusChanged;
  * cancellation needs no message); FAILED with reason {@code no-response} is the referral coming
  * back, and with reason {@code provider-not-served} the referral coming back undelivered; an
  * overdue REMINDER says the provider has not answered yet. RETURNED is followed by that FAILED
- * event, so it says nothing of its own.
+ * event, so it says nothing of its own. A provider's report that jumped past ACCEPTED into the work
+ * itself (requested straight to in-progress or on-hold) tells what the case manager would otherwise
+ * never hear, that the provider took the referral: it is an ACCEPTED message. A jump to a status
+ * that notifies (requested straight to completed) gets that status's message alone.
  */
 public final class NotificationRules {
 
@@ -34,7 +38,7 @@ public final class NotificationRules {
   public Optional<String> topicOf(ReferralStatusChanged changed) {
     ReferralStatus status = changed.getStatus();
     if (!notifyOn.contains(status)) {
-      return Optional.empty();
+      return tookItWithoutSaying(changed) ? Optional.of("accepted") : Optional.empty();
     }
     if (status == ReferralStatus.CANCELLED && changed.getActor().getRole() != ActorRole.PROVIDER) {
       return Optional.empty();
@@ -50,6 +54,12 @@ public final class NotificationRules {
       return Optional.of(PROVIDER_NOT_SERVED);
     }
     return Optional.of(status.name().toLowerCase().replace('_', '-'));
+  }
+
+  private boolean tookItWithoutSaying(ReferralStatusChanged changed) {
+    return notifyOn.contains(ReferralStatus.ACCEPTED)
+        && changed.getSkipped().contains(ReferralStatus.ACCEPTED)
+        && ReferralLifecycle.isOpen(changed.getStatus());
   }
 
   /** The notification topic of an overdue event, or empty. */

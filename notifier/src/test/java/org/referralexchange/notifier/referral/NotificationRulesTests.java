@@ -38,6 +38,25 @@ class NotificationRulesTests {
   }
 
   @Test
+  void aJumpIntoTheWorkPastAcceptedIsTheAcceptedMessage() {
+    ReferralStatusChanged started = status(ReferralStatus.IN_PROGRESS, ActorRole.PROVIDER, null);
+    started.setSkipped(java.util.List.of(ReferralStatus.ACCEPTED));
+    assertThat(defaults.topicOf(started)).contains("accepted");
+    ReferralStatusChanged held = status(ReferralStatus.ON_HOLD, ActorRole.PROVIDER, "other");
+    held.setSkipped(java.util.List.of(ReferralStatus.ACCEPTED));
+    assertThat(defaults.topicOf(held)).contains("accepted");
+    assertThat(new NotificationRules(EnumSet.of(ReferralStatus.COMPLETED)).topicOf(started))
+        .isEmpty();
+  }
+
+  @Test
+  void aJumpToCompletedIsTheCompletedMessageAlone() {
+    ReferralStatusChanged completed = status(ReferralStatus.COMPLETED, ActorRole.PROVIDER, null);
+    completed.setSkipped(java.util.List.of(ReferralStatus.ACCEPTED));
+    assertThat(defaults.topicOf(completed)).contains("completed");
+  }
+
+  @Test
   void onlyTheProvidersCancellationNotifies() {
     assertThat(defaults.topicOf(status(ReferralStatus.CANCELLED, ActorRole.PROVIDER, "other")))
         .contains("cancelled");
