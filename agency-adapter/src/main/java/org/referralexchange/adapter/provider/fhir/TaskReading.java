@@ -118,16 +118,27 @@ final class TaskReading {
         .orElse(null);
   }
 
-  /** When the provider changed the Task: Task.lastModified, else meta.lastUpdated, else now. */
+  /**
+   * When the provider changed the Task: the later of {@code Task.lastModified} and {@code
+   * meta.lastUpdated}, else now. The Gravity reference implementation never sets {@code
+   * lastModified}, so it keeps the exchange's value from delivery and only the server's {@code
+   * lastUpdated} says when the provider acted.
+   */
   static Instant occurredAt(Task task) {
-    if (task.getLastModified() != null) {
-      return task.getLastModified().toInstant();
+    Instant modified = task.getLastModified() == null ? null : task.getLastModified().toInstant();
+    Instant updated =
+        task.getMeta().getLastUpdated() == null
+            ? null
+            : task.getMeta().getLastUpdated().toInstant();
+    if (modified == null && updated == null) {
+      return Instant.now();
     }
-    if (task.getMeta().getLastUpdated() != null) {
-      return task.getMeta().getLastUpdated().toInstant();
+    if (modified == null || (updated != null && updated.isAfter(modified))) {
+      return updated;
     }
-    return Instant.now();
+    return modified;
   }
+
 
   /** As {@link #outcome(Task, Function)}, describing referenced Procedures by their display. */
   static Outcome outcome(Task task) {

@@ -135,4 +135,15 @@ class TaskReadingTests {
             "Provision of food (performed 2025-03-04 to 2025-03-06); Shelter intake;"
                 + " 467771000124109");
   }
+
+  @Test
+  void aTaskWhoseLastModifiedWasLeftAtDeliveryIsTimedByTheServersLastUpdated() {
+    Task task = new Task().setStatus(Task.TaskStatus.ACCEPTED);
+    task.setLastModified(java.util.Date.from(java.time.Instant.parse("2026-01-05T10:00:00Z")));
+    task.getMeta().setLastUpdated(java.util.Date.from(java.time.Instant.parse("2026-01-06T09:30:00Z")));
+    assertThat(TaskReading.occurredAt(task)).isEqualTo(java.time.Instant.parse("2026-01-06T09:30:00Z"));
+
+    task.setLastModified(java.util.Date.from(java.time.Instant.parse("2026-01-07T08:00:00Z")));
+    assertThat(TaskReading.occurredAt(task)).isEqualTo(java.time.Instant.parse("2026-01-07T08:00:00Z"));
+  }
 }
