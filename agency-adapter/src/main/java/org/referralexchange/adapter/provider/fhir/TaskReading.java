@@ -119,26 +119,26 @@ final class TaskReading {
   }
 
   /**
-   * When the provider changed the Task: the later of {@code Task.lastModified} and {@code
-   * meta.lastUpdated}, else now. The Gravity reference implementation never sets {@code
-   * lastModified}, so it keeps the exchange's value from delivery and only the server's {@code
-   * lastUpdated} says when the provider acted.
+   * When the provider changed the Task: {@code Task.lastModified} when the provider moved it on
+   * from what the exchange wrote at delivery ({@code authoredOn}); else the server's {@code
+   * meta.lastUpdated} (the Gravity reference implementation never sets {@code lastModified}, so
+   * only the server says when it acted); else whatever is there, else now.
    */
   static Instant occurredAt(Task task) {
     Instant modified = task.getLastModified() == null ? null : task.getLastModified().toInstant();
+    Instant authored = task.getAuthoredOn() == null ? null : task.getAuthoredOn().toInstant();
     Instant updated =
         task.getMeta().getLastUpdated() == null
             ? null
             : task.getMeta().getLastUpdated().toInstant();
-    if (modified == null && updated == null) {
-      return Instant.now();
+    if (modified != null && (authored == null || modified.isAfter(authored))) {
+      return modified;
     }
-    if (modified == null || (updated != null && updated.isAfter(modified))) {
+    if (updated != null) {
       return updated;
     }
-    return modified;
+    return modified != null ? modified : Instant.now();
   }
-
 
   /** As {@link #outcome(Task, Function)}, describing referenced Procedures by their display. */
   static Outcome outcome(Task task) {
