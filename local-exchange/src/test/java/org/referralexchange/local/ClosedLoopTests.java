@@ -3,12 +3,14 @@ package org.referralexchange.local;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import ca.uhn.fhir.model.api.TemporalPrecisionEnum;
 import jakarta.mail.MessagingException;
 import jakarta.mail.internet.MimeMessage;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.io.PrintStream;
+import java.math.BigDecimal;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -33,6 +35,14 @@ import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.header.Header;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.hl7.fhir.r4.model.CodeableConcept;
+import org.hl7.fhir.r4.model.Coding;
+import org.hl7.fhir.r4.model.DateTimeType;
+import org.hl7.fhir.r4.model.IdType;
+import org.hl7.fhir.r4.model.Money;
+import org.hl7.fhir.r4.model.Procedure;
+import org.hl7.fhir.r4.model.Reference;
+import org.hl7.fhir.r4.model.ServiceRequest;
 import org.hl7.fhir.r4.model.Task;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -43,6 +53,7 @@ import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.TestMethodOrder;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
+import org.referralexchange.demo.webhook.WebhookSignatures;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
 
@@ -52,7 +63,10 @@ import tools.jackson.databind.json.JsonMapper;
  * in this JVM, a HAPI FHIR provider, a webhook provider, GreenMail as the mail catcher and a Twilio
  * stand-in as the SMS catcher), with clocks short enough for a test. Each scenario checks the case
  * manager hears exactly once per channel; the last test scans every topic's raw bytes for the
- * client data sent in.
+ * client data sent in. The rows of issue 11's table are played here as a provider's own system
+ * would play them, on both kinds of provider: Tasks edited on the FHIR server (requested straight
+ * to completed or in-progress, accepted then on-hold, rejected in words only) and signed webhook
+ * callbacks (out of order, jumps, reasons in words only, a report no path reaches).
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
@@ -78,6 +92,13 @@ class ClosedLoopTests {
   private static final String CASE_MANAGER_EMAIL = LoopDriver.CASE_MANAGER_EMAIL;
   private static final String CASE_MANAGER_MOBILE = LoopDriver.CASE_MANAGER_MOBILE;
 
+  /**
+   * The demo providers' names in the provider directory (the adapter's file): what messages say.
+   */
+  private static final String NORTHSIDE = "Northside Food Bank";
+
+  private static final String RIVERSIDE = "Riverside Housing Program";
+
   @TempDir static Path localDir;
 
   private final HttpClient http = HttpClient.newBuilder().connectTimeout(REQUEST_TIMEOUT).build();
@@ -91,6 +112,7 @@ class ClosedLoopTests {
   private SmsCatcherComponent sms;
   private DemoProvidersComponent providers;
   private GatewayComponent gateway;
+  private AdapterComponent adapter;
   private String clientId;
   private String consentId;
 
@@ -114,6 +136,7 @@ class ClosedLoopTests {
     sms = LoopDriver.only(parts, SmsCatcherComponent.class);
     providers = LoopDriver.only(parts, DemoProvidersComponent.class);
     gateway = LoopDriver.only(parts, GatewayComponent.class);
+    adapter = LoopDriver.only(parts, AdapterComponent.class);
     seed = LoopDriver.only(parts, DemoSeedComponent.class);
     driver = new LoopDriver(gateway, mail, sms);
     exchange = new LocalExchange(components);
@@ -254,7 +277,7 @@ class ClosedLoopTests {
     awaitSms(referralId, 1);
 
     assertThat(subjects(referralId))
-        .containsExactly("Referral " + referralId + ": accepted by northside-food-bank");
+        .containsExactly("Referral " + referralId + ": accepted by " + NORTHSIDE);
     assertThat(providers.webhook().receivedReferralIds()).containsOnlyOnce(referralId);
     assertStaysExactlyOnce(referralId, 1, 1);
   }
@@ -268,12 +291,21 @@ class ClosedLoopTests {
     JsonNode referral = awaitStatus(referralId, "REJECTED");
     awaitEmails(referralId, 1);
 
+    // The timeline has the provider's words; the email and the SMS only its code, as the free
+    // text may name the client.
     JsonNode declined = step(referral, "REJECTED");
-    assertThat(declined.path("reasonText").asString()).isNotBlank();
+    String reasonCode = declined.path("reasonCode").asString();
+    String reasonText = declined.path("reasonText").asString();
+    assertThat(reasonCode).isEqualTo("no-capacity");
+    assertThat(reasonText).isNotBlank();
+    awaitSms(referralId, 1);
     MimeMessage email = emails(referralId).get(0);
     assertThat(email.getSubject())
-        .isEqualTo("Referral " + referralId + ": declined by northside-food-bank");
-    assertThat(content(email)).contains(declined.path("reasonText").asString());
+        .isEqualTo("Referral " + referralId + ": declined by " + NORTHSIDE);
+    assertThat(decoded(email)).contains("Reason: " + reasonCode).doesNotContain(reasonText);
+    assertThat(texts(referralId).get(0).body())
+        .contains("(" + reasonCode + ")")
+        .doesNotContain(reasonText);
     assertStaysExactlyOnce(referralId, 1, 1);
   }
 
@@ -292,8 +324,8 @@ class ClosedLoopTests {
         .isTrue();
     assertThat(subjects(referralId))
         .containsExactlyInAnyOrder(
-            "Referral " + referralId + ": accepted by riverside-housing",
-            "Referral " + referralId + ": service completed by riverside-housing");
+            "Referral " + referralId + ": accepted by " + RIVERSIDE,
+            "Referral " + referralId + ": service completed by " + RIVERSIDE);
     MimeMessage completedEmail =
         emails(referralId).stream()
             .filter(m -> subject(m).contains("completed"))
@@ -348,9 +380,299 @@ class ClosedLoopTests {
     assertThat(step(referral, "FAILED").path("reasonCode").asString()).isEqualTo("no-response");
     assertThat(subjects(referralId))
         .containsExactly(
-            "Referral " + referralId + ": northside-food-bank has not answered yet",
-            "Referral " + referralId + ": returned to you, northside-food-bank did not answer");
+            "Referral " + referralId + ": " + NORTHSIDE + " has not answered yet",
+            "Referral " + referralId + ": returned to you, " + NORTHSIDE + " did not answer");
     assertStaysExactlyOnce(referralId, 2, 2);
+  }
+
+  // --- the issue's table: a provider's reports as real providers send them ---
+  // Each referral says "silent", so the demo provider does not answer by itself; the test plays the
+  // provider: on the FHIR server it edits the Task as the provider's own system would, and to the
+  // adapter it sends the provider's signed Standard Webhooks callbacks.
+
+  @Test
+  @Order(6)
+  void fhirTaskMovedFromRequestedToCompletedBetweenPollsIsOneCompletedStepAndOneCompletedMessage()
+      throws Exception {
+    String referralId = submitSilent(FHIR, "rapid-rehousing", "Silent FHIR straight to completed");
+    Task task = awaitTask(referralId);
+
+    providers
+        .fhir()
+        .server()
+        .providerChangesTask(
+            task.getIdElement().getIdPart(),
+            edited -> {
+              edited.setStatus(Task.TaskStatus.COMPLETED);
+              edited.setLastModified(new java.util.Date());
+              String procedure = providerPerformed(edited);
+              edited.addOutput().setType(resultingActivity()).setValue(new Reference(procedure));
+              Money cost = new Money();
+              cost.setValue(new BigDecimal("310.00"));
+              cost.setCurrency("USD");
+              edited.addOutput().setType(resultingActivity()).setValue(cost);
+            });
+
+    JsonNode referral = awaitStatus(referralId, "COMPLETED");
+    assertThat(statuses(referral)).containsExactly("REQUESTED", "COMPLETED");
+    JsonNode completed = step(referral, "COMPLETED");
+    assertThat(skipped(completed)).containsExactly("ACCEPTED");
+    assertThat(completed.path("outcome").path("delivered").asString())
+        .as(referral.toString())
+        .contains("Household re-housed");
+    assertThat(completed.path("outcome").path("costAmount").decimalValue())
+        .isEqualByComparingTo("310.00");
+    awaitEmails(referralId, 1);
+    awaitSms(referralId, 1);
+    assertThat(subjects(referralId))
+        .containsExactly("Referral " + referralId + ": service completed by " + RIVERSIDE);
+    await()
+        .atMost(LOOP_TIMEOUT)
+        .untilAsserted(
+            () ->
+                assertThat(serviceRequestFor(task).getStatus())
+                    .isEqualTo(ServiceRequest.ServiceRequestStatus.COMPLETED));
+    assertStaysExactlyOnce(referralId, 1, 1);
+  }
+
+  @Test
+  @Order(7)
+  void fhirTaskMovedFromRequestedToInProgressIsOneInProgressStepAndTheAcceptedMessage()
+      throws Exception {
+    String referralId = submitSilent(FHIR, "shelter-bed", "Silent FHIR straight to in-progress");
+    Task task = awaitTask(referralId);
+
+    providers
+        .fhir()
+        .server()
+        .providerChangesTask(
+            task.getIdElement().getIdPart(),
+            edited -> {
+              edited.setStatus(Task.TaskStatus.INPROGRESS);
+              edited.setLastModified(new java.util.Date());
+            });
+
+    JsonNode referral = awaitStatus(referralId, "IN_PROGRESS");
+    assertThat(statuses(referral)).containsExactly("REQUESTED", "IN_PROGRESS");
+    assertThat(skipped(step(referral, "IN_PROGRESS"))).containsExactly("ACCEPTED");
+    awaitEmails(referralId, 1);
+    awaitSms(referralId, 1);
+    assertThat(subjects(referralId))
+        .containsExactly("Referral " + referralId + ": accepted by " + RIVERSIDE);
+    assertStaysExactlyOnce(referralId, 1, 1);
+  }
+
+  @Test
+  @Order(8)
+  void fhirTaskPutOnHoldAfterAcceptedWithATextOnlyReasonIsRecordedAfterOneAcceptedMessage()
+      throws Exception {
+    String referralId = submitSilent(FHIR, "shelter-bed", "Silent FHIR accepted then on hold");
+    String taskId = awaitTask(referralId).getIdElement().getIdPart();
+    String holdText = "Waiting for a unit to free up";
+
+    // As the Gravity application edits: the status alone, Task.lastModified left as it was.
+    providers
+        .fhir()
+        .server()
+        .providerChangesTask(taskId, edited -> edited.setStatus(Task.TaskStatus.ACCEPTED));
+    awaitStatus(referralId, "ACCEPTED");
+    providers
+        .fhir()
+        .server()
+        .providerChangesTask(
+            taskId,
+            edited -> {
+              edited.setStatus(Task.TaskStatus.ONHOLD);
+              edited.setStatusReason(new CodeableConcept().setText(holdText));
+            });
+
+    JsonNode referral = awaitStatus(referralId, "ON_HOLD");
+    assertThat(statuses(referral)).containsExactly("REQUESTED", "ACCEPTED", "ON_HOLD");
+    JsonNode onHold = step(referral, "ON_HOLD");
+    assertThat(skipped(onHold)).isEmpty();
+    assertThat(onHold.path("reasonCode").asString()).isEqualTo("other");
+    assertThat(onHold.path("reasonText").asString()).isEqualTo(holdText);
+    awaitEmails(referralId, 1);
+    awaitSms(referralId, 1);
+    assertThat(subjects(referralId))
+        .containsExactly("Referral " + referralId + ": accepted by " + RIVERSIDE);
+    assertNoMessageHolds(referralId, holdText);
+    assertStaysExactlyOnce(referralId, 1, 1);
+  }
+
+  @Test
+  @Order(9)
+  void fhirTaskRejectedWithATextOnlyReasonIsCodedOtherAndTheMessagesCarryOnlyTheCode()
+      throws Exception {
+    String referralId = submitSilent(FHIR, "rapid-rehousing", "Silent FHIR rejected in words");
+    String taskId = awaitTask(referralId).getIdElement().getIdPart();
+    String declineText = "Household is outside our service area";
+
+    providers
+        .fhir()
+        .server()
+        .providerChangesTask(
+            taskId,
+            edited -> {
+              edited.setStatus(Task.TaskStatus.REJECTED);
+              edited.setStatusReason(new CodeableConcept().setText(declineText));
+            });
+
+    JsonNode referral = awaitStatus(referralId, "REJECTED");
+    assertThat(statuses(referral)).containsExactly("REQUESTED", "REJECTED");
+    JsonNode rejected = step(referral, "REJECTED");
+    assertThat(rejected.path("reasonCode").asString()).isEqualTo("other");
+    assertThat(rejected.path("reasonText").asString()).isEqualTo(declineText);
+    awaitEmails(referralId, 1);
+    awaitSms(referralId, 1);
+    assertThat(subjects(referralId))
+        .containsExactly("Referral " + referralId + ": declined by " + RIVERSIDE);
+    assertThat(decoded(emails(referralId).get(0))).contains("Reason: other");
+    assertThat(texts(referralId).get(0).body()).contains("(other)");
+    assertNoMessageHolds(referralId, declineText);
+    assertStaysExactlyOnce(referralId, 1, 1);
+  }
+
+  @Test
+  @Order(10)
+  void webhookCompletedArrivingBeforeAcceptedIsOneCompletedStepAndOneCompletedMessage()
+      throws Exception {
+    String referralId = submitSilent(WEBHOOK, "emergency-groceries", "Silent webhook out of order");
+    Instant acceptedAt = Instant.now().minusSeconds(5);
+
+    HttpResponse<String> completed =
+        providerReports(
+            referralId,
+            "completed",
+            null,
+            Map.of(
+                "delivered",
+                "Two weeks of groceries",
+                "cost",
+                Map.of("amount", 64.2, "currency", "USD")),
+            Instant.now());
+    HttpResponse<String> late = providerReports(referralId, "accepted", null, null, acceptedAt);
+
+    assertThat(completed.statusCode()).as(completed.body()).isBetween(200, 299);
+    assertThat(late.statusCode()).as(late.body()).isBetween(200, 299);
+    JsonNode referral = awaitStatus(referralId, "COMPLETED");
+    assertThat(statuses(referral)).containsExactly("REQUESTED", "COMPLETED");
+    JsonNode step = step(referral, "COMPLETED");
+    assertThat(skipped(step)).containsExactly("ACCEPTED");
+    assertThat(step.path("outcome").path("costAmount").decimalValue())
+        .isEqualByComparingTo("64.20");
+    awaitEmails(referralId, 1);
+    awaitSms(referralId, 1);
+    assertThat(subjects(referralId))
+        .containsExactly("Referral " + referralId + ": service completed by " + NORTHSIDE);
+    assertStaysExactlyOnce(referralId, 1, 1);
+    assertThat(statuses(awaitStatus(referralId, "COMPLETED")))
+        .as("the late accepted is recorded nowhere")
+        .containsExactly("REQUESTED", "COMPLETED");
+  }
+
+  @Test
+  @Order(11)
+  void webhookInProgressStraightFromRequestedIsOneInProgressStepAndTheAcceptedMessage()
+      throws Exception {
+    String referralId = submitSilent(WEBHOOK, "home-delivered-meals", "Silent webhook in progress");
+
+    HttpResponse<String> response =
+        providerReports(referralId, "in-progress", null, null, Instant.now());
+
+    assertThat(response.statusCode()).as(response.body()).isEqualTo(202);
+    JsonNode referral = awaitStatus(referralId, "IN_PROGRESS");
+    assertThat(statuses(referral)).containsExactly("REQUESTED", "IN_PROGRESS");
+    assertThat(skipped(step(referral, "IN_PROGRESS"))).containsExactly("ACCEPTED");
+    awaitEmails(referralId, 1);
+    awaitSms(referralId, 1);
+    assertThat(subjects(referralId))
+        .containsExactly("Referral " + referralId + ": accepted by " + NORTHSIDE);
+    assertStaysExactlyOnce(referralId, 1, 1);
+  }
+
+  @Test
+  @Order(12)
+  void webhookOnHoldAfterAcceptedWithATextOnlyReasonIsRecordedAfterOneAcceptedMessage()
+      throws Exception {
+    String referralId = submitSilent(WEBHOOK, "emergency-groceries", "Silent webhook on hold");
+    String holdText = "Pantry closed for restocking";
+
+    HttpResponse<String> accepted =
+        providerReports(referralId, "accepted", null, null, Instant.now().minusSeconds(2));
+    HttpResponse<String> onHold =
+        providerReports(referralId, "on-hold", Map.of("text", holdText), null, Instant.now());
+
+    assertThat(accepted.statusCode()).as(accepted.body()).isEqualTo(202);
+    assertThat(onHold.statusCode()).as(onHold.body()).isEqualTo(202);
+    JsonNode referral = awaitStatus(referralId, "ON_HOLD");
+    assertThat(statuses(referral)).containsExactly("REQUESTED", "ACCEPTED", "ON_HOLD");
+    JsonNode step = step(referral, "ON_HOLD");
+    assertThat(skipped(step)).isEmpty();
+    assertThat(step.path("reasonCode").asString()).isEqualTo("other");
+    assertThat(step.path("reasonText").asString()).isEqualTo(holdText);
+    awaitEmails(referralId, 1);
+    awaitSms(referralId, 1);
+    assertThat(subjects(referralId))
+        .containsExactly("Referral " + referralId + ": accepted by " + NORTHSIDE);
+    assertNoMessageHolds(referralId, holdText);
+    assertStaysExactlyOnce(referralId, 1, 1);
+  }
+
+  @Test
+  @Order(13)
+  void webhookRejectedWithATextOnlyReasonIsCodedOtherAndTheMessagesCarryOnlyTheCode()
+      throws Exception {
+    String referralId = submitSilent(WEBHOOK, "emergency-groceries", "Silent webhook in words");
+    String declineText = "We only serve the east side of the river";
+
+    HttpResponse<String> response =
+        providerReports(referralId, "rejected", Map.of("text", declineText), null, Instant.now());
+
+    assertThat(response.statusCode()).as(response.body()).isEqualTo(202);
+    JsonNode referral = awaitStatus(referralId, "REJECTED");
+    assertThat(statuses(referral)).containsExactly("REQUESTED", "REJECTED");
+    JsonNode step = step(referral, "REJECTED");
+    assertThat(step.path("reasonCode").asString()).isEqualTo("other");
+    assertThat(step.path("reasonText").asString()).isEqualTo(declineText);
+    awaitEmails(referralId, 1);
+    awaitSms(referralId, 1);
+    assertThat(subjects(referralId))
+        .containsExactly("Referral " + referralId + ": declined by " + NORTHSIDE);
+    assertThat(decoded(emails(referralId).get(0))).contains("Reason: other");
+    assertThat(texts(referralId).get(0).body()).contains("(other)");
+    assertNoMessageHolds(referralId, declineText);
+    assertStaysExactlyOnce(referralId, 1, 1);
+  }
+
+  @Test
+  @Order(14)
+  void webhookReportNoPathReachesAfterCompletedIsRefusedWith409AndChangesNothing()
+      throws Exception {
+    String referralId = submitSilent(WEBHOOK, "emergency-groceries", "Silent webhook goes back");
+    HttpResponse<String> completed =
+        providerReports(
+            referralId, "completed", null, Map.of("delivered", "Groceries"), Instant.now());
+    assertThat(completed.statusCode()).as(completed.body()).isEqualTo(202);
+    JsonNode before = awaitStatus(referralId, "COMPLETED");
+    awaitEmails(referralId, 1);
+
+    // "received" is an older system's "still requested": a completed referral never goes back.
+    HttpResponse<String> backToRequested =
+        providerReports(referralId, "received", null, null, Instant.now());
+    HttpResponse<String> cancelled =
+        providerReports(referralId, "cancelled", Map.of("code", "duplicate"), null, Instant.now());
+
+    for (HttpResponse<String> refused : List.of(backToRequested, cancelled)) {
+      assertThat(refused.statusCode()).as(refused.body()).isEqualTo(409);
+      assertThat(refused.headers().firstValue("Content-Type"))
+          .hasValueSatisfying(type -> assertThat(type).startsWith("application/problem+json"));
+      assertThat(JSON.readTree(refused.body()).path("type").asString())
+          .isEqualTo("/problems/transition-refused");
+    }
+    assertStaysExactlyOnce(referralId, 1, 1);
+    JsonNode after = awaitStatus(referralId, "COMPLETED");
+    assertThat(after.path("timeline")).isEqualTo(before.path("timeline"));
   }
 
   /**
@@ -541,6 +863,121 @@ class ClosedLoopTests {
     return driver.post(path, body, idempotencyKey);
   }
 
+  // --- playing the provider ---
+
+  private static final String FHIR = DemoProvidersComponent.FHIR_PROVIDER_ID;
+  private static final String WEBHOOK = DemoProvidersComponent.WEBHOOK_PROVIDER_ID;
+
+  private static final String SDOHCC_TEMPORARY_CODES =
+      "http://hl7.org/fhir/us/sdoh-clinicalcare/CodeSystem/SDOHCC-CodeSystemTemporaryCodes";
+
+  /**
+   * A referral the demo provider leaves alone ("silent" in its narrative), delivered: the FHIR
+   * provider holds its Task, the webhook provider has received it. Its respondBy is far enough off
+   * that the response clock stays out of the test.
+   */
+  private String submitSilent(String provider, String service, String needs) throws Exception {
+    assertThat(needs.toLowerCase(java.util.Locale.ROOT)).contains("silent");
+    String referralId = submit(provider, service, needs, Instant.now().plus(Duration.ofHours(1)));
+    if (WEBHOOK.equals(provider)) {
+      await()
+          .atMost(LOOP_TIMEOUT)
+          .until(() -> providers.webhook().receivedReferralIds().contains(referralId));
+    } else {
+      awaitTask(referralId);
+    }
+    return referralId;
+  }
+
+  private Task awaitTask(String referralId) {
+    await().atMost(LOOP_TIMEOUT).until(() -> taskFor(referralId) != null);
+    return taskFor(referralId);
+  }
+
+  /** The provider records what it did as a Procedure of its own: its reference. */
+  private String providerPerformed(Task task) {
+    Procedure procedure = new Procedure();
+    procedure.setStatus(Procedure.ProcedureStatus.COMPLETED);
+    procedure.setCode(new CodeableConcept().setText("Household re-housed"));
+    procedure.addBasedOn(task.getFocus().copy());
+    procedure.setSubject(task.getFor().copy());
+    procedure.setPerformed(new DateTimeType(new java.util.Date(), TemporalPrecisionEnum.DAY));
+    return providers.fhir().server().providerCreates(procedure);
+  }
+
+  private static CodeableConcept resultingActivity() {
+    return new CodeableConcept()
+        .addCoding(new Coding(SDOHCC_TEMPORARY_CODES, "resulting-activity", "Resulting Activity"));
+  }
+
+  private ServiceRequest serviceRequestFor(Task task) {
+    return providers
+        .fhir()
+        .server()
+        .read(ServiceRequest.class, new IdType(task.getFocus().getReference()).getIdPart());
+  }
+
+  /**
+   * The webhook provider's status callback, signed with its secret as {@code
+   * DemoWebhookProvider.send} signs it, each with a webhook-id of its own.
+   */
+  private HttpResponse<String> providerReports(
+      String referralId,
+      String status,
+      Map<String, String> reason,
+      Map<String, Object> outcome,
+      Instant occurredAt)
+      throws Exception {
+    Map<String, Object> callback = new java.util.LinkedHashMap<>();
+    callback.put("referralId", referralId);
+    callback.put("status", status);
+    if (reason != null) {
+      callback.put("reason", reason);
+    }
+    callback.put("providerReference", WEBHOOK + "-" + referralId);
+    if (outcome != null) {
+      callback.put("outcome", outcome);
+    }
+    callback.put("occurredAt", occurredAt.toString());
+    byte[] body = JSON.writeValueAsBytes(callback);
+    String webhookId = "msg_" + UUID.randomUUID();
+    long timestamp = Instant.now().getEpochSecond();
+    HttpRequest request =
+        HttpRequest.newBuilder(URI.create(adapter.url() + "/providers/" + WEBHOOK + "/status"))
+            .timeout(REQUEST_TIMEOUT)
+            .header("Content-Type", "application/json")
+            .header(WebhookSignatures.ID, webhookId)
+            .header(WebhookSignatures.TIMESTAMP, Long.toString(timestamp))
+            .header(
+                WebhookSignatures.SIGNATURE,
+                WebhookSignatures.sign(
+                    webhookId, timestamp, body, DemoProvidersComponent.WEBHOOK_SECRET))
+            .POST(HttpRequest.BodyPublishers.ofByteArray(body))
+            .build();
+    return http.send(request, HttpResponse.BodyHandlers.ofString());
+  }
+
+  private static List<String> statuses(JsonNode referral) {
+    List<String> statuses = new ArrayList<>();
+    referral.path("timeline").forEach(step -> statuses.add(step.path("status").asString()));
+    return statuses;
+  }
+
+  private static List<String> skipped(JsonNode step) {
+    List<String> skipped = new ArrayList<>();
+    step.path("skipped").forEach(status -> skipped.add(status.asString()));
+    return skipped;
+  }
+
+  /** The provider's free text is in none of the referral's emails (decoded) and texts. */
+  private void assertNoMessageHolds(String referralId, String providerText) throws Exception {
+    for (MimeMessage email : emails(referralId)) {
+      assertThat(decoded(email)).doesNotContain(providerText);
+      assertThat(content(email)).doesNotContain(providerText);
+    }
+    assertThat(texts(referralId)).noneMatch(text -> text.body().contains(providerText));
+  }
+
   // --- what the case manager received ---
 
   private Task taskFor(String referralId) {
@@ -598,6 +1035,27 @@ class ClosedLoopTests {
     java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
     message.writeTo(out);
     return jakarta.mail.internet.MimeUtility.decodeText(out.toString(StandardCharsets.UTF_8));
+  }
+
+  /**
+   * The subject and every text part, transfer encodings undone (quoted-printable or base64): what a
+   * reader sees, for checking what is not there.
+   */
+  private static String decoded(MimeMessage message) throws Exception {
+    StringBuilder text = new StringBuilder(String.valueOf(message.getSubject())).append('\n');
+    collectText(message, text);
+    return text.toString();
+  }
+
+  private static void collectText(jakarta.mail.Part part, StringBuilder text) throws Exception {
+    Object body = part.getContent();
+    if (body instanceof jakarta.mail.Multipart multipart) {
+      for (int i = 0; i < multipart.getCount(); i++) {
+        collectText(multipart.getBodyPart(i), text);
+      }
+    } else if (body instanceof String string) {
+      text.append(string).append('\n');
+    }
   }
 
   private static String bytes(byte[] value) {
