@@ -36,8 +36,17 @@ class KafkaReadiness {
       SchemaRegistryClient registry, SchemaRegistration registration) {
     java.util.Set<String> seen = java.util.concurrent.ConcurrentHashMap.newKeySet();
     return () -> {
-      if (!registration.ensureRegistered()) {
-        return Health.down().withDetail("reason", "topic schemas not registered yet").build();
+      try {
+        if (!registration.ensureRegistered()) {
+          return Health.down().withDetail("reason", "topic schemas not registered yet").build();
+        }
+      } catch (SchemaRegistrationRefusedException refused) {
+        // Registered only once the registry came back, and then refused: waiting will not help.
+        return Health.down()
+            .withDetail("reason", "schema refused by the registry")
+            .withDetail("subject", refused.subject())
+            .withDetail("registry", refused.getCause().getMessage())
+            .build();
       }
       try {
         for (TopicSpec topic : Topics.ALL) {

@@ -1,6 +1,8 @@
 package org.referralexchange.kafka;
 
+import java.util.Map;
 import java.util.concurrent.atomic.AtomicBoolean;
+import org.apache.avro.Schema;
 import org.referralexchange.schemas.TopicSchemaRegistration;
 import org.referralexchange.serde.AvroSerdeException;
 import org.referralexchange.serde.SchemaRegistryClient;
@@ -12,6 +14,12 @@ import org.springframework.beans.factory.SmartInitializingSingleton;
  * Registers every topic's value schema when {@code exchange.kafka.register-schemas-on-startup} is
  * set (local runs). The producer never registers on its own ({@code auto.register.schemas=false}),
  * so an unregistered schema is an operator's error, reported by readiness, not a surprise in prod.
+ *
+ * <p>Two failures are told apart. A registry that is unreachable (or answers 5xx) may come back:
+ * readiness stays down and registration is tried again. A registry that answers and refuses a
+ * schema (409 incompatible, 422 invalid) will refuse it again however long we wait, so that is a
+ * {@link SchemaRegistrationRefusedException} naming the subject and the registry's reason: start-up
+ * fails, and readiness, should the refusal only come once the registry is back, reports it.
  */
 public class SchemaRegistration implements SmartInitializingSingleton {
 
@@ -31,19 +39,31 @@ public class SchemaRegistration implements SmartInitializingSingleton {
     ensureRegistered();
   }
 
-  /** Registers the schemas if that is this instance's job and not yet done; true when done. */
+  /**
+   * Registers the schemas if that is this instance's job and not yet done; true when done, false
+   * while the registry cannot be reached.
+   *
+   * @throws SchemaRegistrationRefusedException when the registry refused a schema
+   */
   public boolean ensureRegistered() {
     if (!properties.registerSchemasOnStartup() || registered.get()) {
       return true;
     }
-    try {
-      TopicSchemaRegistration.registerAll(registry)
-          .forEach((subject, id) -> log.info("Schema of {} registered as id {}", subject, id));
-      registered.set(true);
-      return true;
-    } catch (AvroSerdeException e) {
-      log.warn("Could not register topic schemas yet: {}", e.getMessage());
-      return false;
+    for (Map.Entry<String, Schema> subject : TopicSchemaRegistration.subjects().entrySet()) {
+      try {
+        int id = registry.register(subject.getKey(), subject.getValue());
+        log.info("Schema of {} registered as id {}", subject.getKey(), id);
+      } catch (AvroSerdeException.RegistryRefused e) {
+        SchemaRegistrationRefusedException refused =
+            new SchemaRegistrationRefusedException(subject.getKey(), e);
+        log.error(refused.getMessage());
+        throw refused;
+      } catch (AvroSerdeException e) {
+        log.warn("Could not register topic schemas yet: {}", e.getMessage());
+        return false;
+      }
     }
+    registered.set(true);
+    return true;
   }
 }

@@ -2,6 +2,7 @@ package org.referralexchange.schemas;
 
 import java.util.LinkedHashMap;
 import java.util.Map;
+import org.apache.avro.Schema;
 import org.referralexchange.serde.SchemaRegistryClient;
 import org.referralexchange.serde.SerdeConfig;
 
@@ -24,12 +25,18 @@ public final class TopicSchemaRegistration {
    */
   public static Map<String, Integer> registerAll(SchemaRegistryClient client) {
     Map<String, Integer> ids = new LinkedHashMap<>();
-    for (TopicSpec topic : Topics.ALL) {
-      ids.put(topic.valueSubject(), client.register(topic.valueSubject(), topic.valueSchema()));
-      String deadLetters = topic.deadLetterTopic() + "-value";
-      ids.put(deadLetters, client.register(deadLetters, topic.valueSchema()));
-    }
+    subjects().forEach((subject, schema) -> ids.put(subject, client.register(subject, schema)));
     return ids;
+  }
+
+  /** Every subject registered here with its schema, in registration order. */
+  public static Map<String, Schema> subjects() {
+    Map<String, Schema> subjects = new LinkedHashMap<>();
+    for (TopicSpec topic : Topics.ALL) {
+      subjects.put(topic.valueSubject(), topic.valueSchema());
+      subjects.put(topic.deadLetterTopic() + "-value", topic.valueSchema());
+    }
+    return subjects;
   }
 
   public static void main(String[] args) {

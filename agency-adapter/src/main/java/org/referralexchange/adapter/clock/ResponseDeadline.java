@@ -7,8 +7,9 @@ import org.referralexchange.events.v1.ReferralSubmitted;
 /**
  * When a provider should answer a referral, and when it goes back to the case manager unanswered.
  * The agency's {@code respondBy} if it gave one; otherwise the provider's response window, counted
- * in its business hours from the submission. The gateway leaves {@code respondBy} empty then,
- * because only the adapter knows each provider's window and hours.
+ * in its business hours from the submission: whole days as business days, the rest as open hours
+ * ({@link BusinessHours}). The gateway leaves {@code respondBy} empty then, because only the
+ * adapter knows each provider's window and hours.
  *
  * @param respondBy the time the answer is due, as told to the provider and in overdue notices
  * @param due when the reminder is given: {@code respondBy}, or the provider's next opening after it
@@ -19,9 +20,7 @@ public record ResponseDeadline(Instant respondBy, Instant due, Instant returnAt)
   /** The deadlines of a referral sent to this provider. */
   public static ResponseDeadline of(
       ReferralSubmitted referral, AdapterProperties.Provider provider) {
-    BusinessHours hours =
-        new BusinessHours(
-            provider.timeZone(), provider.opensAt(), provider.closesAt(), provider.businessDays());
+    BusinessHours hours = provider.businessHours();
     Instant respondBy =
         referral.getRespondBy() != null
             ? referral.getRespondBy()

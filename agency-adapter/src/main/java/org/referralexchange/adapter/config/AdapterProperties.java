@@ -10,12 +10,14 @@ import jakarta.validation.constraints.Pattern;
 import java.net.URI;
 import java.time.DayOfWeek;
 import java.time.Duration;
+import java.time.LocalDate;
 import java.time.LocalTime;
 import java.time.ZoneId;
 import java.util.EnumSet;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
+import org.referralexchange.adapter.clock.BusinessHours;
 import org.referralexchange.adapter.provider.ProviderSettings;
 import org.springframework.boot.context.properties.ConfigurationProperties;
 import org.springframework.boot.context.properties.bind.ConstructorBinding;
@@ -63,6 +65,8 @@ public record AdapterProperties(
    * @param organization literal reference of its own Organization on its FHIR server; empty to find
    *     it by the exchange's provider identifier
    * @param contact how a case manager reaches it
+   * @param holidays dates (in its time zone) it is closed although they fall on a business day,
+   *     e.g. {@code holidays: [2026-12-25, 2027-01-01]}; the response clock skips them
    */
   public record Provider(
       @NotBlank @Pattern(regexp = "[a-z0-9][a-z0-9-]{1,62}") String id,
@@ -82,7 +86,50 @@ public record AdapterProperties(
       boolean enabled,
       @Valid List<Service> services,
       String organization,
-      ProviderSettings.Contact contact) {
+      ProviderSettings.Contact contact,
+      Set<LocalDate> holidays) {
+
+    /** A provider with no holidays configured (tests, older callers). */
+    public Provider(
+        String id,
+        String name,
+        String kind,
+        URI endpoint,
+        String secret,
+        Set<String> allowedFields,
+        Set<String> serviceCategories,
+        ZoneId timeZone,
+        LocalTime opensAt,
+        LocalTime closesAt,
+        Set<DayOfWeek> businessDays,
+        Duration responseWindow,
+        Duration grace,
+        Duration pollInterval,
+        boolean enabled,
+        List<Service> services,
+        String organization,
+        ProviderSettings.Contact contact) {
+      this(
+          id,
+          name,
+          kind,
+          endpoint,
+          secret,
+          allowedFields,
+          serviceCategories,
+          timeZone,
+          opensAt,
+          closesAt,
+          businessDays,
+          responseWindow,
+          grace,
+          pollInterval,
+          enabled,
+          services,
+          organization,
+          contact,
+          Set.of());
+    }
 
     /** A provider with no services, organization or contact configured. */
     public Provider(
@@ -119,7 +166,8 @@ public record AdapterProperties(
           enabled,
           List.of(),
           null,
-          null);
+          null,
+          Set.of());
     }
 
     @ConstructorBinding
@@ -132,6 +180,12 @@ public record AdapterProperties(
           businessDays == null || businessDays.isEmpty()
               ? EnumSet.range(DayOfWeek.MONDAY, DayOfWeek.FRIDAY)
               : EnumSet.copyOf(businessDays);
+      holidays = holidays == null ? Set.of() : Set.copyOf(holidays);
+    }
+
+    /** Its working week and holidays, in which its response clock counts. */
+    public BusinessHours businessHours() {
+      return new BusinessHours(timeZone, opensAt, closesAt, businessDays, holidays);
     }
 
     /** What a {@code ProviderAdapter} is given. */
@@ -156,7 +210,8 @@ public record AdapterProperties(
                       new ProviderSettings.ServiceOffering(s.id(), s.name(), s.code(), s.display()))
               .toList(),
           organization,
-          contact);
+          contact,
+          holidays);
     }
 
     @Override

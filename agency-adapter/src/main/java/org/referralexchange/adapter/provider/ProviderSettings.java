@@ -2,6 +2,7 @@ package org.referralexchange.adapter.provider;
 
 import java.net.URI;
 import java.time.Duration;
+import java.time.LocalDate;
 import java.time.LocalTime;
 import java.time.ZoneId;
 import java.util.List;
@@ -29,6 +30,7 @@ import java.util.Set;
  * @param organization the literal reference of its own Organization on its FHIR server ({@code
  *     Organization/123}); null to find it by the exchange's provider identifier
  * @param contact how a case manager reaches it; null when not configured
+ * @param holidays dates it is closed although they fall on a business day (its time zone)
  */
 public record ProviderSettings(
     String id,
@@ -46,10 +48,50 @@ public record ProviderSettings(
     boolean enabled,
     List<ServiceOffering> services,
     String organization,
-    Contact contact) {
+    Contact contact,
+    Set<LocalDate> holidays) {
 
   public ProviderSettings {
     services = services == null ? List.of() : List.copyOf(services);
+    holidays = holidays == null ? Set.of() : Set.copyOf(holidays);
+  }
+
+  /** Settings with no holidays configured (older callers). */
+  public ProviderSettings(
+      String id,
+      String name,
+      String kind,
+      URI endpoint,
+      String secret,
+      Set<String> allowedFields,
+      ZoneId zone,
+      LocalTime opensAt,
+      LocalTime closesAt,
+      Duration responseWindow,
+      Duration grace,
+      Duration pollInterval,
+      boolean enabled,
+      List<ServiceOffering> services,
+      String organization,
+      Contact contact) {
+    this(
+        id,
+        name,
+        kind,
+        endpoint,
+        secret,
+        allowedFields,
+        zone,
+        opensAt,
+        closesAt,
+        responseWindow,
+        grace,
+        pollInterval,
+        enabled,
+        services,
+        organization,
+        contact,
+        Set.of());
   }
 
   /** Settings with no services, organization or contact configured (tests, older callers). */
@@ -83,7 +125,8 @@ public record ProviderSettings(
         enabled,
         List.of(),
         null,
-        null);
+        null,
+        Set.of());
   }
 
   /** The configured service with this id, if any. */

@@ -130,6 +130,15 @@ class ReferralService implements RevocationCascade {
             "A request with this Idempotency-Key is still being processed; retry shortly.");
       }
       try {
+        // Read again under the claim. A request that read the view before another with this key
+        // was applied, and claims only after that one released, would otherwise publish a second
+        // record. The claim is released only after publish() applied the record to this view (on
+        // the broker's ack, before returning), so whoever claims next sees it here: one record
+        // per (agency, key) from this instance.
+        Optional<ReferralRecord> applied = referrals.get(referralId);
+        if (applied.isPresent()) {
+          return new Submission(sameRequestOrRefuse(applied.get(), fingerprint), false);
+        }
         ReferralSubmitted event = build(agencyId, referralId, fingerprint, request);
         publisher.publish(Topics.REFERRAL_SUBMITTED, referralId, event);
         submittedCounters

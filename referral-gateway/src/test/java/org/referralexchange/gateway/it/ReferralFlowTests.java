@@ -10,8 +10,14 @@ import java.time.Instant;
 import java.time.ZoneId;
 import java.time.ZoneOffset;
 import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.junit.jupiter.api.AfterEach;
@@ -181,6 +187,68 @@ class ReferralFlowTests {
             TestInfrastructure.readAll(Topics.REFERRAL_SUBMITTED.name()).stream()
                 .filter(r -> r.key().equals(referralId)))
         .hasSize(1);
+  }
+
+  /**
+   * The race the claim alone let through: a request that read the view before another with the same
+   * key was applied, and claimed after that one released, published a second record. Twenty
+   * requests per key start together (one with a different body), for several keys in turn.
+   */
+  @Test
+  void parallelSubmissionsWithOneKeyPublishOneRecordAndAnswerEveryOtherAsReplayOrConflict()
+      throws Exception {
+    String clientId = "client-" + UUID.randomUUID();
+    String consentId = recordConsent("county-hhs", Requests.consent(clientId));
+    String body = Requests.referral(consentId, clientId);
+    String otherBody = body.replace("URGENT", "ROUTINE");
+    int parallel = 20;
+    ExecutorService pool = Executors.newFixedThreadPool(parallel);
+    try {
+      for (int round = 0; round < 5; round++) {
+        String key = "key-" + UUID.randomUUID();
+        CountDownLatch start = new CountDownLatch(1);
+        List<Future<GatewayClient.Response>> answers = new ArrayList<>();
+        for (int i = 0; i < parallel; i++) {
+          String sent = i == parallel / 2 ? otherBody : body;
+          GatewayClient client = client();
+          answers.add(
+              pool.submit(
+                  () -> {
+                    start.await();
+                    return client.post(
+                        "county-hhs", "/api/v1/referrals", sent, "Idempotency-Key", key);
+                  }));
+        }
+        start.countDown();
+        List<GatewayClient.Response> responses = new ArrayList<>();
+        for (Future<GatewayClient.Response> answer : answers) {
+          responses.add(answer.get(60, TimeUnit.SECONDS));
+        }
+
+        List<GatewayClient.Response> created =
+            responses.stream()
+                .filter(r -> r.status() == 202 && !"true".equals(r.header("Idempotent-Replayed")))
+                .toList();
+        assertThat(created).as("answers created, key %s", key).hasSize(1);
+        for (GatewayClient.Response other : responses) {
+          if (other == created.get(0)) {
+            continue;
+          }
+          assertThat(other.status()).as(other.body()).isIn(202, 409, 422);
+          if (other.status() == 202) {
+            assertThat(other.header("Idempotent-Replayed")).isEqualTo("true");
+          }
+        }
+        String referralId = created.get(0).json().path("referralId").asString();
+        assertThat(
+                TestInfrastructure.readAll(Topics.REFERRAL_SUBMITTED.name()).stream()
+                    .filter(r -> r.key().equals(referralId)))
+            .as("records on %s for key %s", Topics.REFERRAL_SUBMITTED.name(), key)
+            .hasSize(1);
+      }
+    } finally {
+      pool.shutdownNow();
+    }
   }
 
   @Test
