@@ -139,7 +139,6 @@ final class TaskReading {
     return modified;
   }
 
-
   /** As {@link #outcome(Task, Function)}, describing referenced Procedures by their display. */
   static Outcome outcome(Task task) {
     return outcome(task, reference -> Optional.empty());

@@ -140,10 +140,13 @@ class TaskReadingTests {
   void aTaskWhoseLastModifiedWasLeftAtDeliveryIsTimedByTheServersLastUpdated() {
     Task task = new Task().setStatus(Task.TaskStatus.ACCEPTED);
     task.setLastModified(java.util.Date.from(java.time.Instant.parse("2026-01-05T10:00:00Z")));
-    task.getMeta().setLastUpdated(java.util.Date.from(java.time.Instant.parse("2026-01-06T09:30:00Z")));
-    assertThat(TaskReading.occurredAt(task)).isEqualTo(java.time.Instant.parse("2026-01-06T09:30:00Z"));
+    task.getMeta()
+        .setLastUpdated(java.util.Date.from(java.time.Instant.parse("2026-01-06T09:30:00Z")));
+    assertThat(TaskReading.occurredAt(task))
+        .isEqualTo(java.time.Instant.parse("2026-01-06T09:30:00Z"));
 
     task.setLastModified(java.util.Date.from(java.time.Instant.parse("2026-01-07T08:00:00Z")));
-    assertThat(TaskReading.occurredAt(task)).isEqualTo(java.time.Instant.parse("2026-01-07T08:00:00Z"));
+    assertThat(TaskReading.occurredAt(task))
+        .isEqualTo(java.time.Instant.parse("2026-01-07T08:00:00Z"));
   }
 }
