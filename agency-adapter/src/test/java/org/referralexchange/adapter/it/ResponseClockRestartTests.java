@@ -10,7 +10,9 @@ import static com.github.tomakehurst.wiremock.core.WireMockConfiguration.options
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.github.tomakehurst.wiremock.WireMockServer;
+import java.time.Duration;
 import java.time.Instant;
+import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.referralexchange.adapter.AgencyAdapterApplication;
 import org.referralexchange.events.v1.OverdueStage;
@@ -27,14 +29,22 @@ class ResponseClockRestartTests {
   /** Its own group: the restarted adapter takes every partition at once. */
   static final String GROUP = "response-clock-" + java.util.UUID.randomUUID();
 
+  /** Both adapters run on the test's clock, moved past the deadlines instead of waiting. */
   static ConfigurableApplicationContext adapter(String providerUrl) {
-    return new SpringApplicationBuilder(AgencyAdapterApplication.class)
-        .run(AdapterArguments.webhookProvider(GROUP, "clock", providerUrl, "PT8S"));
+    return new SpringApplicationBuilder(
+            AgencyAdapterApplication.class, AdapterFlowTests.TestClock.class)
+        .run(AdapterArguments.webhookProvider(GROUP, "clock", providerUrl, "PT1H"));
+  }
+
+  @AfterEach
+  void clockBackToRealTime() {
+    AdapterFlowTests.CLOCK.reset();
   }
 
   /**
-   * respondBy leaves time for delivery on a busy machine: a referral never delivered is not
-   * reminded.
+   * The first adapter delivers and, once the clock is past respondBy, reminds; the second, started
+   * within the grace hour, does not remind again, and returns the referral once the clock is past
+   * the grace.
    */
   @Test
   void reminderIsNotRepeatedAndReturnStillComesAfterARestart() {
@@ -44,12 +54,15 @@ class ResponseClockRestartTests {
     try {
       String referralId;
       try (ConfigurableApplicationContext first = adapter(provider.baseUrl() + "/clock")) {
-        referralId = AdapterFlowTests.submit("clock", Instant.now().plusSeconds(10), true);
+        referralId =
+            AdapterFlowTests.submit("clock", Instant.now().plus(Duration.ofHours(1)), true);
         AdapterFlowTests.awaitEvent(
             Topics.REFERRAL_DELIVERED.name(), referralId, ReferralDelivered.class);
+        AdapterFlowTests.CLOCK.advance(Duration.ofHours(1)); // past respondBy, within the grace
         AdapterFlowTests.awaitOverdue(referralId, OverdueStage.REMINDER);
       }
       try (ConfigurableApplicationContext second = adapter(provider.baseUrl() + "/clock")) {
+        AdapterFlowTests.CLOCK.advance(Duration.ofHours(1)); // past the grace
         AdapterFlowTests.awaitOverdue(referralId, OverdueStage.RETURNED);
         AdapterFlowTests.awaitStatus(referralId, ReferralStatus.FAILED);
       }

@@ -36,6 +36,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.Date;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
@@ -45,6 +46,7 @@ import java.util.Optional;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.function.Consumer;
 import java.util.function.Predicate;
+import java.util.stream.Stream;
 import org.apache.catalina.Context;
 import org.apache.catalina.LifecycleException;
 import org.apache.catalina.startup.Tomcat;
@@ -179,6 +181,7 @@ public final class InMemoryFhirServer implements AutoCloseable {
     tomcat.destroy();
   }
 
+  /** Stops the server and deletes its Tomcat base directory, so no start leaves one behind. */
   @Override
   public void close() throws Exception {
     if (subscriptions != null) {
@@ -186,6 +189,24 @@ public final class InMemoryFhirServer implements AutoCloseable {
     }
     if (tomcat.getServer().getState().isAvailable()) {
       stop();
+    }
+    deleteBaseDir();
+  }
+
+  /** The temporary directory Tomcat works in; gone after {@link #close}. */
+  public Path baseDir() {
+    return baseDir;
+  }
+
+  private void deleteBaseDir() throws IOException {
+    if (!Files.exists(baseDir)) {
+      return;
+    }
+    try (Stream<Path> paths = Files.walk(baseDir)) {
+      // Deepest first, so each directory is empty when its turn comes.
+      for (Path path : paths.sorted(Comparator.reverseOrder()).toList()) {
+        Files.deleteIfExists(path);
+      }
     }
   }
 

@@ -111,24 +111,35 @@ class DemoFhirProviderTests {
   }
 
   @Test
-  void aSilentNarrativeIsNeverAnswered() throws InterruptedException {
+  void aSilentNarrativeIsNeverAnswered() {
     String taskId = refer("silent please");
 
-    Thread.sleep(DemoFhirProvider.TICK.toMillis() * 3);
+    awaitALaterReferralAnswered();
 
     assertThat(read(taskId).getStatus()).isEqualTo(Task.TaskStatus.REQUESTED);
+    assertThat(read(taskId).getMeta().getVersionId()).isEqualTo("1");
   }
 
   @Test
-  void aTaskTheExchangeCancelledIsLeftAlone() throws InterruptedException {
+  void aTaskTheExchangeCancelledIsLeftAlone() {
     String taskId = refer("Needs a shelter bed");
     Task task = read(taskId);
     task.setStatus(Task.TaskStatus.CANCELLED);
     client.update().resource(task).execute();
 
-    Thread.sleep(DemoFhirProvider.TICK.toMillis() * 3);
+    awaitALaterReferralAnswered();
 
     assertThat(read(taskId).getStatus()).isEqualTo(Task.TaskStatus.CANCELLED);
+    assertThat(read(taskId).getMeta().getVersionId()).isEqualTo("2");
+  }
+
+  /**
+   * Refers a plain referral now and waits until it is accepted: the provider looks at every Task on
+   * each tick, so an answer due to an earlier Task would have been given by then.
+   */
+  private static void awaitALaterReferralAnswered() {
+    assertThat(awaitStatusOtherThanRequested(refer("Needs groceries")).getStatus())
+        .isEqualTo(Task.TaskStatus.ACCEPTED);
   }
 
   /** Creates Patient, ServiceRequest and Task in one transaction; returns the Task's id. */

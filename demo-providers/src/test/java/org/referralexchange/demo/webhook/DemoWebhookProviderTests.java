@@ -37,7 +37,6 @@ class DemoWebhookProviderTests {
   private static final String PROVIDER_ID = "food-bank";
   private static final String SECRET = "whsec_ZGVtby1wcm92aWRlci1zZWNyZXQtMzJieXRlcyEh";
   private static final Duration DELAY = Duration.ofMillis(100);
-  private static final Duration QUIET = Duration.ofMillis(800);
 
   private final JsonMapper json = JsonMapper.builder().build();
   private final HttpClient http = HttpClient.newHttpClient();
@@ -158,10 +157,13 @@ class DemoWebhookProviderTests {
   void aSilentNarrativeIsNeverAnswered() throws Exception {
     startProvider(DELAY);
 
-    assertThat(deliver(UUID.randomUUID().toString(), "silent", SECRET).statusCode()).isEqualTo(200);
+    String silent = UUID.randomUUID().toString();
+    assertThat(deliver(silent, "silent", SECRET).statusCode()).isEqualTo(200);
 
-    Thread.sleep(QUIET.toMillis());
-    assertThat(callbacks).isEmpty();
+    // A later referral answered means the silent one's answer, had it one, was due and sent.
+    String later = awaitALaterReferralAnswered();
+    assertThat(provider.receivedReferralIds()).containsExactly(silent, later);
+    assertThat(callbacks).allMatch(c -> c.body().path("referralId").asString().equals(later));
   }
 
   @Test
@@ -173,8 +175,9 @@ class DemoWebhookProviderTests {
 
     assertThat(response.statusCode()).isEqualTo(401);
     assertThat(provider.receivedReferralIds()).isEmpty();
-    Thread.sleep(QUIET.toMillis());
-    assertThat(callbacks).isEmpty();
+    String later = awaitALaterReferralAnswered();
+    assertThat(provider.receivedReferralIds()).containsExactly(later);
+    assertThat(callbacks).allMatch(c -> c.body().path("referralId").asString().equals(later));
   }
 
   @Test
@@ -191,10 +194,15 @@ class DemoWebhookProviderTests {
     assertThat(provider.receivedReferralIds()).containsExactly(referralId);
     assertThat(provider.deliveries()).containsExactly(referralId, referralId);
     awaitCallbacks(2);
-    Thread.sleep(QUIET.toMillis());
+    // A second answer to the repeat would be due before a later referral's answers: wait for those.
+    String later = awaitALaterReferralAnswered();
     assertThat(callbacks)
+        .filteredOn(c -> c.body().path("referralId").asString().equals(referralId))
         .extracting(c -> c.body().path("status").asString())
         .containsExactly("accepted", "completed");
+    assertThat(callbacks)
+        .filteredOn(c -> !c.body().path("referralId").asString().equals(referralId))
+        .allMatch(c -> c.body().path("referralId").asString().equals(later));
   }
 
   @Test
@@ -209,8 +217,6 @@ class DemoWebhookProviderTests {
     assertThat(provider.refusedWebhooks()).isEqualTo(1);
     assertThat(provider.receivedReferralIds()).isEmpty();
     assertThat(provider.deliveries()).isEmpty();
-    Thread.sleep(QUIET.toMillis());
-    assertThat(callbacks).isEmpty();
 
     provider.recover();
     HttpResponse<String> taken = deliver(referralId, "Needs groceries", SECRET);
@@ -219,6 +225,11 @@ class DemoWebhookProviderTests {
     assertThat(provider.receivedReferralIds()).containsExactly(referralId);
     assertThat(provider.deliveries()).containsExactly(referralId);
     assertThat(awaitCallbacks(1).get(0).body().path("status").asString()).isEqualTo("accepted");
+    // Only the delivery taken is answered: once a later referral is answered, still one answer.
+    String later = awaitALaterReferralAnswered();
+    assertThat(callbacks)
+        .extracting(c -> c.body().path("referralId").asString())
+        .containsExactly(referralId, later);
   }
 
   @Test
@@ -262,8 +273,31 @@ class DemoWebhookProviderTests {
             SECRET);
 
     assertThat(response.statusCode()).isEqualTo(200);
-    Thread.sleep(1_500);
-    assertThat(callbacks).isEmpty();
+    // The withdrawn referral's answer was due a second after it came, before the later one's.
+    String later = awaitALaterReferralAnswered();
+    assertThat(provider.receivedReferralIds()).containsExactly(referralId, later);
+    assertThat(callbacks).allMatch(c -> c.body().path("referralId").asString().equals(later));
+  }
+
+  /**
+   * Delivers a plain referral now and waits for its {@code accepted}: the provider answers in due
+   * order on one thread, so any answer due before it has been sent by then.
+   *
+   * @return the later referral's id
+   */
+  private String awaitALaterReferralAnswered() throws Exception {
+    String later = UUID.randomUUID().toString();
+    assertThat(deliver(later, "Needs groceries", SECRET).statusCode()).isEqualTo(200);
+    await()
+        .atMost(Duration.ofSeconds(30))
+        .until(
+            () ->
+                callbacks.stream()
+                    .anyMatch(
+                        c ->
+                            c.body().path("referralId").asString().equals(later)
+                                && c.body().path("status").asString().equals("accepted")));
+    return later;
   }
 
   private HttpResponse<String> deliver(String referralId, String narrative, String secret)

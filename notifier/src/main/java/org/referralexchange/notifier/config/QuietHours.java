@@ -1,9 +1,13 @@
 package org.referralexchange.notifier.config;
 
 import java.time.Instant;
+import java.time.LocalDate;
+import java.time.LocalDateTime;
 import java.time.LocalTime;
 import java.time.ZoneId;
 import java.time.ZonedDateTime;
+import java.time.zone.ZoneOffsetTransition;
+import java.time.zone.ZoneRules;
 import java.util.Optional;
 
 /**
@@ -41,10 +45,29 @@ public record QuietHours(LocalTime start, LocalTime end) {
     if (!quiet) {
       return Optional.empty();
     }
-    ZonedDateTime opens = local.with(end);
-    if (!opens.isAfter(local)) {
-      opens = opens.plusDays(1);
+    return Optional.of(
+        opensAfter(now, local.toLocalDate(), zone)
+            .orElseGet(() -> opensAfter(now, local.toLocalDate().plusDays(1), zone).orElseThrow()));
+  }
+
+  /**
+   * The first instant on this day, after {@code now}, at which the local clock shows {@code end}.
+   * In a fall-back overlap the clock shows it twice: the window ends at the first that is still to
+   * come. In a spring-forward gap it never shows it: the window ends when the gap does (03:00 for
+   * an end of 02:30), not at {@code end} shifted by the gap (03:30), which would keep it quiet
+   * after the clock had passed its end.
+   */
+  private Optional<Instant> opensAfter(Instant now, LocalDate day, ZoneId zone) {
+    LocalDateTime opening = day.atTime(end);
+    ZoneRules rules = zone.getRules();
+    ZoneOffsetTransition gap = rules.getTransition(opening);
+    if (gap != null && gap.isGap()) {
+      return Optional.of(gap.getInstant()).filter(instant -> instant.isAfter(now));
     }
-    return Optional.of(opens.toInstant());
+    return rules.getValidOffsets(opening).stream()
+        .map(offset -> opening.toInstant(offset))
+        .sorted()
+        .filter(instant -> instant.isAfter(now))
+        .findFirst();
   }
 }

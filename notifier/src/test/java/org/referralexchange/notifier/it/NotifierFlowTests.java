@@ -11,6 +11,7 @@ import static org.awaitility.Awaitility.await;
 
 import com.github.tomakehurst.wiremock.WireMockServer;
 import com.github.tomakehurst.wiremock.stubbing.StubMapping;
+import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import jakarta.mail.BodyPart;
 import jakarta.mail.internet.MimeMessage;
@@ -28,8 +29,11 @@ import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneOffset;
 import java.util.List;
+import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.ThreadLocalRandom;
+import java.util.stream.Collectors;
+import java.util.stream.IntStream;
 import org.apache.avro.specific.SpecificRecord;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.junit.jupiter.api.AfterAll;
@@ -49,7 +53,9 @@ import org.referralexchange.events.v1.ReferralStatus;
 import org.referralexchange.events.v1.ReferralStatusChanged;
 import org.referralexchange.events.v1.ReferralSubmitted;
 import org.referralexchange.kafka.EventLog;
+import org.referralexchange.kafka.WorkOwnership;
 import org.referralexchange.notifier.NotifierApplication;
+import org.referralexchange.notifier.referral.TriggerView;
 import org.referralexchange.schemas.Topics;
 import org.referralexchange.schemas.samples.SampleEvents;
 import org.referralexchange.testing.ProviderDirectoryRecords;
@@ -86,6 +92,9 @@ class NotifierFlowTests {
   static final WireMockServer TWILIO = twilio();
 
   @Autowired MeterRegistry meters;
+
+  /** This instance's open triggers: what it has still to tell. */
+  @Autowired TriggerView triggers;
 
   static WireMockServer twilio() {
     WireMockServer server = new WireMockServer(options().dynamicPort().bindAddress("127.0.0.1"));
@@ -644,41 +653,79 @@ class NotifierFlowTests {
     assertThat(smsTo(noPreference)).isEmpty();
   }
 
+  /**
+   * A new instance (a redeploy, a scale-out) reads the whole log and must not send again what was
+   * recorded. It runs in a group of its own, so it owns every partition without waiting for a
+   * rebalance of this instance's group; only once it owns them all and its log has caught up is it
+   * checked. A control referral published after that proves it was working by then: its SMS is due
+   * for the new instance (on real time, noon for the case manager) but deferred here (this
+   * instance's clock is moved to midnight), so only the new instance sends it.
+   */
   @Test
-  void aSecondInstanceSendsNothingAlreadyRecorded() throws Exception {
-    Referral referral = submit(NotificationChannel.EMAIL, NotificationChannel.SMS);
-    publishStatus(referral, ReferralStatus.ACCEPTED, ActorRole.PROVIDER, null, null, null);
-    awaitOneEmail(referral);
-    awaitOneSms(referral);
-    awaitRecords(referral, 2);
+  void aSecondInstanceOwningEveryPartitionSendsNothingAlreadyRecorded() throws Exception {
+    Referral recorded = submit(NotificationChannel.EMAIL, NotificationChannel.SMS);
+    publishStatus(recorded, ReferralStatus.ACCEPTED, ActorRole.PROVIDER, null, null, null);
+    awaitOneEmail(recorded);
+    awaitOneSms(recorded);
+    awaitRecords(recorded, 2);
 
     // Command-line arguments: they outrank notifier.yml, as the environment would.
     List<String> args = new java.util.ArrayList<>(List.of("--server.port=0"));
     for (String[] p : settings()) {
       args.add("--" + p[0] + "=" + p[1]);
     }
+    args.add("--exchange.kafka.ownership.group-id=notifier-second-" + UUID.randomUUID());
     try (ConfigurableApplicationContext second =
         new SpringApplicationBuilder(NotifierApplication.class)
             .properties("spring.main.banner-mode=off")
             .run(args.toArray(String[]::new))) {
       EventLog log = second.getBean(EventLog.class);
-      var rc = second.getBean(org.referralexchange.serde.SchemaRegistryClient.class);
-      System.err.println("DEBUG config " + rc.config());
-      try {
-        rc.byId(1);
-      } catch (Exception e) {
-        e.printStackTrace();
-      }
+      WorkOwnership ownership = second.getBean(WorkOwnership.class);
+      Set<Integer> every =
+          IntStream.range(0, Topics.REFERRAL_STATUS_CHANGED.partitions())
+              .boxed()
+              .collect(Collectors.toSet());
+      await().atMost(Duration.ofSeconds(60)).until(() -> ownership.owned().equals(every));
       await().atMost(Duration.ofSeconds(30)).until(log::caughtUp);
-      await()
-          .during(Duration.ofSeconds(3))
-          .atMost(Duration.ofSeconds(6))
-          .until(
-              () ->
-                  NotifierInfrastructure.mailTo(referral.email).size() == 1
-                      && smsTo(referral).size() == 1);
+
+      Referral control =
+          referral(uniqueEmail(), uniqueMobile(), zoneWhereItIsNow(12), NotificationChannel.SMS);
+      try {
+        CLOCK.advance(Duration.ofHours(12)); // midnight there for this instance: SMS deferred
+        NotifierInfrastructure.publish(Topics.REFERRAL_SUBMITTED, control.id, control.submitted);
+        publishStatus(control, ReferralStatus.ACCEPTED, ActorRole.PROVIDER, null, null, null);
+        assertThat(awaitOneSms(control)).contains("provider accepted");
+        await()
+            .atMost(Duration.ofSeconds(30))
+            .until(() -> sent(second, NotificationChannel.SMS) == 1);
+        // Back to real time only once this instance has read the control's SMS as sent.
+        await()
+            .atMost(Duration.ofSeconds(30))
+            .until(
+                () -> triggers.open().stream().noneMatch(t -> t.referralId().equals(control.id)));
+      } finally {
+        CLOCK.reset();
+      }
+
+      // Triggers are worked oldest first: the recorded one was looked at before the control.
+      assertThat(sent(second, NotificationChannel.EMAIL)).isZero();
+      assertThat(sent(second, NotificationChannel.SMS)).isEqualTo(1);
+      assertThat(NotifierInfrastructure.mailTo(recorded.email)).hasSize(1);
+      assertThat(smsTo(recorded)).hasSize(1);
+      assertThat(smsTo(control)).hasSize(1);
     }
-    assertThat(notifications(referral)).hasSize(2);
+    assertThat(notifications(recorded)).hasSize(2);
+  }
+
+  /** What this notifier instance sent on the channel, by its own counter. */
+  static double sent(ConfigurableApplicationContext notifier, NotificationChannel channel) {
+    Counter counter =
+        notifier
+            .getBean(MeterRegistry.class)
+            .find("notifier.notifications")
+            .tags("channel", channel.name(), "outcome", "SENT")
+            .counter();
+    return counter == null ? 0 : counter.count();
   }
 
   @LocalServerPort int port;

@@ -291,6 +291,7 @@ class ReferralFlowTests {
         "consent-not-found           | unknown",
         "consent-not-for-this-client | other-agency",
         "consent-revoked             | revoked",
+        "consent-not-yet-effective   | not-yet-effective",
         "consent-expired             | expired",
         "consent-does-not-cover-information | more-categories",
         "part2-consent-required      | sud",
@@ -334,6 +335,18 @@ class ReferralFlowTests {
                       false,
                       "COC",
                       Instant.now().plus(30, ChronoUnit.DAYS).truncatedTo(ChronoUnit.SECONDS)));
+          // Signed today, in force only from tomorrow: a referral now is refused.
+          case "not-yet-effective" ->
+              recordConsent(
+                  "county-hhs",
+                  Requests.consent(clientId)
+                      .replace(
+                          "\"purpose\":",
+                          "\"effectiveFrom\": \"%s\", \"purpose\":"
+                              .formatted(
+                                  Instant.now()
+                                      .plus(1, ChronoUnit.DAYS)
+                                      .truncatedTo(ChronoUnit.SECONDS))));
           default -> recordConsent("county-hhs", Requests.consent(clientId));
         };
     if (scenario.equals("revoked")) {
