@@ -61,6 +61,8 @@ abstract class SpringServiceComponent implements LocalComponent {
 
   // Set by runInChildProcess before start: where the child's output goes; null in this JVM.
   private volatile Path childLog;
+  // Set with childLog: arguments only the child gets, after the service's own.
+  private volatile List<String> childArguments = List.of();
   // The child's port, chosen at its first start and kept, so its URL survives restarts.
   private volatile int childPort;
   private volatile Process child;
@@ -116,6 +118,7 @@ abstract class SpringServiceComponent implements LocalComponent {
     args.add("--" + LocalExchange.LOG_WITHOUT_APPLICATION_NAME);
     args.addAll(arguments());
     if (inChild) {
+      args.addAll(childArguments);
       startChild(args);
       return;
     }
@@ -141,6 +144,15 @@ abstract class SpringServiceComponent implements LocalComponent {
    * appended to {@code log}. Its port is chosen at the first start and kept for restarts.
    */
   void runInChildProcess(Path log) {
+    runInChildProcess(log, List.of());
+  }
+
+  /**
+   * The same, with {@code --name=value} arguments the child gets beyond the service's own (a test
+   * shortening a clock that is only waited out, say).
+   */
+  void runInChildProcess(Path log, List<String> arguments) {
+    childArguments = List.copyOf(arguments);
     childLog = log;
   }
 

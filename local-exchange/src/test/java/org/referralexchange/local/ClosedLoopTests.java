@@ -54,6 +54,7 @@ import org.junit.jupiter.api.TestMethodOrder;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 import org.referralexchange.demo.webhook.WebhookSignatures;
+import org.referralexchange.kafka.EventLog;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
 
@@ -113,6 +114,8 @@ class ClosedLoopTests {
   private DemoProvidersComponent providers;
   private GatewayComponent gateway;
   private AdapterComponent adapter;
+  private NotifierComponent notifier;
+  private KafkaConsumer<byte[], byte[]> endReader;
   private String clientId;
   private String consentId;
 
@@ -137,6 +140,7 @@ class ClosedLoopTests {
     providers = LoopDriver.only(parts, DemoProvidersComponent.class);
     gateway = LoopDriver.only(parts, GatewayComponent.class);
     adapter = LoopDriver.only(parts, AdapterComponent.class);
+    notifier = LoopDriver.only(parts, NotifierComponent.class);
     seed = LoopDriver.only(parts, DemoSeedComponent.class);
     driver = new LoopDriver(gateway, mail, sms);
     exchange = new LocalExchange(components);
@@ -148,6 +152,9 @@ class ClosedLoopTests {
 
   @AfterAll
   void stopExchange() {
+    if (endReader != null) {
+      endReader.close();
+    }
     if (exchange != null) {
       exchange.stop();
     }
@@ -1009,18 +1016,80 @@ class ClosedLoopTests {
   }
 
   /**
-   * Exactly once: the counts hold now and still hold after a few more of the notifier's ticks (a
-   * duplicate would arrive within them), and every message went to the case manager.
+   * Exactly once: the counts hold once the notifier and the adapter have demonstrably worked past
+   * everything written so far (a duplicate would follow from something in their logs, within a few
+   * of the notifier's ticks), and every message went to the case manager.
    */
   private void assertStaysExactlyOnce(String referralId, int emails, int texts)
-      throws InterruptedException, MessagingException {
-    Thread.sleep(2_000);
+      throws MessagingException {
+    awaitTheServicesSettled();
     assertThat(emails(referralId)).hasSize(emails);
     assertThat(texts(referralId)).hasSize(texts);
     for (MimeMessage email : emails(referralId)) {
       assertThat(recipients(email)).containsExactly(CASE_MANAGER_EMAIL);
     }
     assertThat(texts(referralId)).allMatch(text -> text.to().equals(CASE_MANAGER_MOBILE));
+  }
+
+  /** A few of the notifier's ticks: what it applied is sent and recorded within them. */
+  private static final Duration A_FEW_TICKS = LoopDriver.testClocks().tick().multipliedBy(3);
+
+  /**
+   * Waits until the notifier's and the adapter's event logs had applied every record on every topic
+   * (their lag 0) and then a few of the notifier's ticks passed with nothing new written anywhere:
+   * what they were due to send or record for those records is sent and recorded. This replaces a
+   * fixed 2 s wait with the condition the wait stood for, checked.
+   */
+  private void awaitTheServicesSettled() {
+    var before = new java.util.concurrent.atomic.AtomicReference<Map<TopicPartition, Long>>();
+    var appliedBefore = new java.util.concurrent.atomic.AtomicBoolean();
+    await()
+        .atMost(LOOP_TIMEOUT)
+        .pollDelay(Duration.ZERO)
+        .pollInterval(A_FEW_TICKS)
+        .until(
+            () -> {
+              Map<TopicPartition, Long> ends = endOffsets();
+              boolean settled = appliedBefore.get() && ends.equals(before.getAndSet(ends));
+              appliedBefore.set(
+                  applied(notifier.context().getBean(EventLog.class), ends)
+                      && applied(adapter.context().getBean(EventLog.class), ends));
+              return settled;
+            });
+  }
+
+  /** Whether {@code log} applied every record up to {@code ends} on the partitions it reads. */
+  private static boolean applied(EventLog log, Map<TopicPartition, Long> ends) {
+    boolean readsAny = false;
+    for (Map.Entry<TopicPartition, Long> end : ends.entrySet()) {
+      java.util.OptionalLong next = log.nextToApply(end.getKey());
+      if (next.isPresent()) {
+        readsAny = true;
+        if (next.getAsLong() < end.getValue()) {
+          return false;
+        }
+      }
+    }
+    return readsAny;
+  }
+
+  /** The end offset of every partition of the exchange's topics, read with one shared consumer. */
+  private Map<TopicPartition, Long> endOffsets() {
+    if (endReader == null) {
+      endReader =
+          new KafkaConsumer<>(
+              Map.of(
+                  ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers(),
+                  ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class,
+                  ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class));
+    }
+    List<TopicPartition> partitions = new ArrayList<>();
+    for (org.referralexchange.schemas.TopicSpec topic : org.referralexchange.schemas.Topics.ALL) {
+      for (int p = 0; p < topic.partitions(); p++) {
+        partitions.add(new TopicPartition(topic.name(), p));
+      }
+    }
+    return endReader.endOffsets(partitions, Duration.ofSeconds(30));
   }
 
   private static String subject(MimeMessage message) {

@@ -13,7 +13,6 @@ import java.time.ZonedDateTime;
 import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
 import java.util.Collection;
-import java.util.HashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
@@ -29,8 +28,6 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Consumer;
 import java.util.function.Function;
 import java.util.stream.Collectors;
-import org.apache.kafka.clients.admin.Admin;
-import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
@@ -93,6 +90,10 @@ final class FaultBench {
 
   private final String previousRateLimit;
   private final LocalExchange exchange;
+
+  /** One raw consumer for every read of the suite (offsets, topics, dead letters), not one each. */
+  private KafkaConsumer<byte[], byte[]> reader;
+
   private final ScheduledExecutorService scheduler =
       Executors.newScheduledThreadPool(
           1,
@@ -139,6 +140,12 @@ final class FaultBench {
     try {
       writeReport();
     } finally {
+      synchronized (this) {
+        if (reader != null) {
+          reader.close();
+          reader = null;
+        }
+      }
       exchange.stop();
       if (previousRateLimit == null) {
         System.clearProperty(RATE_LIMIT);
@@ -175,7 +182,8 @@ final class FaultBench {
       Collection<String> accepted,
       Map<String, Long> deliveredTimes,
       Map<String, Long> emails,
-      Map<String, Long> texts) {
+      Map<String, Long> texts)
+      throws Exception {
     for (String id : accepted) {
       long times = deliveredTimes.getOrDefault(id, 0L);
       if (times > 0) {
@@ -193,7 +201,25 @@ final class FaultBench {
       row.smsRepeats += (int) Math.max(0, texted - notifiable);
       row.notificationsMissing +=
           (int) (Math.max(0, notifiable - emailed) + Math.max(0, notifiable - texted));
+      if (times > 0) {
+        // The demo providers accept every referral of a load: each one delivered must have been
+        // told as accepted, on both channels, whatever else its timeline shows.
+        row.acceptedMessagesMissing +=
+            (acceptedEmails(id) == 0 ? 1 : 0) + (acceptedTexts(id) == 0 ? 1 : 0);
+      }
     }
+  }
+
+  /** Emails telling that the provider accepted this referral. */
+  long acceptedEmails(String referralId) {
+    String prefix = "Referral " + referralId + ": accepted by ";
+    return mail.messages().stream().filter(m -> LoopDriver.subject(m).startsWith(prefix)).count();
+  }
+
+  /** Texts telling that the provider accepted this referral. */
+  long acceptedTexts(String referralId) {
+    String prefix = "Referral " + referralId + ": provider accepted";
+    return sms.messages().stream().filter(m -> m.body().startsWith(prefix)).count();
   }
 
   // --- the load: a verifiable producer of referrals ---
@@ -326,6 +352,7 @@ final class FaultBench {
     int emailRepeats;
     int smsRepeats;
     int notificationsMissing;
+    int acceptedMessagesMissing;
     String command;
     long deadLettersExpected;
     long deadLetters;
@@ -351,6 +378,9 @@ final class FaultBench {
           .isLessThanOrEqualTo(deliveryRepeats);
       assertThat(refusedSeen).as(scenario + ": 4xx/5xx referrals seen at a sink").isZero();
       assertThat(notificationsMissing).as(scenario + ": notifications missing").isZero();
+      assertThat(acceptedMessagesMissing)
+          .as(scenario + ": accepted email or SMS missing for a delivered referral")
+          .isZero();
       assertThat(emailRepeats + smsRepeats)
           .as(scenario + ": repeated notifications (email + SMS)")
           .isLessThanOrEqualTo(notificationRepeats);
@@ -417,34 +447,11 @@ final class FaultBench {
                 Collectors.groupingBy(
                     Request::status, java.util.TreeMap::new, Collectors.counting()));
 
-    // Wait until every 2xx referral reached the provider and was told once per channel.
-    Instant deadline = Instant.now().plus(SETTLE);
-    Map<String, Integer> expected = new HashMap<>();
-    while (true) {
-      Set<String> received = new LinkedHashSet<>(providers.webhook().receivedReferralIds());
-      Map<String, Long> emails = emailsAbout(all);
-      Map<String, Long> texts = textsAbout(all);
-      boolean done = received.containsAll(accepted);
-      for (String id : accepted) {
-        if (!done) {
-          break;
-        }
-        int notifiable = expected.computeIfAbsent(id, this::notifiableSteps);
-        if (notifiable == 0
-            || emails.getOrDefault(id, 0L) < notifiable
-            || texts.getOrDefault(id, 0L) < notifiable) {
-          expected.remove(id); // the timeline may not have its answer yet
-          done = false;
-        }
-      }
-      if (done || Instant.now().isAfter(deadline)) {
-        break;
-      }
-      Thread.sleep(500);
-    }
+    // Wait until every 2xx referral reached the provider, its acceptance reached its timeline, and
+    // it was told once per channel; fail, naming what is still missing, if that takes too long.
+    awaitSettled(accepted, () -> new LinkedHashSet<>(providers.webhook().receivedReferralIds()));
     row.settledAt = Instant.now();
-    // A duplicate would arrive within a few of the adapter's and the notifier's ticks.
-    Thread.sleep(3_000);
+    awaitQuiet();
 
     List<String> deliveries = providers.webhook().deliveries();
     Map<String, Long> deliveredTimes =
@@ -478,34 +485,153 @@ final class FaultBench {
     return row;
   }
 
+  /**
+   * Waits until every one of {@code accepted} reached its provider ({@code received}), has the
+   * provider's acceptance in its timeline, and was told of each notifiable step on both channels
+   * (its accepted message first among them). Fails at {@link #SETTLE}, naming what is missing.
+   */
+  void awaitSettled(Collection<String> accepted, java.util.function.Supplier<Set<String>> received)
+      throws Exception {
+    Instant deadline = Instant.now().plus(SETTLE);
+    Set<String> all = new LinkedHashSet<>(accepted);
+    while (true) {
+      Set<String> taken = received.get();
+      Map<String, Long> emails = emailsAbout(all);
+      Map<String, Long> texts = textsAbout(all);
+      List<String> missing = new ArrayList<>();
+      for (String id : accepted) {
+        if (!taken.contains(id)) {
+          missing.add(id + " not delivered");
+          continue;
+        }
+        int notifiable;
+        try {
+          notifiable = notifiableSteps(id);
+        } catch (AssertionError notShown) {
+          // The gateway's view may trail the provider by a moment; at the deadline it is named.
+          missing.add(id + ": " + notShown.getMessage());
+          continue;
+        }
+        if (notifiable == 0) {
+          missing.add(id + " has no notifiable step (no ACCEPTED) in its timeline");
+        } else if (acceptedEmails(id) == 0 || acceptedTexts(id) == 0) {
+          missing.add(id + " has no accepted email or SMS");
+        } else if (emails.getOrDefault(id, 0L) < notifiable
+            || texts.getOrDefault(id, 0L) < notifiable) {
+          missing.add(
+              id
+                  + " told "
+                  + emails.getOrDefault(id, 0L)
+                  + " emails, "
+                  + texts.getOrDefault(id, 0L)
+                  + " SMS of "
+                  + notifiable
+                  + " steps");
+        }
+        if (missing.size() > 10) {
+          break; // enough to say why, and no more timeline reads than needed
+        }
+      }
+      if (missing.isEmpty()) {
+        return;
+      }
+      if (Instant.now().isAfter(deadline)) {
+        throw new AssertionError(
+            "not settled within "
+                + SETTLE
+                + " ("
+                + accepted.size()
+                + " 2xx referrals): "
+                + missing);
+      }
+      Thread.sleep(500);
+    }
+  }
+
+  /** A few of the services' ticks and one FHIR poll: long enough for what follows a record. */
+  static final Duration QUIET = LoopDriver.testClocks().pollInterval();
+
+  /**
+   * Waits until the exchange has demonstrably done what it had to: the adapter's and the notifier's
+   * event logs (where they run in this JVM) had applied every record on every topic, and then
+   * {@link #QUIET} passed with nothing new written to any topic, taken by the webhook provider, or
+   * caught by the mail and SMS catchers. A duplicate follows from something in a log within a few
+   * ticks; this replaces a fixed 3 s wait with that condition, checked.
+   */
+  void awaitQuiet() throws Exception {
+    Instant deadline = Instant.now().plus(SETTLE);
+    List<Object> before = null;
+    boolean appliedBefore = false;
+    while (true) {
+      Map<TopicPartition, Long> ends = endOffsets();
+      List<Object> now =
+          List.of(
+              ends,
+              providers.webhook().deliveries().size(),
+              mail.messages().size(),
+              sms.messages().size(),
+              providers.fhir().server().all(org.hl7.fhir.r4.model.Task.class).size());
+      if (appliedBefore && now.equals(before)) {
+        return;
+      }
+      if (Instant.now().isAfter(deadline)) {
+        throw new AssertionError("the exchange never went quiet within " + SETTLE);
+      }
+      before = now;
+      appliedBefore = appliedInThisJvm(ends);
+      Thread.sleep(QUIET.toMillis());
+    }
+  }
+
+  /** Whether the in-JVM adapter and notifier applied everything up to {@code ends}. */
+  private boolean appliedInThisJvm(Map<TopicPartition, Long> ends) {
+    for (SpringServiceComponent service :
+        List.<SpringServiceComponent>of(
+            LoopDriver.only(parts, AdapterComponent.class),
+            LoopDriver.only(parts, NotifierComponent.class))) {
+      if (service.process().isPresent()) {
+        continue; // a child process: only the quiet window speaks for it
+      }
+      org.referralexchange.kafka.EventLog log =
+          service.context().getBean(org.referralexchange.kafka.EventLog.class);
+      for (Map.Entry<TopicPartition, Long> end : ends.entrySet()) {
+        java.util.OptionalLong next = log.nextToApply(end.getKey());
+        if (next.isPresent() && next.getAsLong() < end.getValue()) {
+          return false;
+        }
+      }
+    }
+    return true;
+  }
+
   private static List<String> ids(
       Collection<Request> requests, java.util.function.Predicate<Request> which) {
     return requests.stream().filter(which).map(Request::referralId).toList();
   }
 
-  /** How many of the referral's timeline steps tell the case manager (ACCEPTED and the like). */
-  int notifiableSteps(String referralId) {
-    try {
-      for (int attempt = 0; ; attempt++) {
-        HttpResponse<String> response = driver.get("/api/v1/referrals/" + referralId);
-        if (response.statusCode() == 429 && attempt < 10) {
-          Thread.sleep(1_000);
-          continue;
-        }
-        if (response.statusCode() != 200) {
-          return 0;
-        }
-        JsonNode referral = LoopDriver.JSON.readTree(response.body());
-        int steps = 0;
-        for (JsonNode step : referral.path("timeline")) {
-          if (NOTIFIABLE.contains(step.path("status").asString())) {
-            steps++;
-          }
-        }
-        return steps;
+  /**
+   * How many of the referral's timeline steps tell the case manager (ACCEPTED and the like).
+   *
+   * @throws AssertionError if the gateway does not show the referral: an error is not "0 steps"
+   */
+  int notifiableSteps(String referralId) throws Exception {
+    for (int attempt = 0; ; attempt++) {
+      HttpResponse<String> response = driver.get("/api/v1/referrals/" + referralId);
+      if (response.statusCode() == 429 && attempt < 10) {
+        Thread.sleep(1_000);
+        continue;
       }
-    } catch (Exception e) {
-      return 0;
+      assertThat(response.statusCode())
+          .as("the gateway's view of " + referralId + ": " + response.body())
+          .isEqualTo(200);
+      JsonNode referral = LoopDriver.JSON.readTree(response.body());
+      int steps = 0;
+      for (JsonNode step : referral.path("timeline")) {
+        if (NOTIFIABLE.contains(step.path("status").asString())) {
+          steps++;
+        }
+      }
+      return steps;
     }
   }
 
@@ -526,54 +652,68 @@ final class FaultBench {
   // --- Kafka, raw ---
 
   /** Records in every dead-letter topic, all partitions. */
-  long deadLetters() throws Exception {
-    Set<String> topics;
-    try (Admin admin =
-        Admin.create(
-            Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers()))) {
-      topics = admin.listTopics().names().get(30, TimeUnit.SECONDS);
-    }
-    try (KafkaConsumer<byte[], byte[]> consumer = rawConsumer()) {
-      List<TopicPartition> partitions = new ArrayList<>();
-      for (String topic : topics) {
-        if (topic.endsWith(Topics.DEAD_LETTER_SUFFIX)) {
-          consumer
-              .partitionsFor(topic)
-              .forEach(p -> partitions.add(new TopicPartition(topic, p.partition())));
-        }
-      }
-      Map<TopicPartition, Long> begin = consumer.beginningOffsets(partitions);
-      return consumer.endOffsets(partitions).entrySet().stream()
-          .mapToLong(e -> e.getValue() - begin.get(e.getKey()))
-          .sum();
-    }
+  synchronized long deadLetters() {
+    KafkaConsumer<byte[], byte[]> consumer = reader();
+    List<TopicPartition> partitions = new ArrayList<>();
+    consumer
+        .listTopics(Duration.ofSeconds(30))
+        .forEach(
+            (topic, infos) -> {
+              if (topic.endsWith(Topics.DEAD_LETTER_SUFFIX)) {
+                infos.forEach(p -> partitions.add(new TopicPartition(topic, p.partition())));
+              }
+            });
+    Map<TopicPartition, Long> begin = consumer.beginningOffsets(partitions);
+    return consumer.endOffsets(partitions).entrySet().stream()
+        .mapToLong(e -> e.getValue() - begin.get(e.getKey()))
+        .sum();
   }
 
-  List<ConsumerRecord<byte[], byte[]>> readAll(String topic) {
+  /** The end offset of every partition of every topic on the broker, internal ones aside. */
+  synchronized Map<TopicPartition, Long> endOffsets() {
+    KafkaConsumer<byte[], byte[]> consumer = reader();
+    List<TopicPartition> partitions = new ArrayList<>();
+    consumer
+        .listTopics(Duration.ofSeconds(30))
+        .forEach(
+            (topic, infos) -> {
+              if (!topic.startsWith("__")) {
+                infos.forEach(p -> partitions.add(new TopicPartition(topic, p.partition())));
+              }
+            });
+    return Map.copyOf(consumer.endOffsets(partitions, Duration.ofSeconds(30)));
+  }
+
+  synchronized List<ConsumerRecord<byte[], byte[]>> readAll(String topic) {
     List<ConsumerRecord<byte[], byte[]>> records = new ArrayList<>();
-    try (KafkaConsumer<byte[], byte[]> consumer = rawConsumer()) {
-      List<TopicPartition> partitions =
-          consumer.partitionsFor(topic).stream()
-              .map(p -> new TopicPartition(topic, p.partition()))
-              .toList();
-      consumer.assign(partitions);
-      consumer.seekToBeginning(partitions);
-      Map<TopicPartition, Long> end = consumer.endOffsets(partitions);
-      Instant deadline = Instant.now().plusSeconds(60);
-      while (partitions.stream().anyMatch(p -> consumer.position(p) < end.get(p))) {
-        assertThat(Instant.now()).as("reading " + topic + " to its end").isBefore(deadline);
-        consumer.poll(Duration.ofMillis(500)).forEach(records::add);
-      }
+    KafkaConsumer<byte[], byte[]> consumer = reader();
+    List<TopicPartition> partitions =
+        consumer.partitionsFor(topic).stream()
+            .map(p -> new TopicPartition(topic, p.partition()))
+            .toList();
+    consumer.assign(partitions);
+    consumer.seekToBeginning(partitions);
+    Map<TopicPartition, Long> end = consumer.endOffsets(partitions);
+    Instant deadline = Instant.now().plusSeconds(60);
+    while (partitions.stream().anyMatch(p -> consumer.position(p) < end.get(p))) {
+      assertThat(Instant.now()).as("reading " + topic + " to its end").isBefore(deadline);
+      consumer.poll(Duration.ofMillis(500)).forEach(records::add);
     }
+    consumer.unsubscribe();
     return records;
   }
 
-  KafkaConsumer<byte[], byte[]> rawConsumer() {
-    return new KafkaConsumer<>(
-        Map.of(
-            ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers(),
-            ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class,
-            ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class));
+  /** The suite's one raw consumer, made at first use; it follows the broker across restarts. */
+  private synchronized KafkaConsumer<byte[], byte[]> reader() {
+    if (reader == null) {
+      reader =
+          new KafkaConsumer<>(
+              Map.of(
+                  ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers(),
+                  ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class,
+                  ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class));
+    }
+    return reader;
   }
 
   // --- the report ---

@@ -31,6 +31,7 @@ import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.header.Header;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
@@ -214,15 +215,9 @@ class FaultSuiteTests extends FaultSuite {
     }
 
     Set<String> all = new LinkedHashSet<>(ids);
-    Instant deadline = Instant.now().plus(SETTLE);
-    while (Instant.now().isBefore(deadline)
-        && !(tasksFor(all).keySet().containsAll(all)
-            && bench.emailsAbout(all).size() == all.size()
-            && bench.textsAbout(all).size() == all.size())) {
-      Thread.sleep(500);
-    }
+    bench.awaitSettled(ids, () -> tasksFor(all).keySet());
     Instant settledAt = Instant.now();
-    Thread.sleep(3_000); // a duplicate would arrive within a few ticks
+    bench.awaitQuiet(); // a duplicate would follow within a few ticks
 
     Map<String, Long> tasks = tasksFor(all);
     FaultBench.Row row = new FaultBench.Row();
@@ -307,7 +302,8 @@ class FaultSuiteTests extends FaultSuite {
 
     byte[] valid = aValidSubmittedValue();
     Map<String, byte[]> poison = new LinkedHashMap<>();
-    try (KafkaProducer<byte[], byte[]> producer = rawProducer()) {
+    {
+      KafkaProducer<byte[], byte[]> producer = rawProducer();
       int partitions = producer.partitionsFor(Topics.REFERRAL_SUBMITTED.name()).size();
       for (int partition = 0; partition < partitions; partition++) {
         Map<String, byte[]> kinds = new LinkedHashMap<>();
@@ -468,7 +464,8 @@ class FaultSuiteTests extends FaultSuite {
                 DemoProvidersComponent.WEBHOOK_PROVIDER_ID,
                 ActorRole.PROVIDER,
                 now.plus(Duration.ofDays(365)))));
-    try (KafkaProducer<byte[], byte[]> producer = rawProducer()) {
+    {
+      KafkaProducer<byte[], byte[]> producer = rawProducer();
       for (ProducerRecord<byte[], byte[]> record : impossible.values()) {
         producer.send(record).get(30, TimeUnit.SECONDS);
       }
@@ -671,7 +668,24 @@ class FaultSuiteTests extends FaultSuite {
         .orElseThrow(() -> new AssertionError("no referral submission to truncate"));
   }
 
+  /** The suite's one raw producer, made at first use and closed with the suite. */
+  private KafkaProducer<byte[], byte[]> producer;
+
+  @AfterAll
+  void closeTheProducer() {
+    if (producer != null) {
+      producer.close();
+    }
+  }
+
   private KafkaProducer<byte[], byte[]> rawProducer() {
+    if (producer == null) {
+      producer = newRawProducer();
+    }
+    return producer;
+  }
+
+  private KafkaProducer<byte[], byte[]> newRawProducer() {
     return new KafkaProducer<>(
         Map.of(
             ProducerConfig.BOOTSTRAP_SERVERS_CONFIG,

@@ -47,6 +47,13 @@ public final class ExchangeInfrastructure {
   private static EmbeddedKafkaKraftBroker broker;
   private static ConfigurableApplicationContext registry;
 
+  // One client of each kind for the JVM's broker, made at first use and left to end with the JVM
+  // (every send was awaited; the producers' threads are daemons): a client per helper call cost a
+  // connection, a metadata round trip and a configuration dump in the log each.
+  private static KafkaProducer<String, SpecificRecord> eventProducer;
+  private static KafkaProducer<String, byte[]> rawProducer;
+  private static KafkaConsumer<String, byte[]> reader;
+
   private ExchangeInfrastructure() {}
 
   public static synchronized String bootstrapServers() {
@@ -107,12 +114,21 @@ public final class ExchangeInfrastructure {
 
   /** Publishes an event as a service would, with the topic's registered schema. */
   public static void publish(TopicSpec topic, String key, SpecificRecord event) {
-    publish(bootstrapServers(), topic, key, event);
+    try {
+      eventProducer().send(new ProducerRecord<>(topic.name(), key, event)).get();
+    } catch (Exception e) {
+      throw new IllegalStateException("publish to " + topic.name() + " failed", e);
+    }
   }
 
-  /** The same, to another broker (whose topic exists and schema is registered). */
-  public static void publish(
-      String bootstrapServers, TopicSpec topic, String key, SpecificRecord event) {
+  private static synchronized KafkaProducer<String, SpecificRecord> eventProducer() {
+    if (eventProducer == null) {
+      eventProducer = eventProducer(bootstrapServers());
+    }
+    return eventProducer;
+  }
+
+  private static KafkaProducer<String, SpecificRecord> eventProducer(String bootstrapServers) {
     Map<String, Object> config = new HashMap<>();
     config.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
     config.put(SerdeConfig.SCHEMA_REGISTRY_URL, registryUrl());
@@ -120,8 +136,20 @@ public final class ExchangeInfrastructure {
     config.put(SerdeConfig.USE_LATEST_VERSION, true);
     AvroSerializer<SpecificRecord> values = new AvroSerializer<>();
     values.configure(config, false);
-    try (KafkaProducer<String, SpecificRecord> producer =
-        new KafkaProducer<>(config, new StringSerializer(), values)) {
+    return new KafkaProducer<>(config, new StringSerializer(), values);
+  }
+
+  /**
+   * The same, to another broker (whose topic exists and schema is registered), with a client of its
+   * own: that broker may not outlive the call's test.
+   */
+  public static void publish(
+      String bootstrapServers, TopicSpec topic, String key, SpecificRecord event) {
+    if (bootstrapServers.equals(bootstrapServers())) {
+      publish(topic, key, event);
+      return;
+    }
+    try (KafkaProducer<String, SpecificRecord> producer = eventProducer(bootstrapServers)) {
       producer.send(new ProducerRecord<>(topic.name(), key, event)).get();
     } catch (Exception e) {
       throw new IllegalStateException("publish to " + topic.name() + " failed", e);
@@ -130,14 +158,22 @@ public final class ExchangeInfrastructure {
 
   /** Publishes bytes as they are: poison for the tests that need it. */
   public static void publishRaw(String topic, String key, byte[] value) {
-    Map<String, Object> config = new HashMap<>();
-    config.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers());
-    try (KafkaProducer<String, byte[]> producer =
-        new KafkaProducer<>(config, new StringSerializer(), new ByteArraySerializer())) {
-      producer.send(new ProducerRecord<>(topic, key, value)).get();
+    try {
+      rawProducer().send(new ProducerRecord<>(topic, key, value)).get();
     } catch (Exception e) {
       throw new IllegalStateException("publish to " + topic + " failed", e);
     }
+  }
+
+  private static synchronized KafkaProducer<String, byte[]> rawProducer() {
+    if (rawProducer == null) {
+      rawProducer =
+          new KafkaProducer<>(
+              Map.of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers()),
+              new StringSerializer(),
+              new ByteArraySerializer());
+    }
+    return rawProducer;
   }
 
   /** Every decoded event on a topic for one key so far. */
@@ -164,21 +200,21 @@ public final class ExchangeInfrastructure {
   /**
    * Every record on a topic so far, from the beginning to where it ended when asked.
    *
+   * <p>One reader for the JVM (a consumer is not thread-safe: callers take turns) reads the raw
+   * bytes; {@code values} decodes them, with the record's headers, as a consumer of its own would.
+   *
    * @throws IllegalStateException if the end was not reached within 30 seconds
    */
-  public static <V> List<ConsumerRecord<String, V>> read(String topic, Deserializer<V> values) {
-    Map<String, Object> config = new HashMap<>();
-    config.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers());
-    config.put(ConsumerConfig.GROUP_ID_CONFIG, "test-" + UUID.randomUUID());
-    config.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
+  public static synchronized <V> List<ConsumerRecord<String, V>> read(
+      String topic, Deserializer<V> values) {
+    KafkaConsumer<String, byte[]> consumer = reader();
     List<ConsumerRecord<String, V>> records = new ArrayList<>();
-    try (KafkaConsumer<String, V> consumer =
-        new KafkaConsumer<>(config, new StringDeserializer(), values)) {
-      List<TopicPartition> partitions =
-          consumer.partitionsFor(topic, Duration.ofSeconds(10)).stream()
-              .map(p -> new TopicPartition(p.topic(), p.partition()))
-              .toList();
-      consumer.assign(partitions);
+    List<TopicPartition> partitions =
+        consumer.partitionsFor(topic, Duration.ofSeconds(10)).stream()
+            .map(p -> new TopicPartition(p.topic(), p.partition()))
+            .toList();
+    consumer.assign(partitions);
+    try {
       consumer.seekToBeginning(partitions);
       Map<TopicPartition, Long> end = consumer.endOffsets(partitions);
       // Fails rather than answer a partial read: "nothing more was published" must mean the
@@ -189,9 +225,40 @@ public final class ExchangeInfrastructure {
           throw new IllegalStateException(
               "Could not read " + topic + " to its end offsets " + end + " within 30 s");
         }
-        consumer.poll(Duration.ofMillis(200)).forEach(records::add);
+        for (ConsumerRecord<String, byte[]> raw : consumer.poll(Duration.ofMillis(200))) {
+          records.add(decoded(raw, values.deserialize(raw.topic(), raw.headers(), raw.value())));
+        }
       }
+    } finally {
+      consumer.unsubscribe();
     }
     return records;
+  }
+
+  private static <V> ConsumerRecord<String, V> decoded(
+      ConsumerRecord<String, byte[]> raw, V value) {
+    return new ConsumerRecord<>(
+        raw.topic(),
+        raw.partition(),
+        raw.offset(),
+        raw.timestamp(),
+        raw.timestampType(),
+        raw.serializedKeySize(),
+        raw.serializedValueSize(),
+        raw.key(),
+        value,
+        raw.headers(),
+        raw.leaderEpoch());
+  }
+
+  private static synchronized KafkaConsumer<String, byte[]> reader() {
+    if (reader == null) {
+      Map<String, Object> config = new HashMap<>();
+      config.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers());
+      config.put(ConsumerConfig.GROUP_ID_CONFIG, "test-reader-" + UUID.randomUUID());
+      config.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
+      reader = new KafkaConsumer<>(config, new StringDeserializer(), new ByteArrayDeserializer());
+    }
+    return reader;
   }
 }
