@@ -13,14 +13,11 @@ import java.util.function.Predicate;
 import org.hl7.fhir.r4.model.Annotation;
 import org.hl7.fhir.r4.model.Attachment;
 import org.hl7.fhir.r4.model.Bundle;
-import org.hl7.fhir.r4.model.CodeType;
 import org.hl7.fhir.r4.model.CodeableConcept;
 import org.hl7.fhir.r4.model.Coding;
 import org.hl7.fhir.r4.model.Consent;
 import org.hl7.fhir.r4.model.ContactPoint;
 import org.hl7.fhir.r4.model.DateTimeType;
-import org.hl7.fhir.r4.model.DateType;
-import org.hl7.fhir.r4.model.Enumerations;
 import org.hl7.fhir.r4.model.Identifier;
 import org.hl7.fhir.r4.model.Organization;
 import org.hl7.fhir.r4.model.Patient;
@@ -30,16 +27,15 @@ import org.hl7.fhir.r4.model.Resource;
 import org.hl7.fhir.r4.model.ServiceRequest;
 import org.hl7.fhir.r4.model.Task;
 import org.referralexchange.adapter.provider.OutboundReferral;
-import org.referralexchange.adapter.provider.OutboundReferral.Client;
 import org.referralexchange.adapter.provider.ProviderSettings;
 
 /**
  * Turns one {@link OutboundReferral} into a FHIR transaction a Gravity SDOHCC server accepts: a
- * Patient (US Core's required elements, allow-listed data only), the referring agency's
- * Organization, an SDOHCC Consent for the consent the referral relies on, the provider's own
- * Organization when it is not known yet, an SDOHCC ServiceRequest and an SDOHCC Task. Every entry
- * is a conditional create keyed by an exchange identifier, so delivering again creates nothing new,
- * and every reference between them is literal. No I/O here.
+ * Patient ({@link PatientTranslation}: US Core's required elements, allow-listed data only), the
+ * referring agency's Organization, an SDOHCC Consent for the consent the referral relies on, the
+ * provider's own Organization when it is not known yet, an SDOHCC ServiceRequest and an SDOHCC
+ * Task. Every entry is a conditional create keyed by an exchange identifier, so delivering again
+ * creates nothing new, and every reference between them is literal. No I/O here.
  */
 final class ReferralTranslator {
 
@@ -58,7 +54,7 @@ final class ReferralTranslator {
       ProviderSettings provider, OutboundReferral referral, String providerOrganization) {
     Bundle bundle = new Bundle().setType(Bundle.BundleType.TRANSACTION);
     String patientUrl = newUrl();
-    Patient patient = patient(referral, allowed(provider));
+    Patient patient = PatientTranslation.patient(referral, allowed(provider));
     addConditionalCreate(bundle, patientUrl, patient, patient.getIdentifierFirstRep());
 
     Reference agency = agencyReference(referral);
@@ -125,117 +121,6 @@ final class ReferralTranslator {
         .setMethod(Bundle.HTTPVerb.POST)
         .setUrl(resource.fhirType())
         .setIfNoneExist(ifNoneExist(key));
-  }
-
-  /**
-   * The client as this provider may see it. The exchange has already removed what the allow-list
-   * does not name; this checks again, so a field reaches the provider only when it is present AND
-   * named in {@link ProviderSettings#allowedFields()}. The pseudonym is not client data outside the
-   * exchange and always identifies the Patient.
-   */
-  static Patient patient(OutboundReferral referral, Predicate<String> allowed) {
-    Client client = referral.client();
-    Patient patient = new Patient();
-    patient.getMeta().addProfile(FhirCodes.US_CORE_PATIENT);
-    if (client != null && notBlank(client.pseudonym())) {
-      patient.addIdentifier().setSystem(FhirCodes.CLIENT_PSEUDONYM).setValue(client.pseudonym());
-    } else {
-      // One Patient per referral, still found again on redelivery.
-      patient.addIdentifier().setSystem(FhirCodes.REFERRAL_CLIENT).setValue(referral.referralId());
-    }
-    // US Core requires a gender and a name. The exchange never holds a gender: the required
-    // binding's own "unknown" says so (an absent code with a data-absent-reason breaks the
-    // binding). A name the allow-list withholds is said to be masked rather than sent.
-    patient.setGender(Enumerations.AdministrativeGender.UNKNOWN);
-    boolean given = client != null && allowed.test("givenName") && notBlank(client.givenName());
-    boolean family = client != null && allowed.test("familyName") && notBlank(client.familyName());
-    if (given || family) {
-      var name = patient.addName();
-      if (given) {
-        name.addGiven(client.givenName());
-      }
-      if (family) {
-        name.setFamily(client.familyName());
-      }
-    } else {
-      boolean withheld =
-          client != null
-              && ((!allowed.test("givenName") && notBlank(client.givenName()))
-                  || (!allowed.test("familyName") && notBlank(client.familyName())));
-      patient
-          .addName()
-          .addExtension(
-              FhirCodes.DATA_ABSENT_REASON,
-              new CodeType(withheld ? FhirCodes.MASKED : FhirCodes.UNKNOWN));
-    }
-    if (client == null) {
-      return patient;
-    }
-    if (allowed.test("birthDate") && client.birthDate() != null) {
-      patient.setBirthDateElement(new DateType(client.birthDate().toString()));
-    }
-    if (allowed.test("phone") && notBlank(client.phone())) {
-      patient
-          .addTelecom()
-          .setSystem(ContactPoint.ContactPointSystem.PHONE)
-          .setValue(client.phone());
-    }
-    if (allowed.test("email") && notBlank(client.email())) {
-      patient
-          .addTelecom()
-          .setSystem(ContactPoint.ContactPointSystem.EMAIL)
-          .setValue(client.email());
-    }
-    addAddress(patient, client, allowed);
-    if (allowed.test("identifiers") && client.identifiers() != null) {
-      for (String identifier : client.identifiers()) {
-        if (notBlank(identifier)) {
-          patient.addIdentifier(clientIdentifier(identifier));
-        }
-      }
-    }
-    if (allowed.test("preferredLanguage") && notBlank(client.preferredLanguage())) {
-      patient
-          .addCommunication()
-          .setPreferred(true)
-          .setLanguage(
-              new CodeableConcept()
-                  .addCoding(new Coding(FhirCodes.BCP_47, client.preferredLanguage(), null)));
-    }
-    return patient;
-  }
-
-  private static void addAddress(Patient patient, Client client, Predicate<String> allowed) {
-    List<String> lines =
-        allowed.test("addressLines") && client.addressLines() != null
-            ? client.addressLines().stream().filter(ReferralTranslator::notBlank).toList()
-            : List.of();
-    boolean city = allowed.test("city") && notBlank(client.city());
-    boolean state = allowed.test("state") && notBlank(client.state());
-    boolean postalCode = allowed.test("postalCode") && notBlank(client.postalCode());
-    if (lines.isEmpty() && !city && !state && !postalCode) {
-      return;
-    }
-    var address = patient.addAddress();
-    lines.forEach(address::addLine);
-    if (city) {
-      address.setCity(client.city());
-    }
-    if (state) {
-      address.setState(client.state());
-    }
-    if (postalCode) {
-      address.setPostalCode(client.postalCode());
-    }
-  }
-
-  /** {@code system|value} (FHIR token form) or a bare value. */
-  private static Identifier clientIdentifier(String token) {
-    int bar = token.indexOf('|');
-    if (bar > 0 && bar < token.length() - 1) {
-      return new Identifier().setSystem(token.substring(0, bar)).setValue(token.substring(bar + 1));
-    }
-    return new Identifier().setSystem(FhirCodes.CLIENT_IDENTIFIER).setValue(token);
   }
 
   static ServiceRequest serviceRequest(
