@@ -97,38 +97,13 @@ class FhirFlowTests {
         AdapterFlowTests.awaitStatus(referralId, ReferralStatus.ACCEPTED);
     assertThat(accepted.getProviderReference()).isEqualTo(delivered.getProviderReference());
 
-    ExchangeInfrastructure.publish(
-        Topics.REFERRAL_STATUS_CHANGED,
+    cancel(
         referralId,
-        ReferralStatusChanged.newBuilder()
-            .setEventId(UUID.randomUUID())
-            .setOccurredAt(Instant.now())
-            .setReferralId(referralId)
-            .setProviderId("housing")
-            .setStatus(ReferralStatus.CANCELLED)
-            .setReason(
-                Reason.newBuilder()
-                    .setCode("client-declined")
-                    .setText("Found housing elsewhere")
-                    .build())
-            .setActor(
-                Actor.newBuilder()
-                    .setRole(ActorRole.REQUESTER)
-                    .setOrganizationId("county-hhs")
-                    .build())
-            .build());
+        Reason.newBuilder().setCode("client-declined").setText("Found housing elsewhere").build(),
+        ActorRole.REQUESTER,
+        "county-hhs");
 
-    await()
-        .atMost(Duration.ofSeconds(30))
-        .until(
-            () ->
-                client
-                        .read()
-                        .resource(Task.class)
-                        .withId(delivered.getProviderReference())
-                        .execute()
-                        .getStatus()
-                    == Task.TaskStatus.CANCELLED);
+    awaitTaskCancelled(client, delivered.getProviderReference());
     assertThat(AdapterFlowTests.statuses(referralId))
         .extracting(ReferralStatusChanged::getStatus)
         .containsExactly(ReferralStatus.ACCEPTED, ReferralStatus.CANCELLED);
@@ -143,34 +118,13 @@ class FhirFlowTests {
             Topics.REFERRAL_DELIVERED.name(), referralId, ReferralDelivered.class);
     IGenericClient client = FHIR.newRestfulGenericClient(SERVER.baseUrl());
 
-    ExchangeInfrastructure.publish(
-        Topics.REFERRAL_STATUS_CHANGED,
+    cancel(
         referralId,
-        ReferralStatusChanged.newBuilder()
-            .setEventId(UUID.randomUUID())
-            .setOccurredAt(Instant.now())
-            .setReferralId(referralId)
-            .setProviderId("housing")
-            .setStatus(ReferralStatus.CANCELLED)
-            .setReason(Reason.newBuilder().setCode("consent-revoked").build())
-            .setActor(
-                Actor.newBuilder()
-                    .setRole(ActorRole.EXCHANGE)
-                    .setOrganizationId("referral-exchange")
-                    .build())
-            .build());
+        Reason.newBuilder().setCode("consent-revoked").build(),
+        ActorRole.EXCHANGE,
+        "referral-exchange");
 
-    await()
-        .atMost(Duration.ofSeconds(30))
-        .until(
-            () ->
-                client
-                        .read()
-                        .resource(Task.class)
-                        .withId(delivered.getProviderReference())
-                        .execute()
-                        .getStatus()
-                    == Task.TaskStatus.CANCELLED);
+    awaitTaskCancelled(client, delivered.getProviderReference());
     Task task =
         client.read().resource(Task.class).withId(delivered.getProviderReference()).execute();
     assertThat(task.getStatusReason().getCoding())
@@ -191,5 +145,31 @@ class FhirFlowTests {
             .withId(request.getSupportingInfoFirstRep().getReferenceElement().getIdPart())
             .execute();
     assertThat(consent.getStatus()).isEqualTo(org.hl7.fhir.r4.model.Consent.ConsentState.INACTIVE);
+  }
+
+  /** The referral cancelled, as the gateway (or the exchange itself) records it. */
+  private static void cancel(
+      String referralId, Reason reason, ActorRole role, String organization) {
+    ExchangeInfrastructure.publish(
+        Topics.REFERRAL_STATUS_CHANGED,
+        referralId,
+        ReferralStatusChanged.newBuilder()
+            .setEventId(UUID.randomUUID())
+            .setOccurredAt(Instant.now())
+            .setReferralId(referralId)
+            .setProviderId("housing")
+            .setStatus(ReferralStatus.CANCELLED)
+            .setReason(reason)
+            .setActor(Actor.newBuilder().setRole(role).setOrganizationId(organization).build())
+            .build());
+  }
+
+  private static void awaitTaskCancelled(IGenericClient client, String taskReference) {
+    await()
+        .atMost(Duration.ofSeconds(30))
+        .until(
+            () ->
+                client.read().resource(Task.class).withId(taskReference).execute().getStatus()
+                    == Task.TaskStatus.CANCELLED);
   }
 }
