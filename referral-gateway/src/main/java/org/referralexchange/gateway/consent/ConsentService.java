@@ -60,6 +60,8 @@ public class ConsentService {
       }
     }
     Instant now = clock.instant();
+    RecordingRules.requireWrittenSignatureForPart2(request);
+    RecordingRules.requireDatesInOrder(request, now);
     refuseIfAlreadyExpired(request, now);
     String consentId = "cns-" + UUID.randomUUID();
     ConsentDetails consent =
@@ -125,8 +127,11 @@ public class ConsentService {
    */
   Revocation revoke(String agencyId, String consentId, ConsentRequests.Revoke request) {
     ConsentState state = visible(agencyId, consentId);
+    Instant now = clock.instant();
+    Instant revokedAt = request == null || request.revokedAt() == null ? now : request.revokedAt();
+    // Checked on a repeat too: a bad date gets its answer whether or not one was recorded before.
+    RecordingRules.requireRevocationInOrder(state.consent(), revokedAt, now);
     if (!state.revoked()) {
-      Instant now = clock.instant();
       Reason reason =
           request == null || request.reasonCode() == null
               ? null
@@ -139,8 +144,7 @@ public class ConsentService {
               .setEventId(UUID.randomUUID())
               .setOccurredAt(now)
               .setConsent(state.consent())
-              .setRevokedAt(
-                  request == null || request.revokedAt() == null ? now : request.revokedAt())
+              .setRevokedAt(revokedAt)
               .setRevokedBy(actor(agencyId))
               .setReason(reason)
               .build();

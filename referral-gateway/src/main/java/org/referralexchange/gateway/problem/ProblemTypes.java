@@ -26,6 +26,11 @@ public final class ProblemTypes {
   public static final String UNKNOWN_PROVIDER = "unknown-provider";
   public static final String UNKNOWN_SERVICE = "unknown-service";
   public static final String CONSENT_ALREADY_EXPIRED = "consent-already-expired";
+  public static final String CONSENT_SIGNED_IN_FUTURE = "consent-signed-in-future";
+  public static final String CONSENT_DATES_OUT_OF_ORDER = "consent-dates-out-of-order";
+  public static final String PART2_VERBAL_CONSENT = "part2-verbal-consent";
+  public static final String REVOCATION_IN_FUTURE = "revocation-in-future";
+  public static final String REVOCATION_BEFORE_SIGNING = "revocation-before-signing";
   public static final String PROVIDER_NOT_SERVED = "provider-not-served";
   public static final String DIRECTORY_NOT_READ = "directory-not-read";
   public static final String TRANSITION_REFUSED = "transition-refused";

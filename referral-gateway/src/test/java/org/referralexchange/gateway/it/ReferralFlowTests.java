@@ -630,6 +630,149 @@ class ReferralFlowTests {
         .isZero();
   }
 
+  /** A consent body signed at {@code signedAt} by {@code method}, otherwise as {@link Requests}. */
+  static String signed(String body, String method, Instant signedAt) {
+    return body.replace("\"method\": \"ELECTRONIC\"", "\"method\": \"" + method + "\"")
+        .replaceFirst("\"signedAt\": \"[^\"]+\"", "\"signedAt\": \"" + signedAt + "\"");
+  }
+
+  static Instant inDays(long days) {
+    return Instant.now().plus(days, ChronoUnit.DAYS).truncatedTo(ChronoUnit.SECONDS);
+  }
+
+  /** Records nothing and answers with the type: the consent topic does not grow. */
+  void assertConsentRefused(String body, String type) {
+    int before = count(Topics.CONSENT_EVENTS.name());
+
+    GatewayClient.Response refused = client().post("county-hhs", "/api/v1/consents", body);
+
+    assertThat(refused.status()).as(refused.body()).isEqualTo(422);
+    assertThat(refused.json().path("type").asString()).isEqualTo("/problems/" + type);
+    assertThat(count(Topics.CONSENT_EVENTS.name())).isEqualTo(before);
+  }
+
+  @Test
+  void aConsentSignedInTheFutureIsRefusedAndPublishesNothing() {
+    String body =
+        signed(
+            Requests.consent("client-" + UUID.randomUUID()),
+            "ELECTRONIC",
+            Instant.now().plus(1, ChronoUnit.HOURS).truncatedTo(ChronoUnit.SECONDS));
+
+    assertConsentRefused(body, "consent-signed-in-future");
+  }
+
+  /** A clock a minute or two ahead of the gateway's is drift, not a date yet to come. */
+  @Test
+  void aSigningTimeWithinTheClockSkewToleranceIsRecorded() {
+    String body =
+        signed(
+            Requests.consent("client-" + UUID.randomUUID()),
+            "ELECTRONIC",
+            Instant.now().plus(2, ChronoUnit.MINUTES).truncatedTo(ChronoUnit.SECONDS));
+
+    recordConsent("county-hhs", body);
+  }
+
+  @Test
+  void aConsentInForceBeforeItWasSignedIsRefusedAndPublishesNothing() {
+    String body =
+        Requests.consent("client-" + UUID.randomUUID())
+            .replace(
+                "\"purpose\":", "\"effectiveFrom\": \"%s\", \"purpose\":".formatted(inDays(-2)));
+
+    assertConsentRefused(body, "consent-dates-out-of-order");
+  }
+
+  @Test
+  void aConsentThatExpiresBeforeItTakesEffectIsRefusedAndPublishesNothing() {
+    String body =
+        Requests.consent(
+                "client-" + UUID.randomUUID(),
+                "northside-food-bank",
+                "\"SOCIAL_NEEDS\"",
+                false,
+                "COC",
+                inDays(1))
+            .replace(
+                "\"purpose\":", "\"effectiveFrom\": \"%s\", \"purpose\":".formatted(inDays(2)));
+
+    assertConsentRefused(body, "consent-dates-out-of-order");
+  }
+
+  /**
+   * 42 CFR 2.31: Part 2 information needs a written or electronic signature, never a verbal one.
+   */
+  @Test
+  void aVerbalConsentToPart2InformationIsRefusedAndPublishesNothing() {
+    String body =
+        signed(
+            Requests.consent(
+                "client-" + UUID.randomUUID(),
+                "northside-food-bank",
+                "\"SOCIAL_NEEDS\", \"SUBSTANCE_USE_DISORDER\"",
+                true,
+                "TREAT",
+                inDays(30)),
+            "VERBAL_WITNESSED",
+            Instant.now().minus(1, ChronoUnit.HOURS).truncatedTo(ChronoUnit.SECONDS));
+
+    assertConsentRefused(body, "part2-verbal-consent");
+  }
+
+  @Test
+  void aPart2ConsentSignedElectronicallyIsRecorded() {
+    String body =
+        Requests.consent(
+            "client-" + UUID.randomUUID(),
+            "northside-food-bank",
+            "\"SOCIAL_NEEDS\", \"SUBSTANCE_USE_DISORDER\"",
+            true,
+            "TREAT",
+            inDays(30));
+    int before = count(Topics.CONSENT_EVENTS.name());
+
+    GatewayClient.Response recorded = client().post("county-hhs", "/api/v1/consents", body);
+
+    assertThat(recorded.status()).as(recorded.body()).isEqualTo(201);
+    assertThat(count(Topics.CONSENT_EVENTS.name())).isEqualTo(before + 1);
+  }
+
+  /** Posts a revocation dated {@code revokedAt}; it must be refused and leave the consent as is. */
+  void assertRevocationRefused(Instant revokedAt, String type) {
+    String consentId = recordConsent("county-hhs", Requests.consent("client-" + UUID.randomUUID()));
+    int before = count(Topics.CONSENT_EVENTS.name());
+
+    GatewayClient.Response refused =
+        client()
+            .post(
+                "county-hhs",
+                "/api/v1/consents/" + consentId + "/revocation",
+                "{\"revokedAt\": \"%s\"}".formatted(revokedAt));
+
+    assertThat(refused.status()).as(refused.body()).isEqualTo(422);
+    assertThat(refused.json().path("type").asString()).isEqualTo("/problems/" + type);
+    assertThat(count(Topics.CONSENT_EVENTS.name())).isEqualTo(before);
+    assertThat(
+            client()
+                .get("county-hhs", "/api/v1/consents/" + consentId)
+                .json()
+                .path("status")
+                .asString())
+        .isNotEqualTo("REVOKED");
+  }
+
+  @Test
+  void aRevocationDatedInTheFutureIsRefusedAndPublishesNothing() {
+    assertRevocationRefused(inDays(1), "revocation-in-future");
+  }
+
+  /** {@link Requests#consent} signs an hour ago: a revocation two days ago predates the consent. */
+  @Test
+  void aRevocationDatedBeforeTheSigningIsRefusedAndPublishesNothing() {
+    assertRevocationRefused(inDays(-2), "revocation-before-signing");
+  }
+
   /**
    * Any body that is not JSON is 415 with a problem, decided before the body is read: the XML
    * converter on this classpath (as in the run command's JVM) used to read it and answer 400.

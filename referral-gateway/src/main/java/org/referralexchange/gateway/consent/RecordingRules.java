@@ -1,0 +1,95 @@
+package org.referralexchange.gateway.consent;
+
+import java.time.Duration;
+import java.time.Instant;
+import org.referralexchange.events.v1.ConsentDetails;
+import org.referralexchange.events.v1.InformationCategory;
+import org.referralexchange.events.v1.SignatureMethod;
+import org.referralexchange.gateway.problem.GatewayProblem;
+import org.referralexchange.gateway.problem.ProblemTypes;
+import org.springframework.http.HttpStatus;
+
+/**
+ * What a consent and its revocation must satisfy before they are recorded. Each rule refuses with
+ * its own problem type before anything is published. Details name fields, never values.
+ */
+final class RecordingRules {
+
+  /**
+   * How far a signing or revocation time may lie ahead of the gateway's clock: the agency's clock
+   * and ours are not in lockstep, and a form signed "just now" must not be refused for a few
+   * seconds' drift. Anything further ahead is a date that has not happened yet.
+   */
+  static final Duration CLOCK_SKEW_TOLERANCE = Duration.ofMinutes(5);
+
+  private RecordingRules() {}
+
+  /** Signed no later than now, in force no earlier than signed, and ending after it starts. */
+  static void requireDatesInOrder(ConsentRequests.RecordConsent request, Instant now) {
+    Instant signedAt = request.signature().signedAt();
+    if (signedAt.isAfter(now.plus(CLOCK_SKEW_TOLERANCE))) {
+      throw refusal(
+          ProblemTypes.CONSENT_SIGNED_IN_FUTURE,
+          "Consent signed in the future",
+          "Field 'signature.signedAt' is in the future: a consent can be recorded only once it is"
+              + " signed.");
+    }
+    if (request.effectiveFrom() != null && request.effectiveFrom().isBefore(signedAt)) {
+      throw refusal(
+          ProblemTypes.CONSENT_DATES_OUT_OF_ORDER,
+          "Consent dates out of order",
+          "Field 'effectiveFrom' is before 'signature.signedAt': a consent cannot take effect"
+              + " before the client signed it.");
+    }
+    Instant start = request.effectiveFrom() == null ? signedAt : request.effectiveFrom();
+    if (request.expiresAt() != null && !request.expiresAt().isAfter(start)) {
+      throw refusal(
+          ProblemTypes.CONSENT_DATES_OUT_OF_ORDER,
+          "Consent dates out of order",
+          "Field 'expiresAt' is not after "
+              + (request.effectiveFrom() == null ? "'signature.signedAt'" : "'effectiveFrom'")
+              + ": the consent would end before it began.");
+    }
+  }
+
+  /**
+   * 42 CFR 2.31(a)(8) asks for the signature of the patient, written or electronic: a verbal,
+   * witnessed consent does not cover Part 2 information. The categories decide, not the {@code
+   * part2} flag, so a consent that names substance-use information without the flag is held to the
+   * same rule.
+   */
+  static void requireWrittenSignatureForPart2(ConsentRequests.RecordConsent request) {
+    boolean part2Data =
+        request.part2()
+            || request.informationCategories().contains(InformationCategory.SUBSTANCE_USE_DISORDER);
+    if (part2Data && request.signature().method() == SignatureMethod.VERBAL_WITNESSED) {
+      throw refusal(
+          ProblemTypes.PART2_VERBAL_CONSENT,
+          "Part 2 consent needs a written or electronic signature",
+          "Field 'signature.method' is VERBAL_WITNESSED, but the consent covers"
+              + " SUBSTANCE_USE_DISORDER (42 CFR Part 2) information, which needs a WRITTEN or"
+              + " ELECTRONIC signature.");
+    }
+  }
+
+  /** A revocation happened no later than now and no earlier than the consent was signed. */
+  static void requireRevocationInOrder(ConsentDetails consent, Instant revokedAt, Instant now) {
+    if (revokedAt.isAfter(now.plus(CLOCK_SKEW_TOLERANCE))) {
+      throw refusal(
+          ProblemTypes.REVOCATION_IN_FUTURE,
+          "Revocation in the future",
+          "Field 'revokedAt' is in the future: record a revocation once the client has made it.");
+    }
+    if (revokedAt.isBefore(consent.getSignature().getSignedAt())) {
+      throw refusal(
+          ProblemTypes.REVOCATION_BEFORE_SIGNING,
+          "Revocation before signing",
+          "Field 'revokedAt' is before the consent was signed: a consent cannot be revoked before"
+              + " it exists.");
+    }
+  }
+
+  private static GatewayProblem refusal(String slug, String title, String detail) {
+    return new GatewayProblem(HttpStatus.UNPROCESSABLE_CONTENT, slug, title, detail);
+  }
+}
