@@ -89,49 +89,7 @@ public record AdapterProperties(
       ProviderSettings.Contact contact,
       Set<LocalDate> holidays) {
 
-    /** A provider with no holidays configured (tests, older callers). */
-    public Provider(
-        String id,
-        String name,
-        String kind,
-        URI endpoint,
-        String secret,
-        Set<String> allowedFields,
-        Set<String> serviceCategories,
-        ZoneId timeZone,
-        LocalTime opensAt,
-        LocalTime closesAt,
-        Set<DayOfWeek> businessDays,
-        Duration responseWindow,
-        Duration grace,
-        Duration pollInterval,
-        boolean enabled,
-        List<Service> services,
-        String organization,
-        ProviderSettings.Contact contact) {
-      this(
-          id,
-          name,
-          kind,
-          endpoint,
-          secret,
-          allowedFields,
-          serviceCategories,
-          timeZone,
-          opensAt,
-          closesAt,
-          businessDays,
-          responseWindow,
-          grace,
-          pollInterval,
-          enabled,
-          services,
-          organization,
-          contact,
-          Set.of());
-    }
-
-    /** A provider with no services, organization or contact configured. */
+    /** A provider with no services, organization, contact or holidays configured. */
     public Provider(
         String id,
         String name,

@@ -56,45 +56,7 @@ public record ProviderSettings(
     holidays = holidays == null ? Set.of() : Set.copyOf(holidays);
   }
 
-  /** Settings with no holidays configured (older callers). */
-  public ProviderSettings(
-      String id,
-      String name,
-      String kind,
-      URI endpoint,
-      String secret,
-      Set<String> allowedFields,
-      ZoneId zone,
-      LocalTime opensAt,
-      LocalTime closesAt,
-      Duration responseWindow,
-      Duration grace,
-      Duration pollInterval,
-      boolean enabled,
-      List<ServiceOffering> services,
-      String organization,
-      Contact contact) {
-    this(
-        id,
-        name,
-        kind,
-        endpoint,
-        secret,
-        allowedFields,
-        zone,
-        opensAt,
-        closesAt,
-        responseWindow,
-        grace,
-        pollInterval,
-        enabled,
-        services,
-        organization,
-        contact,
-        Set.of());
-  }
-
-  /** Settings with no services, organization or contact configured (tests, older callers). */
+  /** Settings with no services, organization, contact or holidays configured (tests). */
   public ProviderSettings(
       String id,
       String name,

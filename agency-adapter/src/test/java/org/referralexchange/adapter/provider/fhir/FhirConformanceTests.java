@@ -691,7 +691,8 @@ class FhirConformanceTests {
         true,
         List.of(),
         null,
-        new ProviderSettings.Contact("+1 555 0100", "intake@eastside.example", null));
+        new ProviderSettings.Contact("+1 555 0100", "intake@eastside.example", null),
+        Set.of());
   }
 
   private ProviderSettings codedProvider() {
@@ -714,7 +715,8 @@ class FhirConformanceTests {
             new ServiceOffering(
                 "emergency-groceries", "Emergency groceries", "710925007", "Provision of food")),
         "Organization/77",
-        null);
+        null,
+        Set.of());
   }
 
   private static Builder referral() {
