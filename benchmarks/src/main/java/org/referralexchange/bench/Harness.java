@@ -271,7 +271,7 @@ final class Harness {
          "needs": [{"system": "http://hl7.org/fhir/us/sdoh-clinicalcare/CodeSystem/SDOHCC-CodeSystemTemporaryCodes", "code": "food-insecurity", "display": "Food Insecurity"}],
          "narrative": {"needsDescription": "Needs groceries for a family of three", "goals": ["Groceries for two weeks"], "notes": "Call after 5pm"},
          "priority": "URGENT",
-         "consent": {"consentId": "%s", "informationCategories": ["DEMOGRAPHICS", "SOCIAL_NEEDS"], "purpose": "COC"},
+         "consent": {"consentId": "%s", "informationCategories": ["DEMOGRAPHICS", "CONTACT_DETAILS", "SOCIAL_NEEDS"], "purpose": "COC", "narrativeCategories": ["SOCIAL_NEEDS"]},
          "client": {"clientId": "%s", "givenName": "Alex", "familyName": "Example",
                     "birthDate": "1980-02-29", "phone": "+15555550199", "email": "alex.example@example.org",
                     "address": {"lines": ["77 Example Lane"], "city": "Springfield", "state": "IL", "postalCode": "62701", "country": "US"},

@@ -142,7 +142,7 @@ final class LoopDriver {
          "narrative": {"needsDescription": "%s. Canary-narrative-7731", "goals": ["Help"], "notes": "Call after 5pm"},
          "priority": "ROUTINE",
          %s
-         "consent": {"consentId": "%s", "informationCategories": ["DEMOGRAPHICS", "CONTACT_DETAILS", "SOCIAL_NEEDS"], "purpose": "COC"},
+         "consent": {"consentId": "%s", "informationCategories": ["DEMOGRAPHICS", "CONTACT_DETAILS", "SOCIAL_NEEDS"], "purpose": "COC", "narrativeCategories": ["SOCIAL_NEEDS"]},
          "client": {"clientId": "%s", "givenName": "Quixote-Canary", "familyName": "Sancho-Canary",
                     "birthDate": "1961-07-04", "phone": "+15555550199", "email": "quixote.canary@example.org",
                     "address": {"lines": ["77 Canary Lane"], "city": "Springfield", "state": "IL", "postalCode": "62701", "country": "US"},

@@ -508,6 +508,11 @@ public class DeliveryWorker {
           opener.open(
               submitted,
               provider.allowedFields(),
+              // As read from the log, which checkConsent just found covering the referral.
+              consents
+                  .get(submitted.getConsent().getConsentId())
+                  .map(c -> c.details().getInformationCategories())
+                  .orElse(List.of()),
               ResponseDeadline.of(submitted, provider).respondBy());
       receipt = adapter.deliver(provider.settings(), outbound);
     } catch (ProviderUnavailableException e) {

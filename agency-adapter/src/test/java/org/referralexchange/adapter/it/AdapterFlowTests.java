@@ -26,6 +26,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.Callable;
 import java.util.concurrent.ConcurrentHashMap;
@@ -35,6 +36,8 @@ import org.awaitility.core.ConditionTimeoutException;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
 import org.referralexchange.adapter.provider.webhook.StandardWebhooks;
 import org.referralexchange.adapter.referral.ReferralStateView;
 import org.referralexchange.envelope.EnvelopeCipher;
@@ -138,7 +141,9 @@ class AdapterFlowTests {
     provider(properties, 0, "food", FOOD.baseUrl() + "/food", "PT1H", "givenName,narrative");
     provider(properties, 1, "housing", HOUSING.baseUrl() + "/housing", "PT1H", "givenName");
     provider(properties, 2, "clinic", FOOD.baseUrl() + "/clinic", "PT1H", "givenName");
+    provider(properties, 3, "everything", FOOD.baseUrl() + "/everything", "PT1H", EVERY_FIELD);
     FOOD.stubFor(post(urlEqualTo("/food")).willReturn(aResponse().withStatus(202)));
+    FOOD.stubFor(post(urlEqualTo("/everything")).willReturn(aResponse().withStatus(202)));
     FOOD.stubFor(post(urlEqualTo("/clinic")).willReturn(aResponse().withStatus(202)));
     HOUSING.stubFor(post(urlEqualTo("/housing")).willReturn(aResponse().withStatus(503)));
   }
@@ -193,6 +198,32 @@ class AdapterFlowTests {
     assertThat(posts.get(0).getHeader("webhook-signature"))
         .isEqualTo(
             StandardWebhooks.sign(id, Long.parseLong(timestamp), posts.get(0).getBody(), SECRET));
+  }
+
+  /**
+   * The canary scan at the provider: a provider whose allow-list names every field gets only what
+   * the consent, as read from the log, covers. The sealed identity holds every field whatever the
+   * consent says (as a referral from before the gateway's content check, or a faulty producer,
+   * would), so the adapter's own withholding is what is checked.
+   */
+  @ParameterizedTest(name = "{0}")
+  @EnumSource(Scope.class)
+  void noFieldOutsideTheConsentReachesTheWebhookProvider(Scope scope) {
+    String referralId =
+        submit(
+            "ref-" + UUID.randomUUID(),
+            "everything",
+            Instant.now().plus(Duration.ofDays(2)),
+            ConsentTiming.FIRST,
+            scope.content());
+
+    awaitEvent(Topics.REFERRAL_DELIVERED.name(), referralId, ReferralDelivered.class);
+    List<LoggedRequest> posts =
+        FOOD.findAll(
+            postRequestedFor(urlEqualTo("/everything"))
+                .withRequestBody(matchingJsonPath("$.referral.referralId", equalTo(referralId))));
+    assertThat(posts).hasSize(1);
+    assertOnlyTheseFieldsReachedTheProvider(posts.get(0).getBodyAsString(), scope.reaches());
   }
 
   @Test
@@ -501,14 +532,128 @@ class AdapterFlowTests {
   /** The consent each referral submitted here was made under, by referral id. */
   static final Map<String, ConsentRecorded> CONSENTS = new ConcurrentHashMap<>();
 
+  /** An allow-list naming every client field: the consent alone then decides. */
+  static final String EVERY_FIELD =
+      "givenName,familyName,birthDate,phone,email,address,identifiers,preferredLanguage,narrative";
+
+  /** The canary each field carries in every referral submitted here, by allow-list name. */
+  static final Map<String, String> CANARY_BY_FIELD =
+      Map.of(
+          "givenName", "Zebulon-Canary",
+          "familyName", "Quixote-Canary",
+          "birthDate", "1980-02-29",
+          "phone", "+15555550199",
+          "email", "canary.client@example.org",
+          "address", "77 Canary Lane",
+          "identifiers", "MRN-CANARY-4471",
+          "preferredLanguage", "x-canary-lang",
+          "needs", "food-insecurity",
+          "narrative", "canary needs narrative");
+
+  /**
+   * What the consent in the log covers (null: the sample's DEMOGRAPHICS, CONTACT_DETAILS,
+   * SOCIAL_NEEDS), what the referral declares it discloses, and the categories its narrative was
+   * declared to hold (null: undeclared).
+   */
+  record Content(
+      List<InformationCategory> consented,
+      List<InformationCategory> declared,
+      List<InformationCategory> narrative) {}
+
+  static final Content DEFAULT_CONTENT =
+      new Content(
+          null,
+          List.of(InformationCategory.DEMOGRAPHICS, InformationCategory.SOCIAL_NEEDS),
+          List.of(InformationCategory.SOCIAL_NEEDS));
+
+  /** Consents of several scopes, and the fields an every-field provider must get under each. */
+  enum Scope {
+    SOCIAL_NEEDS_ONLY_WITH_AN_UNDECLARED_NARRATIVE(
+        List.of(InformationCategory.SOCIAL_NEEDS), null, Set.of("needs")),
+    DEMOGRAPHICS_AND_CONTACT_WITHOUT_SOCIAL_NEEDS(
+        List.of(InformationCategory.DEMOGRAPHICS, InformationCategory.CONTACT_DETAILS),
+        List.of(InformationCategory.SOCIAL_NEEDS),
+        Set.of(
+            "givenName",
+            "familyName",
+            "birthDate",
+            "identifiers",
+            "preferredLanguage",
+            "phone",
+            "email",
+            "address")),
+    DEMOGRAPHICS_AND_SOCIAL_NEEDS_WITH_A_DECLARED_NARRATIVE(
+        List.of(InformationCategory.DEMOGRAPHICS, InformationCategory.SOCIAL_NEEDS),
+        List.of(InformationCategory.SOCIAL_NEEDS),
+        Set.of(
+            "givenName",
+            "familyName",
+            "birthDate",
+            "identifiers",
+            "preferredLanguage",
+            "needs",
+            "narrative")),
+    EVERY_CATEGORY_UNDER_PART_2_WITH_AN_UNDECLARED_NARRATIVE(
+        List.of(InformationCategory.values()), null, CANARY_BY_FIELD.keySet());
+
+    final List<InformationCategory> consented;
+    final List<InformationCategory> narrative;
+    final Set<String> reaches;
+
+    Scope(
+        List<InformationCategory> consented,
+        List<InformationCategory> narrative,
+        Set<String> reaches) {
+      this.consented = consented;
+      this.narrative = narrative;
+      this.reaches = reaches;
+    }
+
+    /** The referral declares what the consent covers: the consent is what limits. */
+    Content content() {
+      return new Content(consented, consented, narrative);
+    }
+
+    Set<String> reaches() {
+      return reaches;
+    }
+  }
+
+  /** Every field's canary is in {@code stored} exactly when the field was to reach the provider. */
+  static void assertOnlyTheseFieldsReachedTheProvider(String stored, Set<String> fields) {
+    CANARY_BY_FIELD.forEach(
+        (field, canary) -> {
+          if (fields.contains(field)) {
+            assertThat(stored).as(field + " is consented and allow-listed").contains(canary);
+          } else {
+            assertThat(stored).as(field + " is outside the consent").doesNotContain(canary);
+          }
+        });
+  }
+
   static String submit(
       String referralId, String providerId, Instant respondBy, ConsentTiming timing) {
+    return submit(referralId, providerId, respondBy, timing, DEFAULT_CONTENT);
+  }
+
+  static String submit(
+      String referralId,
+      String providerId,
+      Instant respondBy,
+      ConsentTiming timing,
+      Content content) {
     String consentId = "cns-" + UUID.randomUUID();
     String pseudonym = "cl-" + UUID.randomUUID();
     Instant now = Instant.now();
     ConsentRecorded sample = SampleEvents.consentRecorded(consentId);
+    ConsentDetails.Builder scoped = ConsentDetails.newBuilder(sample.getConsent());
+    if (content.consented() != null) {
+      scoped
+          .setInformationCategories(content.consented())
+          .setPart2(content.consented().contains(InformationCategory.SUBSTANCE_USE_DISORDER));
+    }
     ConsentDetails details =
-        ConsentDetails.newBuilder(sample.getConsent())
+        scoped
             .setClientPseudonym(pseudonym)
             .setRecipients(
                 ConsentRecipients.newBuilder().setProviderIds(List.of(providerId)).build())
@@ -539,6 +684,14 @@ class AdapterFlowTests {
             .setFamilyName("Quixote-Canary")
             .setBirthDate(LocalDate.of(1980, 2, 29))
             .setPhone("+15555550199")
+            .setEmail("canary.client@example.org")
+            .setAddress(
+                org.referralexchange.events.v1.Address.newBuilder()
+                    .setLines(List.of("77 Canary Lane"))
+                    .setCity("Springfield")
+                    .setPostalCode("62701")
+                    .build())
+            .setPreferredLanguage("x-canary-lang")
             .setIdentifiers(
                 List.of(
                     Identifier.newBuilder()
@@ -556,8 +709,8 @@ class AdapterFlowTests {
             .setConsent(
                 ConsentReference.newBuilder()
                     .setConsentId(consentId)
-                    .setInformationCategories(
-                        List.of(InformationCategory.DEMOGRAPHICS, InformationCategory.SOCIAL_NEEDS))
+                    .setInformationCategories(content.declared())
+                    .setNarrativeCategories(content.narrative())
                     .setPurpose("COC")
                     .build())
             .setClient(

@@ -4,13 +4,20 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import ca.uhn.fhir.context.FhirContext;
+import ca.uhn.fhir.parser.IParser;
 import ca.uhn.fhir.rest.client.api.IGenericClient;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.UUID;
+import org.hl7.fhir.r4.model.Consent;
+import org.hl7.fhir.r4.model.IdType;
+import org.hl7.fhir.r4.model.Patient;
+import org.hl7.fhir.r4.model.ServiceRequest;
 import org.hl7.fhir.r4.model.Task;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
 import org.referralexchange.demo.fhir.InMemoryFhirServer;
 import org.referralexchange.events.v1.Actor;
 import org.referralexchange.events.v1.ActorRole;
@@ -65,7 +72,8 @@ class FhirFlowTests {
     properties.add(p + "kind", () -> "fhir");
     properties.add(p + "endpoint", SERVER::baseUrl);
     properties.add(p + "secret", () -> "");
-    properties.add(p + "allowed-fields", () -> "givenName,familyName,birthDate");
+    // Every field: what the consent covers is then what the provider gets.
+    properties.add(p + "allowed-fields", () -> AdapterFlowTests.EVERY_FIELD);
     properties.add(p + "service-categories", () -> "housing");
     properties.add(p + "time-zone", () -> "UTC");
     properties.add(p + "opens-at", () -> "00:00");
@@ -145,6 +153,49 @@ class FhirFlowTests {
             .withId(request.getSupportingInfoFirstRep().getReferenceElement().getIdPart())
             .execute();
     assertThat(consent.getStatus()).isEqualTo(org.hl7.fhir.r4.model.Consent.ConsentState.INACTIVE);
+  }
+
+  /**
+   * The canary scan at the FHIR provider: what the real HAPI server stored for the referral (the
+   * Patient, the ServiceRequest, the Task, the Consent) holds only the fields the consent, as read
+   * from the log, covers, although the provider's allow-list names every field and the sealed
+   * identity holds them all.
+   */
+  @ParameterizedTest(name = "{0}")
+  @EnumSource(AdapterFlowTests.Scope.class)
+  void noFieldOutsideTheConsentReachesTheFhirProvider(AdapterFlowTests.Scope scope) {
+    String referralId =
+        AdapterFlowTests.submit(
+            "ref-" + UUID.randomUUID(),
+            "housing",
+            Instant.now().plus(Duration.ofDays(2)),
+            AdapterFlowTests.ConsentTiming.FIRST,
+            scope.content());
+
+    ReferralDelivered delivered =
+        AdapterFlowTests.awaitEvent(
+            Topics.REFERRAL_DELIVERED.name(), referralId, ReferralDelivered.class);
+    IParser json = FHIR.newJsonParser();
+    Task task = SERVER.read(Task.class, new IdType(delivered.getProviderReference()).getIdPart());
+    ServiceRequest request =
+        SERVER.read(ServiceRequest.class, task.getFocus().getReferenceElement().getIdPart());
+    Patient patient =
+        SERVER.read(Patient.class, request.getSubject().getReferenceElement().getIdPart());
+    Consent consent =
+        SERVER.read(
+            Consent.class, request.getSupportingInfoFirstRep().getReferenceElement().getIdPart());
+    String stored =
+        String.join(
+            "\n",
+            json.encodeResourceToString(patient),
+            json.encodeResourceToString(request),
+            json.encodeResourceToString(task),
+            json.encodeResourceToString(consent));
+
+    assertThat(patient.getIdentifier())
+        .as("the stored Patient is this referral's client")
+        .anySatisfy(i -> assertThat(i.getValue()).startsWith("cl-"));
+    AdapterFlowTests.assertOnlyTheseFieldsReachedTheProvider(stored, scope.reaches());
   }
 
   /** The referral cancelled, as the gateway (or the exchange itself) records it. */

@@ -32,6 +32,14 @@ public final class ProblemTypes {
   public static final String REVOCATION_IN_FUTURE = "revocation-in-future";
   public static final String REVOCATION_BEFORE_SIGNING = "revocation-before-signing";
   public static final String PROVIDER_NOT_SERVED = "provider-not-served";
+
+  /**
+   * The referral carries fields its consent, or its own declared categories, do not cover: the
+   * content policy's name ({@link org.referralexchange.policy.ContentPolicy#NAME}).
+   */
+  public static final String CONSENT_DOES_NOT_COVER_FIELDS =
+      org.referralexchange.policy.ContentPolicy.NAME;
+
   public static final String DIRECTORY_NOT_READ = "directory-not-read";
   public static final String TRANSITION_REFUSED = "transition-refused";
   public static final String BROKER_UNAVAILABLE = "broker-unavailable";

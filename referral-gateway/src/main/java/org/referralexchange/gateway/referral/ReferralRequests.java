@@ -34,10 +34,13 @@ final class ReferralRequests {
    *
    * <p>{@code respondBy}: when the provider should have answered; optional. Without it the
    * provider's own response window applies, counted in its business hours.
+   *
+   * <p>{@code needs} may be left out: need codes are SOCIAL_NEEDS information, and a referral whose
+   * consent does not cover it carries the target service alone ({@link ReferralContent}).
    */
   record Submit(
       @NotNull @Valid Target target,
-      @NotEmpty @Size(max = 20) List<@NotNull @Valid NeedCode> needs,
+      @Size(max = 20) List<@NotNull @Valid NeedCode> needs,
       @Valid Narrative narrative,
       Priority priority,
       Instant respondBy,
@@ -60,16 +63,28 @@ final class ReferralRequests {
       @Size(max = 20) List<@NotBlank @Size(max = 500) String> goals,
       @Size(max = 4000) String notes) {}
 
+  /**
+   * The consent the referral relies on and what the referral discloses under it.
+   *
+   * @param narrativeCategories the categories the narrative contains; left out, it may contain any
+   *     sensitive category, and goes only under a consent (and a declaration) covering them all
+   */
   record ConsentUse(
       @NotBlank @Size(max = 64) String consentId,
       @NotEmpty List<@NotNull InformationCategory> informationCategories,
       @NotBlank @Pattern(regexp = "[A-Z]{2,12}", message = "must be an HL7 v3 PurposeOfUse code")
-          String purpose) {}
+          String purpose,
+      @Size(min = 1, max = 6) List<@NotNull InformationCategory> narrativeCategories) {}
 
+  /**
+   * The client. Only {@code clientId} is required (it becomes the pseudonym); every other field is
+   * disclosed only when the consent covers its category, so a referral under a consent without
+   * DEMOGRAPHICS leaves the names out.
+   */
   record Client(
       @NotBlank @Size(max = 128) String clientId,
-      @NotBlank @Size(max = 200) String givenName,
-      @NotBlank @Size(max = 200) String familyName,
+      @Size(max = 200) String givenName,
+      @Size(max = 200) String familyName,
       LocalDate birthDate,
       @Pattern(regexp = E164, message = "must be an E.164 number") String phone,
       @Email @Size(max = 254) String email,

@@ -20,6 +20,7 @@ import org.referralexchange.events.v1.ClientBlock;
 import org.referralexchange.events.v1.ClientIdentity;
 import org.referralexchange.events.v1.ConsentReference;
 import org.referralexchange.events.v1.Identifier;
+import org.referralexchange.events.v1.InformationCategory;
 import org.referralexchange.events.v1.ListedService;
 import org.referralexchange.events.v1.Need;
 import org.referralexchange.events.v1.Priority;
@@ -43,6 +44,7 @@ import org.referralexchange.gateway.problem.ProblemTypes;
 import org.referralexchange.kafka.EventPublisher;
 import org.referralexchange.kafka.directory.ProviderDirectoryView;
 import org.referralexchange.policy.ConsentCheck;
+import org.referralexchange.policy.ContentPolicy;
 import org.referralexchange.policy.PolicyDecision;
 import org.referralexchange.policy.ReferralLifecycle;
 import org.referralexchange.schemas.Topics;
@@ -213,6 +215,7 @@ class ReferralService implements RevocationCascade {
           Optional.empty());
     }
     ConsentState covering = consent.orElseThrow();
+    refuseUncoveredFields(request, covering);
     return ReferralSubmitted.newBuilder()
         .setEventId(
             UUID.nameUUIDFromBytes(
@@ -244,15 +247,16 @@ class ReferralService implements RevocationCascade {
                 .setServiceName(service.getName())
                 .build())
         .setNeeds(
-            request.needs().stream()
-                .map(
-                    n ->
-                        Need.newBuilder()
-                            .setSystem(n.system())
-                            .setCode(n.code())
-                            .setDisplay(n.display())
-                            .build())
-                .toList())
+            (request.needs() == null ? List.<ReferralRequests.NeedCode>of() : request.needs())
+                .stream()
+                    .map(
+                        n ->
+                            Need.newBuilder()
+                                .setSystem(n.system())
+                                .setCode(n.code())
+                                .setDisplay(n.display())
+                                .build())
+                    .toList())
         .setPriority(request.priority() == null ? Priority.ROUTINE : request.priority())
         .setRespondBy(respondBy)
         .setConsent(
@@ -261,6 +265,7 @@ class ReferralService implements RevocationCascade {
                 .setInformationCategories(request.consent().informationCategories())
                 .setPurpose(request.consent().purpose())
                 .setExpiresAt(covering.consent().getExpiresAt())
+                .setNarrativeCategories(request.consent().narrativeCategories())
                 .build())
         .setClient(
             ClientBlock.newBuilder()
@@ -272,21 +277,59 @@ class ReferralService implements RevocationCascade {
                 .setContactingSubjectProhibited(request.contactingSubjectProhibited())
                 .build())
         .setNarrative(
-            request.narrative() == null
+            !ReferralContent.present(request.narrative())
                 ? null
                 : cipher.seal(narrative(request.narrative()), referralId))
         .setRequestFingerprint(fingerprint)
         .build();
   }
 
+  /**
+   * Refuses a referral that carries a field its consent does not cover, or that its own declared
+   * categories do not (those are within the consent, COVERS_CATEGORIES saw to it): the content
+   * policy. The problem names the fields, never their values.
+   */
+  private void refuseUncoveredFields(ReferralRequests.Submit request, ConsentState consent) {
+    EnumSet<InformationCategory> covered =
+        EnumSet.copyOf(request.consent().informationCategories());
+    covered.retainAll(consent.consent().getInformationCategories());
+    List<String> uncovered =
+        ContentPolicy.uncovered(
+            ReferralContent.carried(request),
+            covered,
+            Optional.ofNullable(request.consent().narrativeCategories()));
+    if (uncovered.isEmpty()) {
+      return;
+    }
+    meters.counter("gateway.consent.refusals", "policy", ContentPolicy.NAME).increment();
+    log.info("Referral refused by content policy: fields {}", uncovered);
+    throw new GatewayProblem(
+        HttpStatus.UNPROCESSABLE_CONTENT,
+        ProblemTypes.CONSENT_DOES_NOT_COVER_FIELDS,
+        "Consent does not cover this content",
+        "The referral carries fields that its consent, or the information categories it declares,"
+            + " do not cover: "
+            + uncovered
+            + ". Leave them out, or declare (and have consent for) their categories. A narrative"
+            + " needs consent.narrativeCategories, each declared and covered; undeclared, it may"
+            + " hold any of "
+            + ContentPolicy.UNDECLARED_NARRATIVE.stream().map(Enum::name).sorted().toList()
+            + ".",
+        Map.of("policy", ContentPolicy.NAME, "fields", uncovered),
+        Optional.empty());
+  }
+
+  /** The client's identity as sealed: the fields the request carries, names empty when absent. */
   private static ClientIdentity identity(ReferralRequests.Client client) {
-    ReferralRequests.Address address = client.address();
+    ReferralRequests.Address address =
+        ReferralContent.present(client.address()) ? client.address() : null;
     return ClientIdentity.newBuilder()
-        .setGivenName(client.givenName())
-        .setFamilyName(client.familyName())
+        // Left strings in the schema (identities sealed earlier must still open): empty = absent.
+        .setGivenName(ReferralContent.present(client.givenName()) ? client.givenName() : "")
+        .setFamilyName(ReferralContent.present(client.familyName()) ? client.familyName() : "")
         .setBirthDate(client.birthDate())
-        .setPhone(client.phone())
-        .setEmail(client.email())
+        .setPhone(ReferralContent.present(client.phone()) ? client.phone() : null)
+        .setEmail(ReferralContent.present(client.email()) ? client.email() : null)
         .setAddress(
             address == null
                 ? null
@@ -308,7 +351,8 @@ class ReferralService implements RevocationCascade {
                                 .setValue(i.value())
                                 .build())
                     .toList())
-        .setPreferredLanguage(client.preferredLanguage())
+        .setPreferredLanguage(
+            ReferralContent.present(client.preferredLanguage()) ? client.preferredLanguage() : null)
         .build();
   }
 

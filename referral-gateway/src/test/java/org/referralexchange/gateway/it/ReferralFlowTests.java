@@ -283,25 +283,42 @@ class ReferralFlowTests {
     assertThat(count(Topics.REFERRAL_SUBMITTED.name())).isEqualTo(before);
   }
 
-  /** Each consent policy refuses with its own problem type, and nothing is published. */
-  @ParameterizedTest(name = "{0}")
+  /**
+   * Each consent policy refuses with its own problem type, and nothing is published. The content
+   * policy's rows name the fields carried outside the consent (or outside the categories the
+   * referral declares), never their values.
+   */
+  @ParameterizedTest(name = "{0} ({1})")
   @CsvSource(
       delimiter = '|',
       value = {
-        "consent-not-found           | unknown",
-        "consent-not-for-this-client | other-agency",
-        "consent-revoked             | revoked",
-        "consent-not-yet-effective   | not-yet-effective",
-        "consent-expired             | expired",
-        "consent-does-not-cover-information | more-categories",
-        "part2-consent-required      | sud",
-        "consent-purpose-mismatch    | purpose",
-        "consent-does-not-cover-recipient | other-provider"
+        "consent-not-found           | unknown |",
+        "consent-not-for-this-client | other-agency |",
+        "consent-revoked             | revoked |",
+        "consent-not-yet-effective   | not-yet-effective |",
+        "consent-expired             | expired |",
+        "consent-does-not-cover-information | more-categories |",
+        "part2-consent-required      | sud |",
+        "consent-purpose-mismatch    | purpose |",
+        "consent-does-not-cover-recipient | other-provider |",
+        "consent-does-not-cover-fields | contact-outside-the-consent | address email phone",
+        "consent-does-not-cover-fields | contact-not-declared | address email phone",
+        "consent-does-not-cover-fields | names-under-social-needs-only | "
+            + "birthDate familyName givenName identifiers",
+        "consent-does-not-cover-fields | needs-without-social-needs | narrative needs",
+        "consent-does-not-cover-fields | undeclared-narrative | narrative",
+        "consent-does-not-cover-fields | narrative-with-mental-health | narrative"
       })
-  void consentPolicyRefusalsPublishNothing(String policy, String scenario) {
+  void consentPolicyRefusalsPublishNothing(String policy, String scenario, String fields) {
     String clientId = "client-" + UUID.randomUUID();
     String consentId =
         switch (scenario) {
+          case "contact-outside-the-consent" ->
+              recordConsent("county-hhs", consentFor(clientId, "DEMOGRAPHICS", "SOCIAL_NEEDS"));
+          case "names-under-social-needs-only" ->
+              recordConsent("county-hhs", consentFor(clientId, "CONTACT_DETAILS", "SOCIAL_NEEDS"));
+          case "needs-without-social-needs" ->
+              recordConsent("county-hhs", consentFor(clientId, "DEMOGRAPHICS", "CONTACT_DETAILS"));
           case "unknown" -> "cns-does-not-exist";
           case "other-agency" -> recordConsent("harbor-shelter", Requests.consent(clientId));
           // Recorded while in force (an expired one is refused); expired by moving the clock below.
@@ -360,11 +377,25 @@ class ReferralFlowTests {
         switch (scenario) {
           case "more-categories" -> "\"DEMOGRAPHICS\", \"MENTAL_HEALTH\"";
           case "sud" -> "\"SOCIAL_NEEDS\", \"SUBSTANCE_USE_DISORDER\"";
+          case "contact-outside-the-consent", "contact-not-declared" ->
+              "\"DEMOGRAPHICS\", \"SOCIAL_NEEDS\"";
+          case "names-under-social-needs-only" -> "\"CONTACT_DETAILS\", \"SOCIAL_NEEDS\"";
+          case "needs-without-social-needs" -> "\"DEMOGRAPHICS\", \"CONTACT_DETAILS\"";
+          case "undeclared-narrative", "narrative-with-mental-health" -> Requests.EVERYTHING_SENT;
           default -> "\"DEMOGRAPHICS\", \"SOCIAL_NEEDS\"";
         };
     String body = Requests.referral(consentId, clientId, categories);
     if (scenario.equals("purpose")) {
       body = body.replace("\"purpose\": \"COC\"", "\"purpose\": \"HPAYMT\"");
+    }
+    if (scenario.equals("undeclared-narrative")) {
+      body = body.replace(", \"narrativeCategories\": [\"SOCIAL_NEEDS\"]", "");
+    }
+    if (scenario.equals("narrative-with-mental-health")) {
+      body =
+          body.replace(
+              "\"narrativeCategories\": [\"SOCIAL_NEEDS\"]",
+              "\"narrativeCategories\": [\"SOCIAL_NEEDS\", \"MENTAL_HEALTH\"]");
     }
     int before = count(Topics.REFERRAL_SUBMITTED.name());
     if (scenario.equals("expired")) {
@@ -376,7 +407,100 @@ class ReferralFlowTests {
     assertThat(refused.status()).as(refused.body()).isEqualTo(422);
     assertThat(refused.json().path("type").asString()).isEqualTo("/problems/" + policy);
     assertThat(refused.json().path("policy").asString()).isEqualTo(policy);
+    if (fields != null) {
+      List<String> named = new ArrayList<>();
+      refused.json().path("fields").forEach(f -> named.add(f.asString()));
+      assertThat(named).containsExactly(fields.split(" "));
+      assertThat(refused.json().path("detail").asString()).contains(named.toString());
+      for (String canary : Requests.CANARIES) {
+        assertThat(refused.body()).as("the problem holds " + canary).doesNotContain(canary);
+      }
+    }
     assertThat(count(Topics.REFERRAL_SUBMITTED.name())).isEqualTo(before);
+  }
+
+  /** A consent of the default agency, provider and purpose that covers these categories. */
+  static String consentFor(String clientId, String... categories) {
+    return Requests.consent(
+        clientId,
+        "northside-food-bank",
+        String.join(", ", java.util.Arrays.stream(categories).map(c -> "\"" + c + "\"").toList()),
+        false,
+        "COC",
+        Instant.now().plus(30, ChronoUnit.DAYS).truncatedTo(ChronoUnit.SECONDS));
+  }
+
+  /**
+   * A referral under a consent without DEMOGRAPHICS leaves the names out (the pseudonym comes from
+   * the client id) and is accepted; what is sealed on the topic holds no name, and the event says
+   * what the narrative was declared to hold.
+   */
+  @Test
+  void aReferralUnderASocialNeedsOnlyConsentLeavesOutTheNamesAndIsAccepted() {
+    String clientId = "client-" + UUID.randomUUID();
+    String consentId = recordConsent("county-hhs", consentFor(clientId, "SOCIAL_NEEDS"));
+    String body =
+        """
+        {"target": {"providerId": "northside-food-bank", "serviceId": "emergency-groceries"},
+         "needs": [{"system": "http://hl7.org/fhir/us/sdoh-clinicalcare/CodeSystem/SDOHCC-CodeSystemTemporaryCodes", "code": "food-insecurity"}],
+         "narrative": {"needsDescription": "No food until payday"},
+         "consent": {"consentId": "%s", "informationCategories": ["SOCIAL_NEEDS"], "purpose": "COC", "narrativeCategories": ["SOCIAL_NEEDS"]},
+         "client": {"clientId": "%s"},
+         "caseManager": {"id": "cm-7", "name": "Casey Manager", "email": "casey@county.example",
+                         "preferredChannels": ["EMAIL"], "timeZone": "America/Chicago"},
+         "contactingSubjectProhibited": false}
+        """
+            .formatted(consentId, clientId);
+
+    GatewayClient.Response accepted = submit("county-hhs", "key-" + UUID.randomUUID(), body);
+
+    assertThat(accepted.status()).as(accepted.body()).isEqualTo(202);
+    String referralId = accepted.json().path("referralId").asString();
+    org.referralexchange.events.v1.ReferralSubmitted event =
+        (org.referralexchange.events.v1.ReferralSubmitted)
+            ExchangeInfrastructure.events(Topics.REFERRAL_SUBMITTED.name(), referralId).get(0);
+    assertThat(event.getConsent().getNarrativeCategories())
+        .containsExactly(org.referralexchange.events.v1.InformationCategory.SOCIAL_NEEDS);
+    org.referralexchange.events.v1.ClientIdentity identity =
+        org.referralexchange.envelope.EnvelopeCipher.fromKeysetJson(TestInfrastructure.KEYSET)
+            .open(
+                event.getClient().getIdentity(),
+                org.referralexchange.events.v1.ClientIdentity.class,
+                referralId);
+    assertThat(identity.getGivenName()).isEmpty();
+    assertThat(identity.getFamilyName()).isEmpty();
+    assertThat(identity.getPhone()).isNull();
+  }
+
+  /**
+   * A referral whose consent does not cover SOCIAL_NEEDS carries no need codes and no narrative:
+   * the target service alone says what is asked for. It is accepted.
+   */
+  @Test
+  void aReferralWithoutSocialNeedsCarriesTheTargetServiceAloneAndIsAccepted() {
+    String clientId = "client-" + UUID.randomUUID();
+    String consentId = recordConsent("county-hhs", consentFor(clientId, "DEMOGRAPHICS"));
+    String body =
+        """
+        {"target": {"providerId": "northside-food-bank", "serviceId": "emergency-groceries"},
+         "consent": {"consentId": "%s", "informationCategories": ["DEMOGRAPHICS"], "purpose": "COC"},
+         "client": {"clientId": "%s", "givenName": "Ada", "familyName": "Example"},
+         "caseManager": {"id": "cm-7", "name": "Casey Manager", "email": "casey@county.example",
+                         "preferredChannels": ["EMAIL"], "timeZone": "America/Chicago"},
+         "contactingSubjectProhibited": false}
+        """
+            .formatted(consentId, clientId);
+
+    GatewayClient.Response accepted = submit("county-hhs", "key-" + UUID.randomUUID(), body);
+
+    assertThat(accepted.status()).as(accepted.body()).isEqualTo(202);
+    org.referralexchange.events.v1.ReferralSubmitted event =
+        (org.referralexchange.events.v1.ReferralSubmitted)
+            ExchangeInfrastructure.events(
+                    Topics.REFERRAL_SUBMITTED.name(), accepted.json().path("referralId").asString())
+                .get(0);
+    assertThat(event.getNeeds()).isEmpty();
+    assertThat(event.getNarrative()).isNull();
   }
 
   @Test

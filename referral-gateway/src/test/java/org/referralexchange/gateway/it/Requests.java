@@ -54,7 +54,7 @@ public final class Requests {
          "needs": [{"system": "http://hl7.org/fhir/us/sdoh-clinicalcare/CodeSystem/SDOHCC-CodeSystemTemporaryCodes", "code": "food-insecurity", "display": "Food Insecurity"}],
          "narrative": {"needsDescription": "canary needs narrative", "goals": ["Groceries for two weeks"], "notes": "Call after 5pm"},
          "priority": "URGENT",
-         "consent": {"consentId": "%s", "informationCategories": [%s], "purpose": "COC"},
+         "consent": {"consentId": "%s", "informationCategories": [%s], "purpose": "COC", "narrativeCategories": ["SOCIAL_NEEDS"]},
          "client": {"clientId": "%s", "givenName": "Zebulon-Canary", "familyName": "Quixote-Canary",
                     "birthDate": "1980-02-29", "phone": "+15555550199", "email": "canary.client@example.org",
                     "address": {"lines": ["77 Canary Lane"], "city": "Springfield", "state": "IL", "postalCode": "62701", "country": "US"},
@@ -66,7 +66,15 @@ public final class Requests {
         .formatted(consentId, categories, clientId);
   }
 
+  /**
+   * A referral declaring what it carries: names, birth date and identifiers (DEMOGRAPHICS), phone,
+   * email and address (CONTACT_DETAILS), need codes and a narrative declared to hold SOCIAL_NEEDS.
+   */
   public static String referral(String consentId, String clientId) {
-    return referral(consentId, clientId, "\"DEMOGRAPHICS\", \"SOCIAL_NEEDS\"");
+    return referral(consentId, clientId, EVERYTHING_SENT);
   }
+
+  /** The categories of everything {@link #referral(String, String)} carries. */
+  public static final String EVERYTHING_SENT =
+      "\"DEMOGRAPHICS\", \"CONTACT_DETAILS\", \"SOCIAL_NEEDS\"";
 }
