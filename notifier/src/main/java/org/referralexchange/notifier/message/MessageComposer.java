@@ -19,8 +19,8 @@ import org.thymeleaf.templateresolver.ClassLoaderTemplateResolver;
  * the SMS (one line from {@code messages.properties}) of a notification. The model holds only what
  * a notification may say: the referral reference, the provider's and the service's names (from the
  * provider directory; their ids when it does not know them), status, the reason's code (never its
- * free text) or the outcome's cost (never the provider's words), and the link to the referral in the gateway. The client block is
- * never part of it.
+ * free text) or the outcome's cost (never the provider's words), and the link to the referral in
+ * the gateway. The client block is never part of it.
  */
 @Component
 public class MessageComposer {

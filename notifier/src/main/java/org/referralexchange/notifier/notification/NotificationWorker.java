@@ -272,7 +272,8 @@ class NotificationWorker {
       triggers.finished(trigger.sourceEventId());
       return;
     }
-    Optional<Trigger> told = contact.get().answersWithheld() ? trigger.withheld() : Optional.of(trigger);
+    Optional<Trigger> told =
+        contact.get().answersWithheld() ? trigger.withheld() : Optional.of(trigger);
     boolean finished = true;
     for (NotificationChannel channel : CHANNELS) {
       finished &=

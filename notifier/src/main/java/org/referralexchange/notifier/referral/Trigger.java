@@ -35,8 +35,8 @@ public record Trigger(
 
   /**
    * This trigger as the case manager may hear of it when the consent withholds a Part 2 provider's
-   * answers (42 CFR 2.31, 2.32): the first answer says only that the provider answered; empty for
-   * a later one, of which nothing is said.
+   * answers (42 CFR 2.31, 2.32): the first answer says only that the provider answered; empty for a
+   * later one, of which nothing is said.
    */
   public Optional<Trigger> withheld() {
     if (!providerAnswer) {

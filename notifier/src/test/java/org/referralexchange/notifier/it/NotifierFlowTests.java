@@ -341,7 +341,12 @@ class NotifierFlowTests {
     Referral referral = partTwo(false, NotificationChannel.EMAIL, NotificationChannel.SMS);
 
     publishStatus(
-        referral, ReferralStatus.ACCEPTED, ActorRole.PROVIDER, "other", "Zebulon is in detox", null);
+        referral,
+        ReferralStatus.ACCEPTED,
+        ActorRole.PROVIDER,
+        "other",
+        "Zebulon is in detox",
+        null);
     MimeMessage mail = awaitOneEmail(referral);
     String sms = awaitOneSms(referral);
     assertThat(mail.getSubject()).contains("answered");

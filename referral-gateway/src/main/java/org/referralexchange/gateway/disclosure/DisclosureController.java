@@ -48,8 +48,6 @@ class DisclosureController {
     }
     return new DisclosureResponse.Accounting(
         pseudonym,
-        disclosures.of(agency.getName(), pseudonym).stream()
-            .map(DisclosureResponse::of)
-            .toList());
+        disclosures.of(agency.getName(), pseudonym).stream().map(DisclosureResponse::of).toList());
   }
 }

@@ -77,7 +77,8 @@ class ReferralController {
       @PathVariable String referralId,
       @Valid @RequestBody ReferralRequests.Cancel request) {
     return ResponseEntity.status(HttpStatus.ACCEPTED)
-        .body(ReferralResponse.of(
-            referrals.cancel(agency.getName(), referralId, request), agency.getName()));
+        .body(
+            ReferralResponse.of(
+                referrals.cancel(agency.getName(), referralId, request), agency.getName()));
   }
 }

@@ -58,8 +58,7 @@ record ReferralResponse(
 
   /** The referral as {@code viewerAgencyId} may see it. */
   static ReferralResponse of(ReferralRecord record, String viewerAgencyId) {
-    boolean withheld =
-        record.returnWithheld() && record.referringAgencyId().equals(viewerAgencyId);
+    boolean withheld = record.returnWithheld() && record.referringAgencyId().equals(viewerAgencyId);
     List<Step> steps =
         withheld
             ? withheldSteps(record.timeline())
@@ -79,7 +78,9 @@ record ReferralResponse(
         withheld);
   }
 
-  /** The provider's first answer as ANSWERED, its later ones left out; other entries as they are. */
+  /**
+   * The provider's first answer as ANSWERED, its later ones left out; other entries as they are.
+   */
   private static List<Step> withheldSteps(List<TimelineEntry> timeline) {
     List<Step> steps = new java.util.ArrayList<>();
     boolean answered = false;

@@ -125,7 +125,8 @@ class DisclosureApiTests {
 
     assertThat(other.status()).isEqualTo(404);
     assertThat(other.json().path("type").asString()).endsWith("/problems/not-found");
-    assertThat(other.body()).doesNotContain(clientId);
+    // The detail does not repeat the id (the problem's instance is the caller's own request path).
+    assertThat(other.json().path("detail").asString()).doesNotContain(clientId);
   }
 
   @Test

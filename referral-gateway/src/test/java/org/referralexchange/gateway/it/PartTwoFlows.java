@@ -35,7 +35,10 @@ final class PartTwoFlows {
             "COC",
             Instant.now().plus(365, ChronoUnit.DAYS).truncatedTo(ChronoUnit.SECONDS));
     if (returnAllowed != null) {
-      body = body.replace("\"sourceReference\"", "\"returnDisclosureAllowed\": " + returnAllowed + ", \"sourceReference\"");
+      body =
+          body.replace(
+              "\"sourceReference\"",
+              "\"returnDisclosureAllowed\": " + returnAllowed + ", \"sourceReference\"");
     }
     GatewayClient.Response response = client.post("county-hhs", "/api/v1/consents", body);
     assertThat(response.status()).as(response.body()).isEqualTo(201);

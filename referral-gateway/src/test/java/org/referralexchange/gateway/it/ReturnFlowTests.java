@@ -156,7 +156,9 @@ class ReturnFlowTests {
     assertThat(client().get("county-hhs", "/api/v1/referrals?size=100").body())
         .contains(referralId);
     assertThat(
-            client().get("northside-food-bank", "/api/v1/referrals?status=COMPLETED&size=100").body())
+            client()
+                .get("northside-food-bank", "/api/v1/referrals?status=COMPLETED&size=100")
+                .body())
         .contains(referralId);
   }
 
