@@ -50,6 +50,9 @@ referral_topic referral.report-refused 6 delete
 referral_topic notifications 6 delete
 referral_topic consent.events 3 compact
 referral_topic provider.directory 1 compact
+# The accounting of disclosures: kept 7 years (Topics.DISCLOSURE_RETENTION), not forever.
+topic consent.disclosures 3 cleanup.policy=delete retention.ms=220924800000
+topic consent.disclosures-dlt 3 retention.ms=2592000000
 topic _schemas 1 cleanup.policy=compact
 
 # --- 3. ACLs: one line per row of docs/kafka-security.md (a test compares the two) ------------
@@ -62,6 +65,7 @@ allow referral-gateway Read consent.events
 allow referral-gateway Read referral.submitted
 allow referral-gateway Read referral.status-changed
 allow referral-gateway Read provider.directory
+allow referral-gateway Read consent.disclosures
 allow referral-gateway Write consent.events
 allow referral-gateway Write referral.submitted
 allow referral-gateway Write referral.status-changed
@@ -72,6 +76,7 @@ allow agency-adapter Read referral.overdue
 allow agency-adapter Read referral.report-refused
 allow agency-adapter Read consent.events
 allow agency-adapter Read provider.directory
+allow agency-adapter Read consent.disclosures
 allow agency-adapter Read referral.submitted-dlt
 allow agency-adapter Read referral.status-changed-dlt
 allow agency-adapter Read referral.delivered-dlt
@@ -79,11 +84,13 @@ allow agency-adapter Read referral.overdue-dlt
 allow agency-adapter Read referral.report-refused-dlt
 allow agency-adapter Read consent.events-dlt
 allow agency-adapter Read provider.directory-dlt
+allow agency-adapter Read consent.disclosures-dlt
 allow agency-adapter Write referral.delivered
 allow agency-adapter Write referral.status-changed
 allow agency-adapter Write referral.overdue
 allow agency-adapter Write referral.report-refused
 allow agency-adapter Write provider.directory
+allow agency-adapter Write consent.disclosures
 allow agency-adapter Write referral.submitted-dlt
 allow agency-adapter Write referral.status-changed-dlt
 allow agency-adapter Write referral.delivered-dlt
@@ -91,6 +98,7 @@ allow agency-adapter Write referral.overdue-dlt
 allow agency-adapter Write referral.report-refused-dlt
 allow agency-adapter Write consent.events-dlt
 allow agency-adapter Write provider.directory-dlt
+allow agency-adapter Write consent.disclosures-dlt
 allow notifier Read referral.submitted
 allow notifier Read referral.status-changed
 allow notifier Read referral.overdue

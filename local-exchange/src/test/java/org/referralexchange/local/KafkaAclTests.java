@@ -90,20 +90,21 @@ class KafkaAclTests {
     String notifications = Topics.NOTIFICATIONS.name();
     String consents = Topics.CONSENT_EVENTS.name();
     String directory = Topics.PROVIDER_DIRECTORY.name();
+    String disclosures = Topics.CONSENT_DISCLOSURES.name();
     Map<String, Map<AclOperation, List<String>>> acls = new LinkedHashMap<>();
     acls.put(
         GATEWAY,
         Map.of(
-            // ConsentView, ReferralView, ProviderDirectoryView
-            AclOperation.READ, List.of(consents, submitted, status, directory),
+            // ConsentView, ReferralView, ProviderDirectoryView, DisclosureView
+            AclOperation.READ, List.of(consents, submitted, status, directory, disclosures),
             // ConsentService, ReferralService (submit, cancel)
             AclOperation.WRITE, List.of(consents, submitted, status)));
     // ReportedRefusals reads back referral.report-refused; RefusalReporter writes it.
     // DirectoryPublisher lists the adapter's own providers.
     List<String> adapterReads =
-        List.of(submitted, status, delivered, overdue, refused, consents, directory);
+        List.of(submitted, status, delivered, overdue, refused, consents, directory, disclosures);
     List<String> adapterWrites =
-        new ArrayList<>(List.of(delivered, status, overdue, refused, directory));
+        new ArrayList<>(List.of(delivered, status, overdue, refused, directory, disclosures));
     List<String> adapterReadsToo = new ArrayList<>(adapterReads);
     // dead-letter-undecodable: true, so DeadLetterWriter reads and writes <topic>-dlt for every
     // topic its views read; DeliveryWorker also writes referral.submitted-dlt.

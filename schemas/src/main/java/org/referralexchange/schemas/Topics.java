@@ -1,10 +1,12 @@
 package org.referralexchange.schemas;
 
+import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
 import org.apache.avro.Schema;
 import org.referralexchange.events.v1.ConsentRecorded;
 import org.referralexchange.events.v1.ConsentRevoked;
+import org.referralexchange.events.v1.DisclosureRecorded;
 import org.referralexchange.events.v1.NotificationRecorded;
 import org.referralexchange.events.v1.ProviderListed;
 import org.referralexchange.events.v1.ProviderReportRefused;
@@ -132,6 +134,29 @@ public final class Topics {
           Optional.empty(),
           true);
 
+  /**
+   * How long the accounting of disclosures is kept: HIPAA asks for the six years before a request
+   * (45 CFR 164.528(a)), 42 CFR 2.24 for three; seven years leave a margin for the 30 days (plus
+   * one extension) a request may take to answer.
+   */
+  public static final Duration DISCLOSURE_RETENTION = Duration.ofDays(7 * 365 + 2);
+
+  /**
+   * The accounting of disclosures (42 CFR 2.24, 45 CFR 164.528), keyed by client pseudonym so one
+   * client's disclosures are listed together: one {@code DisclosureRecorded} per delivery and per
+   * withdrawal a provider acknowledged. Deleted after {@link #DISCLOSURE_RETENTION}, not compacted:
+   * every disclosure is its own record.
+   */
+  public static final TopicSpec CONSENT_DISCLOSURES =
+      new TopicSpec(
+          "consent.disclosures",
+          "clientPseudonym",
+          DisclosureRecorded.getClassSchema(),
+          List.of(DisclosureRecorded.class),
+          3,
+          Optional.of(DISCLOSURE_RETENTION),
+          false);
+
   /** All topics, in the order a deployment should create them. */
   public static final List<TopicSpec> ALL =
       List.of(
@@ -142,7 +167,8 @@ public final class Topics {
           REFERRAL_REPORT_REFUSED,
           NOTIFICATIONS,
           CONSENT_EVENTS,
-          PROVIDER_DIRECTORY);
+          PROVIDER_DIRECTORY,
+          CONSENT_DISCLOSURES);
 
   private Topics() {}
 

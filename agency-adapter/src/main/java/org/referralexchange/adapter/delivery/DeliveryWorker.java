@@ -26,6 +26,7 @@ import java.util.function.Supplier;
 import org.referralexchange.adapter.clock.ResponseDeadline;
 import org.referralexchange.adapter.config.AdapterProperties;
 import org.referralexchange.adapter.config.ProviderDirectory;
+import org.referralexchange.adapter.disclosure.Disclosures;
 import org.referralexchange.adapter.provider.DeliveryReceipt;
 import org.referralexchange.adapter.provider.OutboundReferral;
 import org.referralexchange.adapter.provider.ProviderAdapter;
@@ -85,6 +86,7 @@ public class DeliveryWorker {
   private final ClientDataOpener opener;
   private final EventPublisher publisher;
   private final PolledReports polledReports;
+  private final Disclosures disclosures;
   private final KafkaTemplate<String, org.apache.avro.specific.SpecificRecord> deadLetters;
   private final EventLog eventLog;
   private final WorkOwnership ownership;
@@ -159,6 +161,7 @@ public class DeliveryWorker {
       ClientDataOpener opener,
       EventPublisher publisher,
       PolledReports polledReports,
+      Disclosures disclosures,
       KafkaTemplate<String, org.apache.avro.specific.SpecificRecord> eventTemplate,
       EventLog eventLog,
       WorkOwnership ownership,
@@ -171,6 +174,7 @@ public class DeliveryWorker {
     this.opener = opener;
     this.publisher = publisher;
     this.polledReports = polledReports;
+    this.disclosures = disclosures;
     this.deadLetters = eventTemplate;
     this.eventLog = eventLog;
     this.ownership = ownership;
@@ -359,7 +363,8 @@ public class DeliveryWorker {
       boolean allDone = true;
       for (ReferralState referral : referrals.withdrawable(provider.id())) {
         if (referral.status() == ReferralStatus.CANCELLED
-            && !withdrawn.contains(referral.referralId())) {
+            && !withdrawn.contains(referral.referralId())
+            && !disclosures.withdrawalRecorded(referral.referralId())) {
           Optional<WorkOwnership.Claim> claim = ownership.claim(referral.referralId());
           if (claim.isPresent()) {
             try (WorkOwnership.Claim held = claim.get()) {
@@ -544,8 +549,9 @@ public class DeliveryWorker {
   }
 
   /**
-   * Sends {@code delivered} without waiting for the ack; the returned future completes when the ack
-   * came or failed. After a failed one the event waits in {@link #unrecorded} for the next pass.
+   * Sends the disclosure's record and then {@code delivered} without waiting for the acks; the
+   * returned future completes when both acks came or one failed. After a failure the event waits in
+   * {@link #unrecorded} for the next pass.
    */
   private CompletableFuture<Void> record(
       AdapterProperties.Provider provider,
@@ -561,8 +567,16 @@ public class DeliveryWorker {
     }
     CompletableFuture<?> acknowledged;
     try {
+      // The accounting of disclosures first: the referral counts as delivered only once both are
+      // acknowledged, and a disclosure already on its topic (recorded before a failed
+      // ReferralDelivered or a restart) is not recorded again.
       acknowledged =
-          publisher.publishAsync(Topics.REFERRAL_DELIVERED, referral.referralId(), delivered);
+          disclosures
+              .delivered(referral.submitted(), delivered.getOccurredAt())
+              .thenCompose(
+                  recorded ->
+                      publisher.publishAsync(
+                          Topics.REFERRAL_DELIVERED, referral.referralId(), delivered));
     } catch (RuntimeException e) {
       state.unacknowledged.release();
       throw e;
@@ -644,9 +658,15 @@ public class DeliveryWorker {
                   + ": "
                   + reason
                   + ").");
+      // Accounted for once the provider took it; a broker failure here tries the (idempotent)
+      // withdrawal again on a later pass, so it is never left unrecorded.
+      disclosures.withdrawn(referral.submitted(), reason, clock.instant());
       withdrawn.add(referral.referralId());
       counter("adapter.withdrawals", provider.id(), null).increment();
       return true;
+    } catch (org.referralexchange.kafka.BrokerUnavailableException e) {
+      log.warn("Withdrawn at {}, but its disclosure was not recorded; again later", provider.id());
+      return false;
     } catch (ProviderUnavailableException e) {
       log.info("Withdrawal from {} postponed: provider unavailable", provider.id());
       return false;

@@ -5,6 +5,7 @@ import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.Optional;
 import java.util.UUID;
+import org.referralexchange.adapter.disclosure.Disclosures;
 import org.referralexchange.adapter.provider.ProviderRejectedException;
 import org.referralexchange.adapter.provider.ProviderSettings;
 import org.referralexchange.adapter.provider.ProviderStatusUpdate;
@@ -54,6 +55,7 @@ public class StatusRecorder implements ProviderStatusSink {
   private final EventPublisher publisher;
   private final MeterRegistry meters;
   private final EventLog eventLog;
+  private final Disclosures disclosures;
 
   /**
    * One referral's reports are judged and published one at a time: out-of-order callbacks come
@@ -65,11 +67,13 @@ public class StatusRecorder implements ProviderStatusSink {
       ReferralStateView referrals,
       EventPublisher publisher,
       MeterRegistry meters,
-      EventLog eventLog) {
+      EventLog eventLog,
+      Disclosures disclosures) {
     this.referrals = referrals;
     this.publisher = publisher;
     this.meters = meters;
     this.eventLog = eventLog;
+    this.disclosures = disclosures;
     java.util.Arrays.setAll(referralLocks, i -> new Object());
   }
 
@@ -140,6 +144,8 @@ public class StatusRecorder implements ProviderStatusSink {
     }
     List<ReferralStatus> skipped = ((Assessment.Advanced) assessed).skipped();
     if (!state.delivered()) {
+      // The delivery it proves was a disclosure too; accounted for once, like any delivery.
+      awaitDisclosure(state, update);
       publisher.publish(
           Topics.REFERRAL_DELIVERED, update.referralId(), provenDelivery(provider, update, state));
     }
@@ -165,6 +171,16 @@ public class StatusRecorder implements ProviderStatusSink {
             .build();
     publisher.publish(Topics.REFERRAL_STATUS_CHANGED, update.referralId(), event);
     meters.counter("adapter.status.recorded", "status", event.getStatus().name()).increment();
+  }
+
+  private void awaitDisclosure(ReferralState state, ProviderStatusUpdate update) {
+    try {
+      disclosures.delivered(state.submitted(), update.occurredAt()).join();
+    } catch (java.util.concurrent.CompletionException e) {
+      throw e.getCause() instanceof BrokerUnavailableException broker
+          ? broker
+          : new BrokerUnavailableException("The disclosure could not be recorded", e);
+    }
   }
 
   private Object lockFor(String referralId) {

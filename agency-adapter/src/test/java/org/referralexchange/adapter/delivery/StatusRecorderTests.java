@@ -30,7 +30,8 @@ class StatusRecorderTests {
   @Test
   void asksForARetryInsteadOfRefusingWhileTheEventLogIsNotReadYet() {
     EventLog notReadYet = new EventLog(List.of(), null, null, meters, Optional.empty());
-    StatusRecorder recorder = new StatusRecorder(new ReferralStateView(), null, meters, notReadYet);
+    StatusRecorder recorder =
+        new StatusRecorder(new ReferralStateView(), null, meters, notReadYet, null);
 
     assertThatThrownBy(() -> recorder.accept(NOT_LOOKED_AT, accepted("ref-known-after-reading")))
         .isInstanceOf(ProviderUnavailableException.class)

@@ -19,8 +19,8 @@ import org.thymeleaf.templateresolver.ClassLoaderTemplateResolver;
  * the SMS (one line from {@code messages.properties}) of a notification. The model holds only what
  * a notification may say: the referral reference, the provider's and the service's names (from the
  * provider directory; their ids when it does not know them), status, the reason's code (never its
- * free text) or outcome and cost, and the link to the referral in the gateway. The client block is
- * never part of it.
+ * free text) or the outcome's cost (never the provider's words), and the link to the referral in
+ * the gateway. The client block is never part of it.
  */
 @Component
 public class MessageComposer {
@@ -114,21 +114,16 @@ public class MessageComposer {
     model.put("caseManagerName", contact.caseManagerName());
     model.put("topic", trigger.topic());
     model.put("reasonCode", reasonCode(trigger).orElse(null));
+    // The cost only: what was delivered and its unit are the provider's own words, which may name
+    // the client, like a reason's text; they are shown on the referral's page, not in a message.
     trigger
         .outcome()
         .ifPresent(
             o -> {
-              model.put("delivered", o.delivered());
-              model.put("units", o.units().map(MessageComposer::units).orElse(null));
-              model.put("unitName", o.unitName().orElse(null));
               model.put("cost", o.cost().map(c -> c.toPlainString()).orElse(null));
               model.put("currency", o.currency().orElse(null));
             });
     model.put("link", link(trigger.referralId()));
     return model;
-  }
-
-  private static String units(double units) {
-    return units == Math.rint(units) ? Long.toString((long) units) : Double.toString(units);
   }
 }

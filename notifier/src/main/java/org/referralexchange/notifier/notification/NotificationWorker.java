@@ -272,13 +272,37 @@ class NotificationWorker {
       triggers.finished(trigger.sourceEventId());
       return;
     }
+    Optional<Trigger> told =
+        contact.get().answersWithheld() ? trigger.withheld() : Optional.of(trigger);
     boolean finished = true;
     for (NotificationChannel channel : CHANNELS) {
-      finished &= handle(trigger, contact.get(), channel, now);
+      finished &=
+          told.isPresent()
+              ? handle(told.get(), contact.get(), channel, now)
+              : withheld(trigger, contact.get(), channel);
     }
     if (finished) {
       triggers.finished(trigger.sourceEventId());
     }
+  }
+
+  /**
+   * A Part 2 provider's later answer the consent withholds from the referrer: nothing is sent, and
+   * that is recorded once per wanted channel.
+   */
+  private boolean withheld(Trigger trigger, Contact contact, NotificationChannel channel) {
+    NotificationLog.Key key = key(trigger, channel);
+    if (!done(key) && contact.channels().contains(channel)) {
+      handled.add(key);
+      record(
+          trigger,
+          channel,
+          contact.caseManagerId(),
+          NotificationOutcome.SKIPPED,
+          "part 2 answer withheld",
+          null);
+    }
+    return true;
   }
 
   /** Sends on one channel if due; true when this channel is finished for the trigger. */

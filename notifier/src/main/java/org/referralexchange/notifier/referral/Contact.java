@@ -21,7 +21,8 @@ public record Contact(
     String timeZone,
     String providerId,
     String serviceId,
-    Optional<String> serviceName) {
+    Optional<String> serviceName,
+    boolean answersWithheld) {
 
   /** The case manager's zone; UTC when the event carries one Java does not know. */
   public ZoneId zone() {

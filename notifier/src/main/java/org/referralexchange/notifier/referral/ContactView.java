@@ -10,6 +10,7 @@ import org.referralexchange.events.v1.CaseManager;
 import org.referralexchange.events.v1.NotificationChannel;
 import org.referralexchange.events.v1.ReferralSubmitted;
 import org.referralexchange.kafka.EventView;
+import org.referralexchange.policy.ReturnDisclosure;
 import org.referralexchange.schemas.TopicSpec;
 import org.referralexchange.schemas.Topics;
 import org.springframework.stereotype.Component;
@@ -47,7 +48,8 @@ public class ContactView implements EventView {
               cm.getTimeZone(),
               submitted.getTarget().getProviderId(),
               submitted.getTarget().getServiceId(),
-              Optional.ofNullable(submitted.getTarget().getServiceName())));
+              Optional.ofNullable(submitted.getTarget().getServiceName()),
+              !ReturnDisclosure.allowed(submitted.getConsent())));
     }
   }
 

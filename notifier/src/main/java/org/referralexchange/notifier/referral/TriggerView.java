@@ -10,6 +10,7 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.UUID;
 import org.apache.avro.specific.SpecificRecord;
+import org.referralexchange.events.v1.ActorRole;
 import org.referralexchange.events.v1.ReferralOverdue;
 import org.referralexchange.events.v1.ReferralStatus;
 import org.referralexchange.events.v1.ReferralStatusChanged;
@@ -74,9 +75,12 @@ public class TriggerView implements EventView {
 
   @Override
   public synchronized void apply(TopicSpec topic, String key, SpecificRecord event) {
+    boolean firstAnswer = false;
     if (event instanceof ReferralStatusChanged changed && !seen.contains(changed.getEventId())) {
-      statuses.put(changed.getReferralId(), changed.getStatus());
+      ReferralStatus before = statuses.put(changed.getReferralId(), changed.getStatus());
+      firstAnswer = before == null || before == ReferralStatus.REQUESTED;
     }
+    boolean first = firstAnswer;
     if (event instanceof ReferralStatusChanged changed && seen.add(changed.getEventId())) {
       rules
           .topicOf(changed)
@@ -94,7 +98,9 @@ public class TriggerView implements EventView {
                           Optional.ofNullable(changed.getOutcome()).map(TriggerView::outcome),
                           topic,
                           changed,
-                          clock.instant())));
+                          clock.instant(),
+                          changed.getActor().getRole() == ActorRole.PROVIDER,
+                          first)));
     } else if (event instanceof ReferralOverdue overdue && seen.add(overdue.getEventId())) {
       rules
           .topicOf(overdue)
@@ -112,7 +118,9 @@ public class TriggerView implements EventView {
                           Optional.empty(),
                           topic,
                           overdue,
-                          clock.instant())));
+                          clock.instant(),
+                          false,
+                          false)));
     }
   }
 

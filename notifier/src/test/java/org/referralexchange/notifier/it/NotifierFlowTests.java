@@ -288,7 +288,7 @@ class NotifierFlowTests {
   }
 
   @Test
-  void completionSaysTheOutcomeAndCost() throws Exception {
+  void completionSaysTheCostButNeverTheProvidersWords() throws Exception {
     Referral referral = submit(NotificationChannel.EMAIL);
     // The lifecycle goes through ACCEPTED: a completion straight from REQUESTED is refused.
     publishStatus(referral, ReferralStatus.ACCEPTED, ActorRole.PROVIDER, null, null, null);
@@ -313,11 +313,81 @@ class NotifierFlowTests {
         .until(() -> NotifierInfrastructure.mailTo(referral.email).size() == 2);
     MimeMessage mail = NotifierInfrastructure.mailTo(referral.email).get(1);
     assertThat(mail.getSubject()).contains("service completed by Northside Food Bank");
-    assertThat(textOf(mail))
-        .contains("Delivered: Two weeks of groceries (2 box)")
-        .contains("Cost: 85.50 USD");
+    assertThat(textOf(mail)).contains("Cost: 85.50 USD");
     assertThat(htmlOf(mail)).contains("85.50 USD");
+    for (String caught : List.of(mail.getSubject(), textOf(mail), htmlOf(mail))) {
+      assertThat(caught).doesNotContain("Two weeks of groceries").doesNotContain("box");
+    }
     assertThat(smsTo(referral)).isEmpty();
+  }
+
+  /** A Part 2 referral: its consent names SUBSTANCE_USE_DISORDER, the return allowed or not. */
+  Referral partTwo(boolean returnAllowed, NotificationChannel... channels) {
+    Referral referral = referral(uniqueEmail(), uniqueMobile(), zoneWhereItIsNow(12), channels);
+    referral
+        .submitted
+        .getConsent()
+        .setInformationCategories(
+            List.of(
+                org.referralexchange.events.v1.InformationCategory.DEMOGRAPHICS,
+                org.referralexchange.events.v1.InformationCategory.SUBSTANCE_USE_DISORDER));
+    referral.submitted.getConsent().setReturnDisclosureAllowed(returnAllowed);
+    NotifierInfrastructure.publish(Topics.REFERRAL_SUBMITTED, referral.id, referral.submitted);
+    return referral;
+  }
+
+  @Test
+  void partTwoAnswersWithoutReturnConsentTellOnlyThatTheProviderAnswered() throws Exception {
+    Referral referral = partTwo(false, NotificationChannel.EMAIL, NotificationChannel.SMS);
+
+    publishStatus(
+        referral,
+        ReferralStatus.ACCEPTED,
+        ActorRole.PROVIDER,
+        "other",
+        "Zebulon is in detox",
+        null);
+    MimeMessage mail = awaitOneEmail(referral);
+    String sms = awaitOneSms(referral);
+    assertThat(mail.getSubject()).contains("answered");
+    assertThat(sms).contains("provider answered");
+    publishStatus(
+        referral,
+        ReferralStatus.COMPLETED,
+        ActorRole.PROVIDER,
+        null,
+        null,
+        Outcome.newBuilder()
+            .setDelivered("Detox, 5 sessions")
+            .setCost(
+                Money.newBuilder().setAmount(new BigDecimal("120.00")).setCurrency("USD").build())
+            .build());
+
+    // The completion is recorded withheld on both channels, and nothing more is sent.
+    List<NotificationRecorded> records = awaitRecords(referral, 4);
+    assertThat(records)
+        .filteredOn(r -> r.getOutcome() == NotificationOutcome.SKIPPED)
+        .hasSize(2)
+        .allSatisfy(r -> assertThat(r.getDetail()).isEqualTo("part 2 answer withheld"));
+    assertThat(NotifierInfrastructure.mailTo(referral.email)).hasSize(1);
+    assertThat(smsTo(referral)).hasSize(1);
+    for (String caught : List.of(mail.getSubject(), textOf(mail), htmlOf(mail), sms)) {
+      assertThat(caught)
+          .doesNotContain("accepted")
+          .doesNotContain("completed")
+          .doesNotContain("Zebulon")
+          .doesNotContain("detox")
+          .doesNotContain("120.00");
+    }
+  }
+
+  @Test
+  void partTwoAnswersWithReturnConsentAreToldAsUsual() throws Exception {
+    Referral referral = partTwo(true, NotificationChannel.EMAIL);
+
+    publishStatus(referral, ReferralStatus.ACCEPTED, ActorRole.PROVIDER, null, null, null);
+
+    assertThat(awaitOneEmail(referral).getSubject()).contains("accepted by");
   }
 
   @Test

@@ -40,7 +40,16 @@ final class ConsentRequests {
       @NotNull Boolean servicesConditionedOnSigning,
       @AssertTrue(message = "the form must state that re-disclosure may occur")
           boolean redisclosureNoticeAcknowledged,
-      @Size(max = 200) String sourceReference) {
+      @Size(max = 200) String sourceReference,
+      Boolean returnDisclosureAllowed) {
+
+    /**
+     * Whether a Part 2 provider's answers may reach the referrer in full (42 CFR 2.31); not stated
+     * means no.
+     */
+    boolean returnDisclosure() {
+      return Boolean.TRUE.equals(returnDisclosureAllowed);
+    }
 
     @AssertTrue(message = "give an expiry date (expiresAt) or an expiry event (expiryEvent)")
     boolean isExpirySet() {

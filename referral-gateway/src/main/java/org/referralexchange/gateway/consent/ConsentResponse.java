@@ -24,7 +24,8 @@ record ConsentResponse(
     String sourceReference,
     Instant recordedAt,
     Instant revokedAt,
-    List<String> cancelledReferralIds) {
+    List<String> cancelledReferralIds,
+    boolean returnDisclosureAllowed) {
 
   static ConsentResponse of(ConsentState state, Instant now, List<String> cancelled) {
     ConsentDetails c = state.consent();
@@ -47,6 +48,7 @@ record ConsentResponse(
         c.getSourceReference(),
         state.recordedAt(),
         state.revokedAt().orElse(null),
-        cancelled);
+        cancelled,
+        c.getReturnDisclosureAllowed());
   }
 }

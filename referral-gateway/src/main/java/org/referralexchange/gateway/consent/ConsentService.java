@@ -93,6 +93,7 @@ public class ConsentService {
             .setServicesConditionedOnSigning(request.servicesConditionedOnSigning())
             .setRedisclosureNoticeAcknowledged(request.redisclosureNoticeAcknowledged())
             .setSourceReference(request.sourceReference())
+            .setReturnDisclosureAllowed(request.returnDisclosure())
             .build();
     ConsentRecorded event =
         ConsentRecorded.newBuilder()

@@ -58,7 +58,7 @@ class ReferralController {
 
   @GetMapping("/{referralId}")
   ReferralResponse get(Principal agency, @PathVariable String referralId) {
-    return ReferralResponse.of(referrals.visible(agency.getName(), referralId));
+    return ReferralResponse.of(referrals.visible(agency.getName(), referralId), agency.getName());
   }
 
   @GetMapping
@@ -77,6 +77,8 @@ class ReferralController {
       @PathVariable String referralId,
       @Valid @RequestBody ReferralRequests.Cancel request) {
     return ResponseEntity.status(HttpStatus.ACCEPTED)
-        .body(ReferralResponse.of(referrals.cancel(agency.getName(), referralId, request)));
+        .body(
+            ReferralResponse.of(
+                referrals.cancel(agency.getName(), referralId, request), agency.getName()));
   }
 }

@@ -21,7 +21,8 @@ record ReferralRecord(
     Instant respondBy,
     Instant submittedAt,
     String requestFingerprint,
-    List<TimelineEntry> timeline) {
+    List<TimelineEntry> timeline,
+    boolean returnWithheld) {
 
   ReferralRecord {
     timeline = List.copyOf(timeline);
@@ -45,7 +46,8 @@ record ReferralRecord(
         respondBy,
         submittedAt,
         requestFingerprint,
-        longer);
+        longer,
+        returnWithheld);
   }
 
   boolean hasEvent(java.util.UUID eventId) {

@@ -3,11 +3,18 @@ package org.referralexchange.gateway.referral;
 import java.math.BigDecimal;
 import java.time.Instant;
 import java.util.List;
+import org.referralexchange.events.v1.ActorRole;
+import org.referralexchange.policy.ReturnDisclosure;
 
 /**
  * A referral as the API shows it: no client data, only what both agencies may see. {@code
  * respondBy} is the one the agency gave, absent (null) when the provider's response window decides:
  * the gateway does not know the provider's business hours, the adapter does.
+ *
+ * <p>{@code answersWithheld}: a Part 2 referral whose consent does not allow the provider's answers
+ * back to the referrer ({@link ReturnDisclosure}). The referring agency then sees the provider's
+ * first answer as one step {@code ANSWERED} (when, by which provider) and nothing of later ones: no
+ * status, reason or outcome. The provider's agency, whose information it is, sees everything.
  */
 record ReferralResponse(
     String referralId,
@@ -20,7 +27,8 @@ record ReferralResponse(
     String priority,
     Instant respondBy,
     Instant submittedAt,
-    List<Step> timeline) {
+    List<Step> timeline,
+    boolean answersWithheld) {
 
   /**
    * One timeline entry.
@@ -48,10 +56,16 @@ record ReferralResponse(
       BigDecimal costAmount,
       String costCurrency) {}
 
-  static ReferralResponse of(ReferralRecord record) {
+  /** The referral as {@code viewerAgencyId} may see it. */
+  static ReferralResponse of(ReferralRecord record, String viewerAgencyId) {
+    boolean withheld = record.returnWithheld() && record.referringAgencyId().equals(viewerAgencyId);
+    List<Step> steps =
+        withheld
+            ? withheldSteps(record.timeline())
+            : record.timeline().stream().map(ReferralResponse::step).toList();
     return new ReferralResponse(
         record.referralId(),
-        record.status().name(),
+        steps.get(steps.size() - 1).status(),
         record.referringAgencyId(),
         record.caseManagerId(),
         record.providerId(),
@@ -60,7 +74,35 @@ record ReferralResponse(
         record.priority().name(),
         record.respondBy(),
         record.submittedAt(),
-        record.timeline().stream().map(ReferralResponse::step).toList());
+        steps,
+        withheld);
+  }
+
+  /**
+   * The provider's first answer as ANSWERED, its later ones left out; other entries as they are.
+   */
+  private static List<Step> withheldSteps(List<TimelineEntry> timeline) {
+    List<Step> steps = new java.util.ArrayList<>();
+    boolean answered = false;
+    for (TimelineEntry e : timeline) {
+      if (e.actor().getRole() != ActorRole.PROVIDER) {
+        steps.add(step(e));
+      } else if (!answered) {
+        answered = true;
+        steps.add(
+            new Step(
+                ReturnDisclosure.WITHHELD_STATUS,
+                e.occurredAt(),
+                null,
+                null,
+                ActorRole.PROVIDER.name(),
+                e.actor().getOrganizationId(),
+                null,
+                null,
+                List.of()));
+      }
+    }
+    return steps;
   }
 
   private static Step step(TimelineEntry e) {

@@ -266,6 +266,7 @@ class ReferralService implements RevocationCascade {
                 .setPurpose(request.consent().purpose())
                 .setExpiresAt(covering.consent().getExpiresAt())
                 .setNarrativeCategories(request.consent().narrativeCategories())
+                .setReturnDisclosureAllowed(covering.consent().getReturnDisclosureAllowed())
                 .build())
         .setClient(
             ClientBlock.newBuilder()
@@ -378,12 +379,17 @@ class ReferralService implements RevocationCascade {
         referrals.find(
             r ->
                 mayRead(agencyId, r)
-                    && (status == null || r.status() == status)
+                    // The status the agency is shown: a withheld answer matches no status.
+                    && (status == null
+                        || ReferralResponse.of(r, agencyId).status().equals(status.name()))
                     && ReferralView.since(r, since));
     int from = Math.min(page * size, all.size());
     int to = Math.min(from + size, all.size());
     return new ReferralResponse.Page(
-        all.subList(from, to).stream().map(ReferralResponse::of).toList(), page, size, all.size());
+        all.subList(from, to).stream().map(r -> ReferralResponse.of(r, agencyId)).toList(),
+        page,
+        size,
+        all.size());
   }
 
   /** The referring agency withdraws its referral; cancelling again changes nothing. */

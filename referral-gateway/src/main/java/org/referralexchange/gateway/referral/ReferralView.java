@@ -18,6 +18,7 @@ import org.referralexchange.events.v1.ReferralSubmitted;
 import org.referralexchange.kafka.EventView;
 import org.referralexchange.policy.EventPlausibility;
 import org.referralexchange.policy.PolicyDecision;
+import org.referralexchange.policy.ReturnDisclosure;
 import org.referralexchange.schemas.TopicSpec;
 import org.referralexchange.schemas.Topics;
 import org.springframework.stereotype.Component;
@@ -114,7 +115,8 @@ class ReferralView implements EventView {
             event.getRespondBy(),
             event.getOccurredAt(),
             event.getRequestFingerprint(),
-            List.of(requested));
+            List.of(requested),
+            !ReturnDisclosure.allowed(event.getConsent()));
     for (TimelineEntry waiting : pending.getOrDefault(event.getReferralId(), List.of())) {
       if (!record.providerId().equals(pendingProviders.remove(waiting.eventId()))) {
         // Read before its submission, so not checked against it then; impossible, so left out.
