@@ -18,6 +18,8 @@ import org.referralexchange.events.v1.InformationCategory;
  * @param recipientServiceCategories the HSDS service categories the recipient provides
  * @param categories the information categories the referral would disclose
  * @param purpose the purpose of use (HL7 v3 PurposeOfUse code)
+ * @param recipientTreats whether the recipient treats clients (its directory entry's {@code
+ *     treatingProvider}): only such a provider belongs to a Part 2 class of recipients
  */
 public record ConsentCheck(
     Optional<ConsentDetails> consent,
@@ -28,7 +30,32 @@ public record ConsentCheck(
     String recipientProviderId,
     Set<String> recipientServiceCategories,
     Set<InformationCategory> categories,
-    String purpose) {
+    String purpose,
+    boolean recipientTreats) {
+
+  /** A check for a recipient that does not treat clients. */
+  public ConsentCheck(
+      Optional<ConsentDetails> consent,
+      boolean revoked,
+      Instant now,
+      String disclosingAgencyId,
+      String clientPseudonym,
+      String recipientProviderId,
+      Set<String> recipientServiceCategories,
+      Set<InformationCategory> categories,
+      String purpose) {
+    this(
+        consent,
+        revoked,
+        now,
+        disclosingAgencyId,
+        clientPseudonym,
+        recipientProviderId,
+        recipientServiceCategories,
+        categories,
+        purpose,
+        false);
+  }
 
   public ConsentCheck {
     recipientServiceCategories = Set.copyOf(recipientServiceCategories);

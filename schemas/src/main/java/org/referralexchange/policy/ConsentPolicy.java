@@ -5,6 +5,7 @@ import java.util.List;
 import java.util.Set;
 import java.util.function.Function;
 import org.referralexchange.events.v1.ConsentDetails;
+import org.referralexchange.events.v1.ConsentRecipients;
 import org.referralexchange.events.v1.InformationCategory;
 
 /**
@@ -61,17 +62,39 @@ public interface ConsentPolicy {
                   ? "the consent expired at " + consent.getExpiresAt()
                   : null);
 
-  /** It names the recipient, or a class of recipients the recipient belongs to. */
+  /**
+   * It names the recipient, or a class of recipients the recipient belongs to. A disclosure of Part
+   * 2 (substance-use-disorder) information reaches a class only as 42 CFR 2.31(a)(4)(ii) allows:
+   * through the intermediary it names, and only to a participant that treats the client. Without a
+   * named intermediary such a class covers nobody, so providers listed after the client signed are
+   * never reached by a description they could not have been named in.
+   */
   ConsentPolicy COVERS_RECIPIENT =
       whenPresent(
           "consent-does-not-cover-recipient",
           (consent, check) -> {
-            boolean named =
-                consent.getRecipients().getProviderIds().contains(check.recipientProviderId());
+            ConsentRecipients recipients = consent.getRecipients();
+            if (recipients.getProviderIds().contains(check.recipientProviderId())) {
+              return null;
+            }
             boolean inClass =
-                consent.getRecipients().getServiceCategories().stream()
+                recipients.getServiceCategories().stream()
                     .anyMatch(check.recipientServiceCategories()::contains);
-            return named || inClass
+            if (inClass
+                && !check.categories().contains(InformationCategory.SUBSTANCE_USE_DISORDER)) {
+              return null;
+            }
+            if (inClass && recipients.getIntermediary() == null) {
+              return "a 42 CFR Part 2 consent covers a class of recipients only through the"
+                  + " intermediary it names, and this one names none";
+            }
+            if (inClass && !check.recipientTreats()) {
+              return "a 42 CFR Part 2 consent's class of recipients covers only treating"
+                  + " providers, and provider "
+                  + check.recipientProviderId()
+                  + " is not listed as one";
+            }
+            return inClass
                 ? null
                 : "the consent does not name provider "
                     + check.recipientProviderId()

@@ -10,6 +10,7 @@ import java.util.Optional;
 import java.util.Set;
 import org.junit.jupiter.api.Test;
 import org.referralexchange.events.v1.ConsentDetails;
+import org.referralexchange.events.v1.ConsentIntermediary;
 import org.referralexchange.events.v1.ConsentRecipients;
 import org.referralexchange.events.v1.InformationCategory;
 import org.referralexchange.schemas.samples.SampleEvents;
@@ -104,6 +105,90 @@ class ConsentPolicyTests {
         withRecipients(
             ConsentRecipients.newBuilder().setServiceCategories(List.of("food")).build());
     assertThat(refusedBy(check(byClass))).isEqualTo("allowed");
+  }
+
+  // 42 CFR 2.31(a)(4): a Part 2 disclosure goes to named recipients, or through a named
+  // intermediary to a class limited to treating providers.
+
+  private static final Set<InformationCategory> SUD =
+      EnumSet.of(InformationCategory.SUBSTANCE_USE_DISORDER);
+
+  private static ConsentDetails part2(ConsentRecipients recipients) {
+    return ConsentDetails.newBuilder(CONSENT)
+        .setPart2(true)
+        .setInformationCategories(List.of(InformationCategory.SUBSTANCE_USE_DISORDER))
+        .setRecipients(recipients)
+        .build();
+  }
+
+  private static ConsentCheck part2Check(ConsentDetails consent, boolean recipientTreats) {
+    return new ConsentCheck(
+        Optional.of(consent),
+        false,
+        NOW,
+        "county-hhs",
+        consent.getClientPseudonym(),
+        "harbor-recovery",
+        Set.of("substance-use-treatment"),
+        SUD,
+        "COC",
+        recipientTreats);
+  }
+
+  private static final ConsentRecipients TREATMENT_CLASS =
+      ConsentRecipients.newBuilder()
+          .setServiceCategories(List.of("substance-use-treatment"))
+          .build();
+
+  private static final ConsentRecipients TREATMENT_CLASS_VIA_EXCHANGE =
+      ConsentRecipients.newBuilder(TREATMENT_CLASS)
+          .setIntermediary(
+              ConsentIntermediary.newBuilder()
+                  .setId("referral-exchange")
+                  .setName("The referral exchange")
+                  .build())
+          .build();
+
+  @Test
+  void part2ClassWithoutIntermediaryCoversNoProviderEvenOneThatTreats() {
+    assertThat(refusedBy(part2Check(part2(TREATMENT_CLASS), true)))
+        .isEqualTo("consent-does-not-cover-recipient");
+  }
+
+  @Test
+  void part2ClassThroughNamedIntermediaryCoversTreatingProvider() {
+    assertThat(refusedBy(part2Check(part2(TREATMENT_CLASS_VIA_EXCHANGE), true)))
+        .isEqualTo("allowed");
+  }
+
+  @Test
+  void part2ClassThroughNamedIntermediaryDoesNotCoverProviderThatDoesNotTreat() {
+    PolicyDecision decision =
+        ConsentPolicy.evaluateAll(part2Check(part2(TREATMENT_CLASS_VIA_EXCHANGE), false));
+    assertThat(decision)
+        .isInstanceOfSatisfying(
+            PolicyDecision.Rejected.class,
+            r -> {
+              assertThat(r.policy()).isEqualTo("consent-does-not-cover-recipient");
+              assertThat(r.reason()).contains("treating providers");
+            });
+  }
+
+  @Test
+  void part2ConsentNamingTheProviderCoversItWithoutIntermediary() {
+    ConsentRecipients named =
+        ConsentRecipients.newBuilder().setProviderIds(List.of("harbor-recovery")).build();
+    assertThat(refusedBy(part2Check(part2(named), false))).isEqualTo("allowed");
+  }
+
+  @Test
+  void classWithoutIntermediaryStillCoversDisclosureWithoutPart2Information() {
+    ConsentDetails byClass =
+        ConsentDetails.newBuilder(CONSENT)
+            .setRecipients(
+                ConsentRecipients.newBuilder().setServiceCategories(List.of("food")).build())
+            .build();
+    assertThat(refusedBy(check(byClass, false, "county-hhs", SENT, "COC"))).isEqualTo("allowed");
   }
 
   @Test

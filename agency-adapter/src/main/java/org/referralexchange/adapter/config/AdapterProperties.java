@@ -67,6 +67,9 @@ public record AdapterProperties(
    * @param contact how a case manager reaches it
    * @param holidays dates (in its time zone) it is closed although they fall on a business day,
    *     e.g. {@code holidays: [2026-12-25, 2027-01-01]}; the response clock skips them
+   * @param treatingProvider whether it treats clients (health care): published on its directory
+   *     entry, it is what puts it in a Part 2 consent's class of recipients (42 CFR
+   *     2.31(a)(4)(ii)(B)); false unless configured
    */
   public record Provider(
       @NotBlank @Pattern(regexp = "[a-z0-9][a-z0-9-]{1,62}") String id,
@@ -87,7 +90,8 @@ public record AdapterProperties(
       @Valid List<Service> services,
       String organization,
       ProviderSettings.Contact contact,
-      Set<LocalDate> holidays) {
+      Set<LocalDate> holidays,
+      boolean treatingProvider) {
 
     /** A provider with no services, organization, contact or holidays configured. */
     public Provider(
@@ -125,7 +129,8 @@ public record AdapterProperties(
           List.of(),
           null,
           null,
-          Set.of());
+          Set.of(),
+          false);
     }
 
     @ConstructorBinding

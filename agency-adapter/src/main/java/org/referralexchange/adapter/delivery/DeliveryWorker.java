@@ -510,15 +510,17 @@ public class DeliveryWorker {
     DeliveryReceipt receipt;
     try {
       OutboundReferral outbound =
-          opener.open(
+          withPart2Package(
               submitted,
-              provider.allowedFields(),
-              // As read from the log, which checkConsent just found covering the referral.
-              consents
-                  .get(submitted.getConsent().getConsentId())
-                  .map(c -> c.details().getInformationCategories())
-                  .orElse(List.of()),
-              ResponseDeadline.of(submitted, provider).respondBy());
+              opener.open(
+                  submitted,
+                  provider.allowedFields(),
+                  // As read from the log, which checkConsent just found covering the referral.
+                  consents
+                      .get(submitted.getConsent().getConsentId())
+                      .map(c -> c.details().getInformationCategories())
+                      .orElse(List.of()),
+                  ResponseDeadline.of(submitted, provider).respondBy()));
       receipt = adapter.deliver(provider.settings(), outbound);
     } catch (ProviderUnavailableException e) {
       retryLater(provider, referral, e);
@@ -729,6 +731,16 @@ public class DeliveryWorker {
     return false;
   }
 
+  /** The referral with the 42 CFR 2.32 notice and scope when it carries Part 2 information. */
+  private OutboundReferral withPart2Package(
+      ReferralSubmitted submitted, OutboundReferral outbound) {
+    return consents
+        .get(submitted.getConsent().getConsentId())
+        .flatMap(consent -> Part2Package.of(submitted, consent.details()))
+        .map(outbound::withPart2)
+        .orElse(outbound);
+  }
+
   private PolicyDecision checkConsent(
       AdapterProperties.Provider provider, ReferralSubmitted submitted) {
     Optional<ConsentStateView.Consent> consent =
@@ -743,7 +755,8 @@ public class DeliveryWorker {
             provider.id(),
             provider.serviceCategories(),
             Set.copyOf(submitted.getConsent().getInformationCategories()),
-            submitted.getConsent().getPurpose()));
+            submitted.getConsent().getPurpose(),
+            provider.treatingProvider()));
   }
 
   private void fail(ReferralState referral, ReferralStatus status, String code, String text) {

@@ -86,6 +86,7 @@ final class DirectoryEntries {
                     .build())
         .setServed(provider.enabled())
         .setAdapterId(adapterId)
+        .setTreatingProvider(provider.treatingProvider())
         .build();
   }
 

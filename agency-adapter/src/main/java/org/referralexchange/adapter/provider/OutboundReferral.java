@@ -21,6 +21,9 @@ import java.util.List;
  * @param narrative free text, allow-listed as the field {@code narrative}
  * @param contactingSubjectProhibited the provider must not contact the client directly
  * @param consentId the consent that authorises the disclosure
+ * @param part2 the 42 CFR 2.32 notice and consent scope when the referral carries substance-use-
+ *     disorder information, else null: a provider kind that sees it marks what it delivers as Part
+ *     2
  */
 public record OutboundReferral(
     String referralId,
@@ -34,7 +37,56 @@ public record OutboundReferral(
     Client client,
     Narrative narrative,
     boolean contactingSubjectProhibited,
-    String consentId) {
+    String consentId,
+    Part2Disclosure part2) {
+
+  /** A referral that carries no Part 2 information. */
+  public OutboundReferral(
+      String referralId,
+      String providerId,
+      String serviceId,
+      String priority,
+      Instant authoredOn,
+      Instant respondBy,
+      Requester requester,
+      List<Need> needs,
+      Client client,
+      Narrative narrative,
+      boolean contactingSubjectProhibited,
+      String consentId) {
+    this(
+        referralId,
+        providerId,
+        serviceId,
+        priority,
+        authoredOn,
+        respondBy,
+        requester,
+        needs,
+        client,
+        narrative,
+        contactingSubjectProhibited,
+        consentId,
+        null);
+  }
+
+  /** This referral carrying the Part 2 notice and scope. */
+  public OutboundReferral withPart2(Part2Disclosure disclosure) {
+    return new OutboundReferral(
+        referralId,
+        providerId,
+        serviceId,
+        priority,
+        authoredOn,
+        respondBy,
+        requester,
+        needs,
+        client,
+        narrative,
+        contactingSubjectProhibited,
+        consentId,
+        disclosure);
+  }
 
   /** The referring agency and case manager (workforce data, not client data). */
   public record Requester(

@@ -105,7 +105,8 @@ class ResponseDeadlineTests {
           List.of(),
           null,
           null,
-          Set.of(LocalDate.parse("2026-12-09")));
+          Set.of(LocalDate.parse("2026-12-09")),
+          false);
 
   @Test
   void twoBusinessDaysFromFridayAfternoonAreDueTuesdayAndReturnTwoBusinessDaysLater() {

@@ -2,6 +2,8 @@ package org.referralexchange.gateway.consent;
 
 import jakarta.validation.Valid;
 import jakarta.validation.constraints.AssertTrue;
+import jakarta.validation.constraints.Max;
+import jakarta.validation.constraints.Min;
 import jakarta.validation.constraints.NotBlank;
 import jakarta.validation.constraints.NotEmpty;
 import jakarta.validation.constraints.NotNull;
@@ -10,6 +12,7 @@ import jakarta.validation.constraints.Size;
 import java.time.Instant;
 import java.util.List;
 import org.referralexchange.events.v1.InformationCategory;
+import org.referralexchange.events.v1.RepresentativeAuthorityKind;
 import org.referralexchange.events.v1.SignatureMethod;
 import org.referralexchange.events.v1.SignerRole;
 
@@ -64,10 +67,14 @@ final class ConsentRequests {
     }
   }
 
-  /** Named providers, a described class of recipients, or both; at least one. */
+  /**
+   * Named providers, a described class of recipients, or both; at least one. A Part 2 consent that
+   * describes a class names the intermediary it reaches that class through (42 CFR 2.31(a)(4)(ii)).
+   */
   record Recipients(
       List<@Pattern(regexp = "[a-z0-9][a-z0-9-]{1,62}") String> providerIds,
-      List<@NotBlank String> serviceCategories) {
+      List<@NotBlank String> serviceCategories,
+      @Valid Intermediary intermediary) {
 
     Recipients {
       providerIds = providerIds == null ? List.of() : List.copyOf(providerIds);
@@ -80,8 +87,29 @@ final class ConsentRequests {
     }
   }
 
+  /** An intermediary as the signed form names it. */
+  record Intermediary(
+      @NotBlank @Size(max = 64) String id, @NotBlank @Size(max = 200) String name) {}
+
+  /**
+   * Who signed, how and when.
+   *
+   * @param representativeAuthority why a legal representative may sign; required exactly when
+   *     {@code signerRole} is LEGAL_REPRESENTATIVE
+   * @param clientAge the client's age in whole years when signing, when the agency knows it; it
+   *     decides whether the client is a minor (42 CFR 2.14)
+   */
   record Signature(
-      @NotNull SignatureMethod method, @NotNull Instant signedAt, @NotNull SignerRole signerRole) {}
+      @NotNull SignatureMethod method,
+      @NotNull Instant signedAt,
+      @NotNull SignerRole signerRole,
+      @Valid RepresentativeAuthority representativeAuthority,
+      @Min(0) @Max(130) Integer clientAge) {}
+
+  /** The kind of a representative's authority and a reference to the document that gives it. */
+  record RepresentativeAuthority(
+      @NotNull RepresentativeAuthorityKind kind,
+      @NotBlank @Size(max = 200) String documentReference) {}
 
   /** A revocation: when the client revoked (default now) and why, if they said. */
   record Revoke(

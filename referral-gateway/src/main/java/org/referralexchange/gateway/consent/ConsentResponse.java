@@ -11,6 +11,7 @@ record ConsentResponse(
     String clientPseudonym,
     List<String> recipientProviderIds,
     List<String> recipientServiceCategories,
+    Intermediary recipientIntermediary,
     List<String> informationCategories,
     boolean part2,
     String purpose,
@@ -20,12 +21,21 @@ record ConsentResponse(
     String signatureMethod,
     Instant signedAt,
     String signerRole,
+    Authority representativeAuthority,
+    boolean clientMinor,
+    Integer clientAgeAtSigning,
     boolean servicesConditionedOnSigning,
     String sourceReference,
     Instant recordedAt,
     Instant revokedAt,
     List<String> cancelledReferralIds,
     boolean returnDisclosureAllowed) {
+
+  /** The intermediary a Part 2 consent names. */
+  record Intermediary(String id, String name) {}
+
+  /** The authority a legal representative signed under. */
+  record Authority(String kind, String documentReference) {}
 
   static ConsentResponse of(ConsentState state, Instant now, List<String> cancelled) {
     ConsentDetails c = state.consent();
@@ -35,6 +45,11 @@ record ConsentResponse(
         c.getClientPseudonym(),
         c.getRecipients().getProviderIds(),
         c.getRecipients().getServiceCategories(),
+        c.getRecipients().getIntermediary() == null
+            ? null
+            : new Intermediary(
+                c.getRecipients().getIntermediary().getId(),
+                c.getRecipients().getIntermediary().getName()),
         c.getInformationCategories().stream().map(Enum::name).toList(),
         c.getPart2(),
         c.getPurpose(),
@@ -44,6 +59,13 @@ record ConsentResponse(
         c.getSignature().getMethod().name(),
         c.getSignature().getSignedAt(),
         c.getSignature().getSignerRole().name(),
+        c.getSignature().getRepresentativeAuthority() == null
+            ? null
+            : new Authority(
+                c.getSignature().getRepresentativeAuthority().getKind().name(),
+                c.getSignature().getRepresentativeAuthority().getDocumentReference()),
+        c.getSignature().getClientMinor(),
+        c.getSignature().getClientAgeAtSigning(),
         c.getServicesConditionedOnSigning(),
         c.getSourceReference(),
         state.recordedAt(),

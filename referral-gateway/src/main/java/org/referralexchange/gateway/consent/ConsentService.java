@@ -8,11 +8,13 @@ import java.util.UUID;
 import org.referralexchange.events.v1.Actor;
 import org.referralexchange.events.v1.ActorRole;
 import org.referralexchange.events.v1.ConsentDetails;
+import org.referralexchange.events.v1.ConsentIntermediary;
 import org.referralexchange.events.v1.ConsentRecipients;
 import org.referralexchange.events.v1.ConsentRecorded;
 import org.referralexchange.events.v1.ConsentRevoked;
 import org.referralexchange.events.v1.ConsentSignature;
 import org.referralexchange.events.v1.Reason;
+import org.referralexchange.events.v1.RepresentativeAuthority;
 import org.referralexchange.gateway.directory.Providers;
 import org.referralexchange.gateway.privacy.Hmac;
 import org.referralexchange.gateway.problem.GatewayProblem;
@@ -31,6 +33,7 @@ public class ConsentService {
   private final RevocationCascade cascade;
   private final Providers directory;
   private final Hmac hmac;
+  private final MinorConsentProperties minorConsent;
   private final Clock clock;
 
   ConsentService(
@@ -39,12 +42,14 @@ public class ConsentService {
       RevocationCascade cascade,
       Providers directory,
       Hmac hmac,
+      MinorConsentProperties minorConsent,
       Clock clock) {
     this.view = view;
     this.publisher = publisher;
     this.cascade = cascade;
     this.directory = directory;
     this.hmac = hmac;
+    this.minorConsent = minorConsent;
     this.clock = clock;
   }
 
@@ -61,6 +66,10 @@ public class ConsentService {
     }
     Instant now = clock.instant();
     RecordingRules.requireWrittenSignatureForPart2(request);
+    RecordingRules.requirePart2RecipientsNamed(request);
+    RecordingRules.requireRepresentativeAuthority(request);
+    MinorConsentProperties.Rule minorRule = minorConsent.forAgency(agencyId);
+    RecordingRules.requireMinorRule(request, minorRule);
     RecordingRules.requireDatesInOrder(request, now);
     refuseIfAlreadyExpired(request, now);
     String consentId = "cns-" + UUID.randomUUID();
@@ -73,6 +82,7 @@ public class ConsentService {
                 ConsentRecipients.newBuilder()
                     .setProviderIds(request.recipients().providerIds())
                     .setServiceCategories(request.recipients().serviceCategories())
+                    .setIntermediary(intermediary(request.recipients().intermediary()))
                     .build())
             .setInformationCategories(request.informationCategories())
             .setPart2(request.part2())
@@ -88,6 +98,10 @@ public class ConsentService {
                     .setMethod(request.signature().method())
                     .setSignedAt(request.signature().signedAt())
                     .setSignerRole(request.signature().signerRole())
+                    .setRepresentativeAuthority(
+                        authority(request.signature().representativeAuthority()))
+                    .setClientMinor(minorRule.isMinor(request.signature().clientAge()))
+                    .setClientAgeAtSigning(request.signature().clientAge())
                     .build())
             .setRevocationRightAcknowledged(request.revocationRightAcknowledged())
             .setServicesConditionedOnSigning(request.servicesConditionedOnSigning())
@@ -172,6 +186,25 @@ public class ConsentService {
 
   Instant now() {
     return clock.instant();
+  }
+
+  private static ConsentIntermediary intermediary(ConsentRequests.Intermediary intermediary) {
+    return intermediary == null
+        ? null
+        : ConsentIntermediary.newBuilder()
+            .setId(intermediary.id())
+            .setName(intermediary.name())
+            .build();
+  }
+
+  private static RepresentativeAuthority authority(
+      ConsentRequests.RepresentativeAuthority authority) {
+    return authority == null
+        ? null
+        : RepresentativeAuthority.newBuilder()
+            .setKind(authority.kind())
+            .setDocumentReference(authority.documentReference())
+            .build();
   }
 
   private static Actor actor(String agencyId) {

@@ -5,6 +5,7 @@ import java.time.Instant;
 import org.referralexchange.events.v1.ConsentDetails;
 import org.referralexchange.events.v1.InformationCategory;
 import org.referralexchange.events.v1.SignatureMethod;
+import org.referralexchange.events.v1.SignerRole;
 import org.referralexchange.gateway.problem.GatewayProblem;
 import org.referralexchange.gateway.problem.ProblemTypes;
 import org.springframework.http.HttpStatus;
@@ -59,10 +60,7 @@ final class RecordingRules {
    * same rule.
    */
   static void requireWrittenSignatureForPart2(ConsentRequests.RecordConsent request) {
-    boolean part2Data =
-        request.part2()
-            || request.informationCategories().contains(InformationCategory.SUBSTANCE_USE_DISORDER);
-    if (part2Data && request.signature().method() == SignatureMethod.VERBAL_WITNESSED) {
+    if (part2Data(request) && request.signature().method() == SignatureMethod.VERBAL_WITNESSED) {
       throw refusal(
           ProblemTypes.PART2_VERBAL_CONSENT,
           "Part 2 consent needs a written or electronic signature",
@@ -70,6 +68,91 @@ final class RecordingRules {
               + " SUBSTANCE_USE_DISORDER (42 CFR Part 2) information, which needs a WRITTEN or"
               + " ELECTRONIC signature.");
     }
+  }
+
+  /**
+   * 42 CFR 2.31(a)(4): a Part 2 consent names its recipients, or names an intermediary and a class
+   * of its participants (which the consent policy limits to treating providers). A class alone
+   * would reach any provider of the category, including ones listed after the client signed.
+   */
+  static void requirePart2RecipientsNamed(ConsentRequests.RecordConsent request) {
+    ConsentRequests.Recipients recipients = request.recipients();
+    if (part2Data(request)
+        && !recipients.serviceCategories().isEmpty()
+        && recipients.intermediary() == null) {
+      throw refusal(
+          ProblemTypes.PART2_RECIPIENTS_NOT_NAMED,
+          "Part 2 consent must name its recipients or an intermediary",
+          "Field 'recipients.serviceCategories' describes a class of recipients but"
+              + " 'recipients.intermediary' is missing: a consent covering SUBSTANCE_USE_DISORDER"
+              + " (42 CFR Part 2) information reaches a class only through a named intermediary"
+              + " (42 CFR 2.31(a)(4)(ii)). Name the providers, or the intermediary.");
+    }
+  }
+
+  /**
+   * A legal representative states the authority they sign under, and only a representative does:
+   * the form is signed by the client or by someone whose authority is on record (HIPAA
+   * 164.508(c)(1)(vi), 42 CFR 2.14(b) and 2.15).
+   */
+  static void requireRepresentativeAuthority(ConsentRequests.RecordConsent request) {
+    ConsentRequests.Signature signature = request.signature();
+    boolean representative = signature.signerRole() == SignerRole.LEGAL_REPRESENTATIVE;
+    if (representative && signature.representativeAuthority() == null) {
+      throw refusal(
+          ProblemTypes.REPRESENTATIVE_AUTHORITY_REQUIRED,
+          "Representative's authority required",
+          "Field 'signature.representativeAuthority' is missing: a consent signed by a"
+              + " LEGAL_REPRESENTATIVE records the kind of authority and the document giving it.");
+    }
+    if (!representative && signature.representativeAuthority() != null) {
+      throw refusal(
+          ProblemTypes.REPRESENTATIVE_AUTHORITY_REQUIRED,
+          "Representative's authority without a representative",
+          "Field 'signature.representativeAuthority' is given but 'signature.signerRole' is"
+              + " CLIENT: say LEGAL_REPRESENTATIVE when a representative signed.");
+    }
+  }
+
+  /**
+   * 42 CFR 2.14: where state law lets a minor consent to substance-use-disorder treatment, the
+   * minor alone signs a Part 2 consent, and a parent's signature does not replace theirs; where it
+   * does not, a parent or guardian signs. Outside Part 2 a minor's own signature is not taken: a
+   * parent or guardian is the minor's personal representative (HIPAA 164.502(g)).
+   */
+  static void requireMinorRule(
+      ConsentRequests.RecordConsent request, MinorConsentProperties.Rule rule) {
+    Integer age = request.signature().clientAge();
+    if (!rule.isMinor(age)) {
+      return;
+    }
+    boolean part2 = part2Data(request);
+    boolean minorAlone = part2 && rule.minorSignsPart2Alone(age);
+    SignerRole signer = request.signature().signerRole();
+    if (signer == SignerRole.CLIENT && !minorAlone) {
+      throw refusal(
+          ProblemTypes.MINOR_SIGNATURE_NOT_ALLOWED,
+          "A minor's own signature is not accepted here",
+          part2
+              ? "Field 'signature.signerRole' is CLIENT and 'signature.clientAge' makes the client"
+                  + " a minor, whom this agency's state rule does not let sign a 42 CFR Part 2"
+                  + " consent alone (42 CFR 2.14(b)): a parent or guardian signs."
+              : "Field 'signature.signerRole' is CLIENT and 'signature.clientAge' makes the client"
+                  + " a minor: outside 42 CFR Part 2 a parent or guardian signs for a minor.");
+    }
+    if (signer == SignerRole.LEGAL_REPRESENTATIVE && minorAlone) {
+      throw refusal(
+          ProblemTypes.MINOR_MUST_SIGN,
+          "Only the minor may sign this Part 2 consent",
+          "Field 'signature.signerRole' is LEGAL_REPRESENTATIVE, but this agency's state rule"
+              + " lets a minor of this age consent to substance-use-disorder treatment, so only"
+              + " the minor signs a 42 CFR Part 2 consent (42 CFR 2.14(a)).");
+    }
+  }
+
+  private static boolean part2Data(ConsentRequests.RecordConsent request) {
+    return request.part2()
+        || request.informationCategories().contains(InformationCategory.SUBSTANCE_USE_DISORDER);
   }
 
   /** A revocation happened no later than now and no earlier than the consent was signed. */

@@ -29,6 +29,10 @@ public final class ProblemTypes {
   public static final String CONSENT_SIGNED_IN_FUTURE = "consent-signed-in-future";
   public static final String CONSENT_DATES_OUT_OF_ORDER = "consent-dates-out-of-order";
   public static final String PART2_VERBAL_CONSENT = "part2-verbal-consent";
+  public static final String PART2_RECIPIENTS_NOT_NAMED = "part2-recipients-not-named";
+  public static final String REPRESENTATIVE_AUTHORITY_REQUIRED = "representative-authority";
+  public static final String MINOR_SIGNATURE_NOT_ALLOWED = "minor-signature-not-allowed";
+  public static final String MINOR_MUST_SIGN = "minor-must-sign";
   public static final String REVOCATION_IN_FUTURE = "revocation-in-future";
   public static final String REVOCATION_BEFORE_SIGNING = "revocation-before-signing";
   public static final String PROVIDER_NOT_SERVED = "provider-not-served";

@@ -202,7 +202,8 @@ class ReferralService implements RevocationCascade {
                 provider.getProviderId(),
                 java.util.Set.copyOf(provider.getServiceCategories()),
                 EnumSet.copyOf(request.consent().informationCategories()),
-                request.consent().purpose()));
+                request.consent().purpose(),
+                provider.getTreatingProvider()));
     if (decision instanceof PolicyDecision.Rejected refused) {
       meters.counter("gateway.consent.refusals", "policy", refused.policy()).increment();
       log.info("Referral refused by consent policy {}", refused.policy());

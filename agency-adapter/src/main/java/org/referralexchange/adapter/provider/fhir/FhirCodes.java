@@ -133,6 +133,21 @@ final class FhirCodes {
   /** The withdrawal reason that also makes the referral's Consent inactive. */
   static final String CONSENT_REVOKED = "consent-revoked";
 
+  /** HL7 v3 ActCode policy label for 42 CFR Part 2 information (security label, DS4P). */
+  static final String PART2_POLICY = "42CFRPart2";
+
+  /** HL7 v3 ActCode refrain policy: no redisclosure without the client's consent (DS4P). */
+  static final String NO_REDISCLOSURE = "NORDSCLCD";
+
+  static final String V3_CONFIDENTIALITY =
+      "http://terminology.hl7.org/CodeSystem/v3-Confidentiality";
+
+  /** Confidentiality "restricted": what DS4P gives substance-use-disorder information. */
+  static final String RESTRICTED = "R";
+
+  /** The policy a Part 2 consent is given under: 42 CFR Part 2 itself. */
+  static final String CFR_PART2_URI = "https://www.ecfr.gov/current/title-42/part-2";
+
   /** Language tags in Patient.communication. */
   static final String BCP_47 = "urn:ietf:bcp:47";
 

@@ -55,6 +55,7 @@ final class ReferralTranslator {
     Bundle bundle = new Bundle().setType(Bundle.BundleType.TRANSACTION);
     String patientUrl = newUrl();
     Patient patient = PatientTranslation.patient(referral, allowed(provider));
+    markPart2(referral, patient);
     addConditionalCreate(bundle, patientUrl, patient, patient.getIdentifierFirstRep());
 
     Reference agency = agencyReference(referral);
@@ -80,15 +81,18 @@ final class ReferralTranslator {
     if (notBlank(referral.consentId())) {
       consentUrl = newUrl();
       Consent consent = consent(referral, patientUrl, agency);
+      markPart2(referral, consent);
       addConditionalCreate(bundle, consentUrl, consent, consent.getIdentifierFirstRep());
     }
 
     String serviceRequestUrl = newUrl();
     ServiceRequest serviceRequest =
         serviceRequest(provider, referral, patientUrl, agency, owner, consentUrl);
+    markPart2(referral, serviceRequest);
     addConditionalCreate(
         bundle, serviceRequestUrl, serviceRequest, referralIdentifier(referral.referralId()));
     Task task = task(provider, referral, serviceRequestUrl, patientUrl, agency, owner);
+    markPart2(referral, task);
     addConditionalCreate(bundle, newUrl(), task, referralIdentifier(referral.referralId()));
     return bundle;
   }
@@ -274,12 +278,37 @@ final class ReferralTranslator {
         new CodeableConcept()
             .addCoding(
                 new Coding(FhirCodes.CONSENT_POLICY, FhirCodes.HIPAA_AUTH, "HIPAA Authorization")));
+    if (referral.part2() != null) {
+      // R4's consent policy codes have none for Part 2; the regulation itself names the policy.
+      consent.addPolicy().setUri(FhirCodes.CFR_PART2_URI);
+    }
     // The signed form stays with the referring agency; the attachment names it, never copies it.
     consent.setSource(
         new Attachment()
             .setTitle(
                 "Consent " + referral.consentId() + ", signed form held by the referring agency"));
     return consent;
+  }
+
+  /**
+   * Marks a resource that holds or points at Part 2 information with the HL7 DS4P security labels:
+   * the 42 CFR Part 2 policy, confidentiality restricted, and the refrain "no redisclosure without
+   * consent", so the provider's system can keep it apart. Organizations hold none and stay
+   * unmarked.
+   */
+  static void markPart2(OutboundReferral referral, Resource resource) {
+    if (referral.part2() == null) {
+      return;
+    }
+    resource
+        .getMeta()
+        .addSecurity(new Coding(FhirCodes.V3_ACT_CODE, FhirCodes.PART2_POLICY, "42 CFR Part2"))
+        .addSecurity(new Coding(FhirCodes.V3_CONFIDENTIALITY, FhirCodes.RESTRICTED, "restricted"))
+        .addSecurity(
+            new Coding(
+                FhirCodes.V3_ACT_CODE,
+                FhirCodes.NO_REDISCLOSURE,
+                "no redisclosure without consent directive"));
   }
 
   /** The referring agency as a US Core Organization, or null when the referral names none. */
@@ -332,6 +361,12 @@ final class ReferralTranslator {
 
   private static List<String> notes(ProviderSettings provider, OutboundReferral referral) {
     List<String> notes = new ArrayList<>();
+    if (referral.part2() != null) {
+      // 42 CFR 2.32: the notice and the consent's scope go with the disclosure, where a reader of
+      // the request sees them first.
+      notes.add(referral.part2().notice());
+      notes.add(referral.part2().scope().summary());
+    }
     OutboundReferral.Narrative narrative = referral.narrative();
     if (narrative != null && allowed(provider).test("narrative")) {
       if (notBlank(narrative.needsDescription())) {

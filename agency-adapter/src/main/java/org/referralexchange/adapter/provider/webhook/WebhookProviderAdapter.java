@@ -16,6 +16,7 @@ import java.util.Optional;
 import java.util.Set;
 import org.referralexchange.adapter.provider.DeliveryReceipt;
 import org.referralexchange.adapter.provider.OutboundReferral;
+import org.referralexchange.adapter.provider.Part2Disclosure;
 import org.referralexchange.adapter.provider.ProviderAdapter;
 import org.referralexchange.adapter.provider.ProviderRejectedException;
 import org.referralexchange.adapter.provider.ProviderSettings;
@@ -252,6 +253,37 @@ public class WebhookProviderAdapter implements ProviderAdapter {
     }
     m.put("contactingSubjectProhibited", r.contactingSubjectProhibited());
     m.put("consentId", r.consentId());
+    if (r.part2() != null) {
+      m.put("part2", part2Payload(r.part2()));
+    }
+    return m;
+  }
+
+  /**
+   * The Part 2 marker, the 42 CFR 2.32 notice and the consent's scope: present only on a referral
+   * that carries substance-use-disorder information, so a receiver that sees {@code part2} knows
+   * the referral is Part 2.
+   */
+  private static Map<String, Object> part2Payload(Part2Disclosure part2) {
+    Part2Disclosure.Scope scope = part2.scope();
+    Map<String, Object> recipients = new LinkedHashMap<>();
+    recipients.put("providerIds", scope.recipientProviderIds());
+    recipients.put("serviceCategories", scope.recipientServiceCategories());
+    if (scope.intermediaryId() != null) {
+      recipients.put(
+          "intermediary", Map.of("id", scope.intermediaryId(), "name", scope.intermediaryName()));
+    }
+    Map<String, Object> s = new LinkedHashMap<>();
+    s.put("consentId", scope.consentId());
+    s.put("recipients", recipients);
+    s.put("informationCategories", scope.informationCategories());
+    s.put("purpose", scope.purpose());
+    s.put("expiresAt", scope.expiresAt());
+    s.put("expiryEvent", scope.expiryEvent());
+    s.put("summary", scope.summary());
+    Map<String, Object> m = new LinkedHashMap<>();
+    m.put("notice", part2.notice());
+    m.put("scope", s);
     return m;
   }
 

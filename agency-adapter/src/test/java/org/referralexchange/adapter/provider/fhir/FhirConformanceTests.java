@@ -59,6 +59,7 @@ import org.referralexchange.adapter.provider.OutboundReferral.Client;
 import org.referralexchange.adapter.provider.OutboundReferral.Narrative;
 import org.referralexchange.adapter.provider.OutboundReferral.Need;
 import org.referralexchange.adapter.provider.OutboundReferral.Requester;
+import org.referralexchange.adapter.provider.Part2Disclosure;
 import org.referralexchange.adapter.provider.ProviderSettings;
 import org.referralexchange.adapter.provider.ProviderSettings.ServiceOffering;
 import org.referralexchange.adapter.provider.ProviderStatusUpdate;
@@ -155,7 +156,8 @@ class FhirConformanceTests {
             ALL_FIELDS,
             referral().withNeeds(List.of(new Need(SCT, "733423003", "Food insecurity")))),
         Arguments.of("no agency id", ALL_FIELDS, referral().withRequester(null)),
-        Arguments.of("no respondBy", ALL_FIELDS, referral().withRespondBy(null)));
+        Arguments.of("no respondBy", ALL_FIELDS, referral().withRespondBy(null)),
+        Arguments.of("Part 2 disclosure", ALL_FIELDS, referral().withPart2(PART2)));
   }
 
   @ParameterizedTest(name = "{0}")
@@ -209,6 +211,74 @@ class FhirConformanceTests {
   }
 
   // --- SDOHCC ServiceRequest (SDOHCC-ServiceRequest profile page) ---
+
+  static final Part2Disclosure PART2 =
+      Part2Disclosure.of(
+          new Part2Disclosure.Scope(
+              "consent-42",
+              List.of("prov-eastside"),
+              List.of(),
+              null,
+              null,
+              List.of("SOCIAL_NEEDS", "SUBSTANCE_USE_DISORDER"),
+              "TREAT",
+              Instant.parse("2026-12-31T23:59:59Z"),
+              null));
+
+  /**
+   * A Part 2 delivery labels what holds or points at the information (HL7 DS4P: 42CFRPart2,
+   * restricted, NORDSCLCD), puts the 42 CFR 2.32 notice and the consent's scope first among the
+   * ServiceRequest's notes, and names 42 CFR Part 2 as its Consent's policy; other deliveries carry
+   * none.
+   */
+  @Test
+  void part2DeliveryIsLabelledAndCarriesTheNoticeAndScope() {
+    Bundle part2 =
+        ReferralTranslator.transaction(
+            provider(ALL_FIELDS), referral().withPart2(PART2).build(), null);
+    for (Bundle.BundleEntryComponent entry : part2.getEntry()) {
+      Resource resource = entry.getResource();
+      List<String> labels =
+          resource.getMeta().getSecurity().stream()
+              .map(c -> c.getSystem() + "|" + c.getCode())
+              .toList();
+      if (resource instanceof Organization) {
+        assertThat(labels).as(resource.fhirType()).isEmpty();
+      } else {
+        assertThat(labels)
+            .as(resource.fhirType())
+            .containsExactlyInAnyOrder(
+                "http://terminology.hl7.org/CodeSystem/v3-ActCode|42CFRPart2",
+                "http://terminology.hl7.org/CodeSystem/v3-Confidentiality|R",
+                "http://terminology.hl7.org/CodeSystem/v3-ActCode|NORDSCLCD");
+      }
+    }
+    ServiceRequest request =
+        part2.getEntry().stream()
+            .map(Bundle.BundleEntryComponent::getResource)
+            .filter(ServiceRequest.class::isInstance)
+            .map(ServiceRequest.class::cast)
+            .findFirst()
+            .orElseThrow();
+    assertThat(request.getNote().get(0).getText())
+        .isEqualTo("42 CFR part 2 prohibits unauthorized use or disclosure of these records.");
+    assertThat(request.getNote().get(1).getText())
+        .contains("consent-42", "prov-eastside", "SUBSTANCE_USE_DISORDER", "TREAT", "2026-12-31");
+    Consent consent =
+        part2.getEntry().stream()
+            .map(Bundle.BundleEntryComponent::getResource)
+            .filter(Consent.class::isInstance)
+            .map(Consent.class::cast)
+            .findFirst()
+            .orElseThrow();
+    assertThat(consent.getPolicy())
+        .extracting(Consent.ConsentPolicyComponent::getUri)
+        .containsExactly("https://www.ecfr.gov/current/title-42/part-2");
+
+    Bundle plain = ReferralTranslator.transaction(provider(ALL_FIELDS), referral().build(), null);
+    assertThat(plain.getEntry())
+        .allSatisfy(e -> assertThat(e.getResource().getMeta().getSecurity()).isEmpty());
+  }
 
   @Test
   void serviceRequestHasSdohccProfile() {
@@ -752,6 +822,12 @@ class FhirConformanceTests {
         new Narrative("Needs groceries for a family of four", List.of("Stable food supply"), null);
     private boolean contactingSubjectProhibited = true;
     private String consentId = "consent-42";
+    private Part2Disclosure part2;
+
+    Builder withPart2(Part2Disclosure value) {
+      part2 = value;
+      return this;
+    }
 
     Builder withReferralId(String value) {
       referralId = value;
@@ -812,7 +888,8 @@ class FhirConformanceTests {
           client,
           narrative,
           contactingSubjectProhibited,
-          consentId);
+          consentId,
+          part2);
     }
 
     @Override
