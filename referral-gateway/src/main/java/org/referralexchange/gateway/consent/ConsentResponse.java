@@ -4,7 +4,11 @@ import java.time.Instant;
 import java.util.List;
 import org.referralexchange.events.v1.ConsentDetails;
 
-/** A consent as the API shows it to the agency that recorded it. */
+/**
+ * A consent as the API shows it to the agency that recorded it. {@code endingReferralIds}: on a
+ * revocation or an expiry event, the referrals open under the consent, which the agency adapter now
+ * cancels and withdraws from their providers; empty otherwise.
+ */
 record ConsentResponse(
     String consentId,
     String status,
@@ -24,9 +28,10 @@ record ConsentResponse(
     String sourceReference,
     Instant recordedAt,
     Instant revokedAt,
-    List<String> cancelledReferralIds) {
+    List<String> endingReferralIds,
+    Instant expiredAt) {
 
-  static ConsentResponse of(ConsentState state, Instant now, List<String> cancelled) {
+  static ConsentResponse of(ConsentState state, Instant now, List<String> ending) {
     ConsentDetails c = state.consent();
     return new ConsentResponse(
         c.getConsentId(),
@@ -47,6 +52,7 @@ record ConsentResponse(
         c.getSourceReference(),
         state.recordedAt(),
         state.revokedAt().orElse(null),
-        cancelled);
+        ending,
+        state.expiredAt().orElse(null));
   }
 }
