@@ -370,8 +370,10 @@ class ClosedLoopTests {
         .atMost(LOOP_TIMEOUT)
         .untilAsserted(
             () -> assertThat(taskFor(referralId).getStatus()).isEqualTo(Task.TaskStatus.CANCELLED));
-    // Cancelled by the exchange, not the provider: the case manager gets no message about it.
-    assertStaysExactlyOnce(referralId, 0, 0);
+    // Cancelled by the exchange, not by the case manager: they are told, once per channel.
+    awaitEmails(referralId, 1);
+    assertThat(subjects(referralId).get(0)).contains("cancelled by the exchange");
+    assertStaysExactlyOnce(referralId, 1, 1);
   }
 
   @Test

@@ -4,6 +4,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
+import org.referralexchange.events.v1.ConsentExpired;
 import org.referralexchange.events.v1.ConsentRecorded;
 import org.referralexchange.events.v1.ConsentRevoked;
 import org.referralexchange.events.v1.NotificationRecorded;
@@ -77,6 +78,9 @@ public final class EventPlausibility {
     }
     if (event instanceof ConsentRevoked revoked) {
       return consent(key, revoked.getConsent().getConsentId(), revoked.getOccurredAt(), now);
+    }
+    if (event instanceof ConsentExpired expired) {
+      return consent(key, expired.getConsent().getConsentId(), expired.getOccurredAt(), now);
     }
     return PolicyDecision.allowed();
   }

@@ -4,6 +4,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
 import org.apache.avro.Schema;
+import org.referralexchange.events.v1.ConsentExpired;
 import org.referralexchange.events.v1.ConsentRecorded;
 import org.referralexchange.events.v1.ConsentRevoked;
 import org.referralexchange.events.v1.DisclosureRecorded;
@@ -104,16 +105,19 @@ public final class Topics {
           false);
 
   /**
-   * Consents, keyed by consent id and compacted: the latest event of each consent (recorded or
-   * revoked, both carrying the full consent) is its current state. The value schema is the union of
-   * the two events, registered once under {@code consent.events-value}.
+   * Consents, keyed by consent id and compacted: the latest event of each consent (recorded,
+   * revoked or expired by its event, each carrying the full consent) is its current state. The
+   * value schema is the union of the events, registered once under {@code consent.events-value}.
    */
   public static final TopicSpec CONSENT_EVENTS =
       new TopicSpec(
           "consent.events",
           "consentId",
-          Schema.createUnion(ConsentRecorded.getClassSchema(), ConsentRevoked.getClassSchema()),
-          List.of(ConsentRecorded.class, ConsentRevoked.class),
+          Schema.createUnion(
+              ConsentRecorded.getClassSchema(),
+              ConsentRevoked.getClassSchema(),
+              ConsentExpired.getClassSchema()),
+          List.of(ConsentRecorded.class, ConsentRevoked.class, ConsentExpired.class),
           3,
           Optional.empty(),
           true);

@@ -747,7 +747,7 @@ public class DeliveryWorker {
         consents.get(submitted.getConsent().getConsentId());
     return ConsentPolicy.evaluateAll(
         new ConsentCheck(
-            consent.map(ConsentStateView.Consent::details),
+            consent.map(ConsentStateView.Consent::effective),
             consent.map(ConsentStateView.Consent::revoked).orElse(false),
             clock.instant(),
             submitted.getReferrer().getAgencyId(),

@@ -41,11 +41,11 @@ import org.junit.jupiter.params.provider.EnumSource;
 import org.referralexchange.adapter.provider.webhook.StandardWebhooks;
 import org.referralexchange.adapter.referral.ReferralStateView;
 import org.referralexchange.envelope.EnvelopeCipher;
-import org.referralexchange.events.v1.Actor;
 import org.referralexchange.events.v1.ActorRole;
 import org.referralexchange.events.v1.ClientBlock;
 import org.referralexchange.events.v1.ClientIdentity;
 import org.referralexchange.events.v1.ConsentDetails;
+import org.referralexchange.events.v1.ConsentExpired;
 import org.referralexchange.events.v1.ConsentRecipients;
 import org.referralexchange.events.v1.ConsentRecorded;
 import org.referralexchange.events.v1.ConsentReference;
@@ -53,7 +53,6 @@ import org.referralexchange.events.v1.ConsentRevoked;
 import org.referralexchange.events.v1.Identifier;
 import org.referralexchange.events.v1.InformationCategory;
 import org.referralexchange.events.v1.OverdueStage;
-import org.referralexchange.events.v1.Reason;
 import org.referralexchange.events.v1.ReferralDelivered;
 import org.referralexchange.events.v1.ReferralNarrative;
 import org.referralexchange.events.v1.ReferralOverdue;
@@ -138,6 +137,7 @@ class AdapterFlowTests {
     properties.add("adapter.delivery.initial-backoff", () -> "PT0.1S");
     properties.add("adapter.delivery.max-backoff", () -> "PT0.3S");
     properties.add("adapter.delivery.consent-wait", CONSENT_WAIT::toString);
+    properties.add("adapter.consent-sweep-interval", () -> "PT0.5S");
     provider(properties, 0, "food", FOOD.baseUrl() + "/food", "PT1H", "givenName,narrative");
     provider(properties, 1, "housing", HOUSING.baseUrl() + "/housing", "PT1H", "givenName");
     provider(properties, 2, "clinic", FOOD.baseUrl() + "/clinic", "PT1H", "givenName");
@@ -325,7 +325,7 @@ class AdapterFlowTests {
       assertThat(ExchangeInfrastructure.events(Topics.REFERRAL_DELIVERED.name(), referralId))
           .hasSize(1);
       assertThat(statuses(referralId))
-          .as("the gateway's cancellation only: no answer, no second cancellation")
+          .as("one cancellation, the adapter's, for the revocation: no answer, no second one")
           .singleElement()
           .satisfies(
               s -> {
@@ -337,6 +337,70 @@ class AdapterFlowTests {
     } finally {
       FOOD.removeStub(held);
     }
+  }
+
+  /**
+   * The revocation alone, as the gateway now publishes it, ends a referral the provider already
+   * holds: the adapter cancels it as the exchange, once, and the provider is told to withdraw it
+   * with the reason consent-revoked.
+   */
+  @Test
+  void aRevokedConsentWithdrawsTheDeliveredReferralWithReasonConsentRevoked() {
+    String referralId = submit("food", Instant.now().plus(Duration.ofDays(2)), true);
+    awaitEvent(Topics.REFERRAL_DELIVERED.name(), referralId, ReferralDelivered.class);
+
+    revokeAsTheGatewayDoes(referralId, Instant.now());
+
+    ReferralStatusChanged cancelled = awaitStatus(referralId, ReferralStatus.CANCELLED);
+    assertThat(cancelled.getReason().getCode()).isEqualTo("consent-revoked");
+    assertThat(cancelled.getActor().getRole()).isEqualTo(ActorRole.EXCHANGE);
+    await().atMost(Duration.ofSeconds(45)).until(() -> withdrawalsAtFood(referralId).size() == 1);
+    assertThat(withdrawalsAtFood(referralId).get(0).getBodyAsString())
+        .contains("\"code\":\"consent-revoked\"");
+    await()
+        .during(Duration.ofSeconds(2))
+        .atMost(Duration.ofSeconds(10))
+        .until(() -> statuses(referralId).size() == 1 && withdrawalsAtFood(referralId).size() == 1);
+  }
+
+  /**
+   * A consent that ends on an event: once the event is recorded, the referrals under it end like a
+   * revocation, with the reason consent-expired.
+   */
+  @Test
+  void aRecordedExpiryEventEndsTheReferralsUnderTheConsent() {
+    String referralId = submit("food", Instant.now().plus(Duration.ofDays(2)), true);
+    awaitEvent(Topics.REFERRAL_DELIVERED.name(), referralId, ReferralDelivered.class);
+
+    expiryEventAsTheGatewayRecordsIt(referralId, Instant.now());
+
+    ReferralStatusChanged cancelled = awaitStatus(referralId, ReferralStatus.CANCELLED);
+    assertThat(cancelled.getReason().getCode()).isEqualTo("consent-expired");
+    assertThat(cancelled.getActor().getRole()).isEqualTo(ActorRole.EXCHANGE);
+    await().atMost(Duration.ofSeconds(45)).until(() -> withdrawalsAtFood(referralId).size() == 1);
+    assertThat(withdrawalsAtFood(referralId).get(0).getBodyAsString())
+        .contains("\"code\":\"consent-expired\"");
+    assertThat(statuses(referralId)).hasSize(1);
+  }
+
+  /**
+   * No event says a consent ran out by date: the sweep finds it. The adapter's clock is moved past
+   * the consent's expiry (30 days), within the referral's respondBy, so only the consent ends it.
+   */
+  @Test
+  void theSweepEndsADeliveredReferralWhoseConsentExpiredByDate() {
+    String referralId = submit("food", Instant.now().plus(Duration.ofDays(60)), true);
+    awaitEvent(Topics.REFERRAL_DELIVERED.name(), referralId, ReferralDelivered.class);
+    assertThat(statuses(referralId)).isEmpty();
+
+    CLOCK.advance(Duration.ofDays(31));
+
+    ReferralStatusChanged cancelled = awaitStatus(referralId, ReferralStatus.CANCELLED);
+    assertThat(cancelled.getReason().getCode()).isEqualTo("consent-expired");
+    await().atMost(Duration.ofSeconds(45)).until(() -> withdrawalsAtFood(referralId).size() == 1);
+    assertThat(withdrawalsAtFood(referralId).get(0).getBodyAsString())
+        .contains("\"code\":\"consent-expired\"");
+    assertThat(statuses(referralId)).hasSize(1);
   }
 
   @Test
@@ -739,8 +803,8 @@ class AdapterFlowTests {
   }
 
   /**
-   * What the gateway publishes when a client revokes: the revocation, then the cancellation of the
-   * open referral under it, by the exchange, with the gateway's event id.
+   * What the gateway publishes when a client revokes: the revocation alone. Cancelling the open
+   * referrals under it is the adapter's part, driven by this event.
    */
   static void revokeAsTheGatewayDoes(String referralId, Instant at) {
     ConsentRecorded recorded = CONSENTS.get(referralId);
@@ -754,27 +818,21 @@ class AdapterFlowTests {
             .setRevokedAt(at)
             .setRevokedBy(recorded.getRecordedBy())
             .build());
-    ReferralStatusChanged cancelled =
-        ReferralStatusChanged.newBuilder()
-            .setEventId(
-                UUID.nameUUIDFromBytes(
-                    ("consent-revoked\u0000" + referralId).getBytes(StandardCharsets.UTF_8)))
+  }
+
+  /** What the gateway publishes when an agency records that the consent's expiry event happened. */
+  static void expiryEventAsTheGatewayRecordsIt(String referralId, Instant at) {
+    ConsentRecorded recorded = CONSENTS.get(referralId);
+    ExchangeInfrastructure.publish(
+        Topics.CONSENT_EVENTS,
+        recorded.getConsent().getConsentId(),
+        ConsentExpired.newBuilder()
+            .setEventId(UUID.randomUUID())
             .setOccurredAt(at)
-            .setReferralId(referralId)
-            .setProviderId(recorded.getConsent().getRecipients().getProviderIds().get(0))
-            .setStatus(ReferralStatus.CANCELLED)
-            .setReason(
-                Reason.newBuilder()
-                    .setCode("consent-revoked")
-                    .setText("The client revoked the consent this referral was made under.")
-                    .build())
-            .setActor(
-                Actor.newBuilder()
-                    .setRole(ActorRole.EXCHANGE)
-                    .setOrganizationId("exchange")
-                    .build())
-            .build();
-    ExchangeInfrastructure.publish(Topics.REFERRAL_STATUS_CHANGED, referralId, cancelled);
+            .setConsent(recorded.getConsent())
+            .setExpiredAt(at)
+            .setRecordedBy(recorded.getRecordedBy())
+            .build());
   }
 
   /** The withdrawals the food provider received for one referral. */

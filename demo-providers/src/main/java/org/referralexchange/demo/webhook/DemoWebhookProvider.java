@@ -167,6 +167,17 @@ public final class DemoWebhookProvider implements AutoCloseable {
   }
 
   /**
+   * The ids of the referrals the exchange withdrew ({@code referral.withdrawn} taken), once each.
+   */
+  public List<String> withdrawnReferralIds() {
+    return referrals.entrySet().stream()
+        .filter(e -> e.getValue().withdrawn)
+        .map(java.util.Map.Entry::getKey)
+        .sorted()
+        .toList();
+  }
+
+  /**
    * The ids of every {@code referral.requested} webhook taken with a 200, in order of arrival,
    * repeated deliveries of the same referral included (they appear once in {@link
    * #receivedReferralIds()}).

@@ -409,6 +409,48 @@ class NotifierFlowTests {
         .until(() -> NotifierInfrastructure.mailTo(byRequester.email).isEmpty());
   }
 
+  /**
+   * The exchange cancelled because the consent was revoked or expired: the case manager did not do
+   * it and hears of it once, by code (the exchange's text is not sent), even when the cancellation
+   * is read twice (a second adapter instance during a handover publishes the same event id).
+   */
+  @Test
+  void aCancellationByTheExchangeTellsTheCaseManagerOnceWithTheReasonCode() throws Exception {
+    Referral revoked = submit(NotificationChannel.EMAIL, NotificationChannel.SMS);
+    Referral expired = submit(NotificationChannel.EMAIL);
+    ReferralStatusChanged cancelled =
+        status(
+            revoked,
+            ReferralStatus.CANCELLED,
+            ActorRole.EXCHANGE,
+            "consent-revoked",
+            "The client revoked the consent this referral was made under.",
+            null);
+
+    NotifierInfrastructure.publish(Topics.REFERRAL_STATUS_CHANGED, revoked.id, cancelled);
+    NotifierInfrastructure.publish(Topics.REFERRAL_STATUS_CHANGED, revoked.id, cancelled);
+    publishStatus(
+        expired,
+        ReferralStatus.CANCELLED,
+        ActorRole.EXCHANGE,
+        "consent-expired",
+        "The consent this referral was made under has expired.",
+        null);
+
+    MimeMessage mail = awaitOneEmail(revoked);
+    assertThat(mail.getSubject()).contains("cancelled by the exchange");
+    assertThat(textOf(mail))
+        .contains("Reason: consent-revoked")
+        .doesNotContain("The client revoked");
+    assertThat(awaitOneSms(revoked)).contains("cancelled by the exchange (consent-revoked)");
+    assertThat(textOf(awaitOneEmail(expired))).contains("Reason: consent-expired");
+    await()
+        .during(Duration.ofSeconds(2))
+        .atMost(Duration.ofSeconds(5))
+        .until(() -> NotifierInfrastructure.mailTo(revoked.email).size() == 1);
+    assertThat(awaitRecords(revoked, 2)).hasSize(2);
+  }
+
   @Test
   void failureByTheProviderNotifies() throws Exception {
     Referral referral = submit(NotificationChannel.EMAIL);

@@ -57,7 +57,7 @@ class NotificationRulesTests {
   }
 
   @Test
-  void onlyTheProvidersCancellationNotifies() {
+  void theProvidersAndTheExchangesCancellationsNotifyButNotTheCaseManagersOwn() {
     assertThat(defaults.topicOf(status(ReferralStatus.CANCELLED, ActorRole.PROVIDER, "other")))
         .contains("cancelled");
     assertThat(defaults.topicOf(status(ReferralStatus.CANCELLED, ActorRole.REQUESTER, "other")))
@@ -65,7 +65,11 @@ class NotificationRulesTests {
     assertThat(
             defaults.topicOf(
                 status(ReferralStatus.CANCELLED, ActorRole.EXCHANGE, "consent-revoked")))
-        .isEmpty();
+        .contains("cancelled-by-exchange");
+    assertThat(
+            defaults.topicOf(
+                status(ReferralStatus.CANCELLED, ActorRole.EXCHANGE, "consent-expired")))
+        .contains("cancelled-by-exchange");
   }
 
   @Test

@@ -6,6 +6,8 @@ import jakarta.validation.constraints.NotBlank;
 import jakarta.validation.constraints.NotEmpty;
 import jakarta.validation.constraints.NotNull;
 import jakarta.validation.constraints.Pattern;
+import java.time.ZoneId;
+import java.time.ZoneOffset;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
@@ -43,16 +45,20 @@ public record GatewayProperties(
    * @param providerIds the providers this agency is (as listed in the provider directory): it may
    *     read the referrals sent to them. Access is the gateway's to grant, so it is configured
    *     here, not taken from what an adapter lists.
+   * @param timeZone where the agency works (default UTC): an expiry it gives as a date ({@code
+   *     expiresOn}) ends with that day here, as the client who signed the form reads it
    */
   public record Agency(
       @NotBlank @Pattern(regexp = "[a-z0-9][a-z0-9-]{1,62}") String id,
       @NotBlank String name,
       List<@Pattern(regexp = "[0-9a-f]{64}") String> apiKeySha256,
-      Set<String> providerIds) {
+      Set<String> providerIds,
+      ZoneId timeZone) {
 
     public Agency {
       apiKeySha256 = apiKeySha256 == null ? List.of() : List.copyOf(apiKeySha256);
       providerIds = providerIds == null ? Set.of() : Set.copyOf(providerIds);
+      timeZone = timeZone == null ? ZoneOffset.UTC : timeZone;
     }
   }
 

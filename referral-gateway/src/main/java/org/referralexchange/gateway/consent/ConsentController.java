@@ -16,7 +16,7 @@ import org.springframework.web.bind.annotation.RequestMapping;
 import org.springframework.web.bind.annotation.RequestParam;
 import org.springframework.web.bind.annotation.RestController;
 
-/** Consents to share, recorded and revoked by the disclosing agency. */
+/** Consents to share, recorded, revoked and ended by their event by the disclosing agency. */
 @RestController
 @Validated
 // JSON in and out, decided by the mapping before the handler runs: any other Content-Type is 415
@@ -44,8 +44,18 @@ class ConsentController {
       @PathVariable String consentId,
       @Valid @RequestBody(required = false) ConsentRequests.Revoke request) {
     ConsentService.Revocation revocation = consents.revoke(agency.getName(), consentId, request);
-    return ConsentResponse.of(
-        revocation.state(), consents.now(), revocation.cancelledReferralIds());
+    return ConsentResponse.of(revocation.state(), consents.now(), revocation.endingReferralIds());
+  }
+
+  /** The event the consent names as its end ({@code expiryEvent}) happened. */
+  @PostMapping(path = "/{consentId}/expiry-event", consumes = MediaType.APPLICATION_JSON_VALUE)
+  ConsentResponse recordExpiryEvent(
+      Principal agency,
+      @PathVariable String consentId,
+      @Valid @RequestBody(required = false) ConsentRequests.RecordExpiryEvent request) {
+    ConsentService.Revocation ended =
+        consents.recordExpiryEvent(agency.getName(), consentId, request);
+    return ConsentResponse.of(ended.state(), consents.now(), ended.endingReferralIds());
   }
 
   @GetMapping("/{consentId}")

@@ -10,6 +10,8 @@ import jakarta.validation.constraints.NotNull;
 import jakarta.validation.constraints.Pattern;
 import jakarta.validation.constraints.Size;
 import java.time.Instant;
+import java.time.LocalDate;
+import java.time.ZoneId;
 import java.util.List;
 import org.referralexchange.events.v1.InformationCategory;
 import org.referralexchange.events.v1.RepresentativeAuthorityKind;
@@ -36,6 +38,7 @@ final class ConsentRequests {
           String purpose,
       Instant effectiveFrom,
       Instant expiresAt,
+      LocalDate expiresOn,
       @Size(max = 200) String expiryEvent,
       @NotNull @Valid Signature signature,
       @AssertTrue(message = "the form must state the client's right to revoke in writing")
@@ -54,9 +57,28 @@ final class ConsentRequests {
       return Boolean.TRUE.equals(returnDisclosureAllowed);
     }
 
-    @AssertTrue(message = "give an expiry date (expiresAt) or an expiry event (expiryEvent)")
+    @AssertTrue(
+        message = "give an expiry date (expiresAt or expiresOn) or an expiry event (expiryEvent)")
     boolean isExpirySet() {
-      return expiresAt != null || (expiryEvent != null && !expiryEvent.isBlank());
+      return expiresAt != null
+          || expiresOn != null
+          || (expiryEvent != null && !expiryEvent.isBlank());
+    }
+
+    /**
+     * The end of the consent as an instant: {@code expiresAt} as given, or the end of the day
+     * {@code expiresOn} in the agency's time zone (the start of the next day there), which is what
+     * "expires 31 December" means to the client who signed it.
+     */
+    Instant expiryIn(ZoneId agencyZone) {
+      return expiresOn != null
+          ? expiresOn.plusDays(1).atStartOfDay(agencyZone).toInstant()
+          : expiresAt;
+    }
+
+    /** With both given, which one the client signed is unclear: the recording is refused. */
+    boolean expiryGivenTwice() {
+      return expiresAt != null && expiresOn != null;
     }
 
     @AssertTrue(message = "a Part 2 consent must name SUBSTANCE_USE_DISORDER information")
@@ -110,6 +132,13 @@ final class ConsentRequests {
   record RepresentativeAuthority(
       @NotNull RepresentativeAuthorityKind kind,
       @NotBlank @Size(max = 200) String documentReference) {}
+
+  /**
+   * That the event a consent names as its end (its {@code expiryEvent}) happened.
+   *
+   * @param expiredAt when it happened (default now)
+   */
+  record RecordExpiryEvent(Instant expiredAt) {}
 
   /** A revocation: when the client revoked (default now) and why, if they said. */
   record Revoke(

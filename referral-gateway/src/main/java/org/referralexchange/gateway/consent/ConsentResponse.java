@@ -4,7 +4,11 @@ import java.time.Instant;
 import java.util.List;
 import org.referralexchange.events.v1.ConsentDetails;
 
-/** A consent as the API shows it to the agency that recorded it. */
+/**
+ * A consent as the API shows it to the agency that recorded it. {@code endingReferralIds}: on a
+ * revocation or an expiry event, the referrals open under the consent, which the agency adapter now
+ * cancels and withdraws from their providers; empty otherwise.
+ */
 record ConsentResponse(
     String consentId,
     String status,
@@ -28,7 +32,8 @@ record ConsentResponse(
     String sourceReference,
     Instant recordedAt,
     Instant revokedAt,
-    List<String> cancelledReferralIds,
+    List<String> endingReferralIds,
+    Instant expiredAt,
     boolean returnDisclosureAllowed) {
 
   /** The intermediary a Part 2 consent names. */
@@ -37,7 +42,7 @@ record ConsentResponse(
   /** The authority a legal representative signed under. */
   record Authority(String kind, String documentReference) {}
 
-  static ConsentResponse of(ConsentState state, Instant now, List<String> cancelled) {
+  static ConsentResponse of(ConsentState state, Instant now, List<String> ending) {
     ConsentDetails c = state.consent();
     return new ConsentResponse(
         c.getConsentId(),
@@ -70,7 +75,8 @@ record ConsentResponse(
         c.getSourceReference(),
         state.recordedAt(),
         state.revokedAt().orElse(null),
-        cancelled,
+        ending,
+        state.expiredAt().orElse(null),
         c.getReturnDisclosureAllowed());
   }
 }

@@ -2,6 +2,7 @@ package org.referralexchange.gateway.consent;
 
 import java.time.Clock;
 import java.time.Instant;
+import java.time.ZoneOffset;
 import java.util.List;
 import java.util.Optional;
 import java.util.UUID;
@@ -9,12 +10,14 @@ import org.referralexchange.events.v1.Actor;
 import org.referralexchange.events.v1.ActorRole;
 import org.referralexchange.events.v1.ConsentDetails;
 import org.referralexchange.events.v1.ConsentIntermediary;
+import org.referralexchange.events.v1.ConsentExpired;
 import org.referralexchange.events.v1.ConsentRecipients;
 import org.referralexchange.events.v1.ConsentRecorded;
 import org.referralexchange.events.v1.ConsentRevoked;
 import org.referralexchange.events.v1.ConsentSignature;
 import org.referralexchange.events.v1.Reason;
 import org.referralexchange.events.v1.RepresentativeAuthority;
+import org.referralexchange.gateway.config.GatewayProperties;
 import org.referralexchange.gateway.directory.Providers;
 import org.referralexchange.gateway.privacy.Hmac;
 import org.referralexchange.gateway.problem.GatewayProblem;
@@ -30,8 +33,10 @@ public class ConsentService {
 
   private final ConsentView view;
   private final EventPublisher publisher;
-  private final RevocationCascade cascade;
+  private final OpenReferrals openReferrals;
   private final Providers directory;
+  private final GatewayProperties properties;
+  private final AfterConsentEnded afterEnded;
   private final Hmac hmac;
   private final MinorConsentProperties minorConsent;
   private final Clock clock;
@@ -39,15 +44,19 @@ public class ConsentService {
   ConsentService(
       ConsentView view,
       EventPublisher publisher,
-      RevocationCascade cascade,
+      OpenReferrals openReferrals,
       Providers directory,
+      GatewayProperties properties,
+      AfterConsentEnded afterEnded,
       Hmac hmac,
       MinorConsentProperties minorConsent,
       Clock clock) {
     this.view = view;
     this.publisher = publisher;
-    this.cascade = cascade;
+    this.openReferrals = openReferrals;
     this.directory = directory;
+    this.properties = properties;
+    this.afterEnded = afterEnded;
     this.hmac = hmac;
     this.minorConsent = minorConsent;
     this.clock = clock;
@@ -70,8 +79,15 @@ public class ConsentService {
     RecordingRules.requireRepresentativeAuthority(request);
     MinorConsentProperties.Rule minorRule = minorConsent.forAgency(agencyId);
     RecordingRules.requireMinorRule(request, minorRule);
-    RecordingRules.requireDatesInOrder(request, now);
-    refuseIfAlreadyExpired(request, now);
+    RecordingRules.requireOneExpiryDate(request);
+    Instant expiresAt =
+        request.expiryIn(
+            properties
+                .agency(agencyId)
+                .map(GatewayProperties.Agency::timeZone)
+                .orElse(ZoneOffset.UTC));
+    RecordingRules.requireDatesInOrder(request, expiresAt, now);
+    refuseIfAlreadyExpired(expiresAt, now);
     String consentId = "cns-" + UUID.randomUUID();
     ConsentDetails consent =
         ConsentDetails.newBuilder()
@@ -91,7 +107,7 @@ public class ConsentService {
                 request.effectiveFrom() == null
                     ? request.signature().signedAt()
                     : request.effectiveFrom())
-            .setExpiresAt(request.expiresAt())
+            .setExpiresAt(expiresAt)
             .setExpiryEvent(request.expiryEvent())
             .setSignature(
                 ConsentSignature.newBuilder()
@@ -125,20 +141,21 @@ public class ConsentService {
    * only publish a dead consent. Expired means the same as for the {@code consent-expired} policy:
    * at or after {@code expiresAt}.
    */
-  private static void refuseIfAlreadyExpired(ConsentRequests.RecordConsent request, Instant now) {
-    if (request.expiresAt() != null && !now.isBefore(request.expiresAt())) {
+  private static void refuseIfAlreadyExpired(Instant expiresAt, Instant now) {
+    if (expiresAt != null && !now.isBefore(expiresAt)) {
       throw new GatewayProblem(
           HttpStatus.UNPROCESSABLE_CONTENT,
           ProblemTypes.CONSENT_ALREADY_EXPIRED,
           "Consent already expired",
-          "Field 'expiresAt' is not in the future: this consent has already expired.");
+          "The consent's expiry ('expiresAt' or 'expiresOn') is not in the future: this consent"
+              + " has already expired.");
     }
   }
 
   /**
-   * Revokes the consent and cancels the open referrals it covered. Revoking again publishes no
-   * second revocation, but still cancels any covered referral left open (say, by a broker outage
-   * during the first attempt).
+   * Revokes the consent: publishes {@code ConsentRevoked}, once. The agency adapter, reading it
+   * from the log, cancels every open referral the consent covered and has the providers withdraw
+   * them; the answer names those referrals. Revoking again publishes nothing.
    */
   Revocation revoke(String agencyId, String consentId, ConsentRequests.Revoke request) {
     ConsentState state = visible(agencyId, consentId);
@@ -164,9 +181,35 @@ public class ConsentService {
               .setReason(reason)
               .build();
       publisher.publish(Topics.CONSENT_EVENTS, consentId, event);
+      afterEnded.published(event);
     }
-    List<String> cancelled = cascade.cancelReferralsCoveredBy(consentId);
-    return new Revocation(view.get(consentId).orElseThrow(), cancelled);
+    return new Revocation(view.get(consentId).orElseThrow(), openReferrals.under(consentId));
+  }
+
+  /**
+   * Records that the event the consent names as its end happened: publishes {@code ConsentExpired},
+   * once; from then the consent is EXPIRED, and the agency adapter ends the open referrals it
+   * covered (reason {@code consent-expired}). Recording it again publishes nothing.
+   */
+  Revocation recordExpiryEvent(
+      String agencyId, String consentId, ConsentRequests.RecordExpiryEvent request) {
+    ConsentState state = visible(agencyId, consentId);
+    Instant now = clock.instant();
+    Instant expiredAt = request == null || request.expiredAt() == null ? now : request.expiredAt();
+    RecordingRules.requireExpiryEventInOrder(state, expiredAt, now);
+    if (state.expiredAt().isEmpty()) {
+      ConsentExpired event =
+          ConsentExpired.newBuilder()
+              .setEventId(UUID.randomUUID())
+              .setOccurredAt(now)
+              .setConsent(state.consent())
+              .setExpiredAt(expiredAt)
+              .setRecordedBy(actor(agencyId))
+              .build();
+      publisher.publish(Topics.CONSENT_EVENTS, consentId, event);
+      afterEnded.published(event);
+    }
+    return new Revocation(view.get(consentId).orElseThrow(), openReferrals.under(consentId));
   }
 
   /** A consent the agency recorded; any other is "not found", whether it exists or not. */
@@ -211,6 +254,9 @@ public class ConsentService {
     return Actor.newBuilder().setRole(ActorRole.REQUESTER).setOrganizationId(agencyId).build();
   }
 
-  /** A revoked consent and the referrals its revocation cancelled. */
-  record Revocation(ConsentState state, List<String> cancelledReferralIds) {}
+  /**
+   * A consent that ended (revoked, or its expiry event recorded) and the referrals still open under
+   * it, which the agency adapter now ends.
+   */
+  record Revocation(ConsentState state, List<String> endingReferralIds) {}
 }

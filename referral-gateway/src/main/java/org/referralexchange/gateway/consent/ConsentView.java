@@ -7,6 +7,7 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import org.apache.avro.specific.SpecificRecord;
+import org.referralexchange.events.v1.ConsentExpired;
 import org.referralexchange.events.v1.ConsentRecorded;
 import org.referralexchange.events.v1.ConsentRevoked;
 import org.referralexchange.kafka.EventView;
@@ -15,8 +16,8 @@ import org.referralexchange.schemas.Topics;
 import org.springframework.stereotype.Component;
 
 /**
- * Every consent, read from the compacted consents topic. A revocation is final: a recorded event
- * for a revoked consent (a redelivery) does not bring it back.
+ * Every consent, read from the compacted consents topic. A revocation and an expiry event are
+ * final: a recorded event read after them (a redelivery) does not bring the consent back.
  */
 @Component
 public class ConsentView implements EventView {
@@ -34,7 +35,11 @@ public class ConsentView implements EventView {
       byId.putIfAbsent(
           recorded.getConsent().getConsentId(),
           new ConsentState(
-              recorded.getConsent(), recorded.getOccurredAt(), Optional.empty(), Optional.empty()));
+              recorded.getConsent(),
+              recorded.getOccurredAt(),
+              Optional.empty(),
+              Optional.empty(),
+              Optional.empty()));
     } else if (event instanceof ConsentRevoked revoked) {
       byId.compute(
           revoked.getConsent().getConsentId(),
@@ -45,7 +50,20 @@ public class ConsentView implements EventView {
                       revoked.getConsent(),
                       known == null ? revoked.getOccurredAt() : known.recordedAt(),
                       Optional.of(revoked.getRevokedAt()),
-                      Optional.ofNullable(revoked.getReason())));
+                      Optional.ofNullable(revoked.getReason()),
+                      known == null ? Optional.empty() : known.expiredAt()));
+    } else if (event instanceof ConsentExpired expired) {
+      byId.compute(
+          expired.getConsent().getConsentId(),
+          (id, known) ->
+              known != null && known.expiredAt().isPresent()
+                  ? known
+                  : new ConsentState(
+                      expired.getConsent(),
+                      known == null ? expired.getOccurredAt() : known.recordedAt(),
+                      known == null ? Optional.empty() : known.revokedAt(),
+                      known == null ? Optional.empty() : known.revocationReason(),
+                      Optional.of(expired.getExpiredAt())));
     }
   }
 

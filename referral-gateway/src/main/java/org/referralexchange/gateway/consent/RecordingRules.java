@@ -26,7 +26,8 @@ final class RecordingRules {
   private RecordingRules() {}
 
   /** Signed no later than now, in force no earlier than signed, and ending after it starts. */
-  static void requireDatesInOrder(ConsentRequests.RecordConsent request, Instant now) {
+  static void requireDatesInOrder(
+      ConsentRequests.RecordConsent request, Instant expiresAt, Instant now) {
     Instant signedAt = request.signature().signedAt();
     if (signedAt.isAfter(now.plus(CLOCK_SKEW_TOLERANCE))) {
       throw refusal(
@@ -43,11 +44,12 @@ final class RecordingRules {
               + " before the client signed it.");
     }
     Instant start = request.effectiveFrom() == null ? signedAt : request.effectiveFrom();
-    if (request.expiresAt() != null && !request.expiresAt().isAfter(start)) {
+    if (expiresAt != null && !expiresAt.isAfter(start)) {
       throw refusal(
           ProblemTypes.CONSENT_DATES_OUT_OF_ORDER,
           "Consent dates out of order",
-          "Field 'expiresAt' is not after "
+          (request.expiresOn() == null ? "Field 'expiresAt'" : "Field 'expiresOn'")
+              + " is not after "
               + (request.effectiveFrom() == null ? "'signature.signedAt'" : "'effectiveFrom'")
               + ": the consent would end before it began.");
     }
@@ -169,6 +171,55 @@ final class RecordingRules {
           "Revocation before signing",
           "Field 'revokedAt' is before the consent was signed: a consent cannot be revoked before"
               + " it exists.");
+    }
+  }
+
+  /**
+   * The expiry event a consent names can be recorded only for such a consent, once, while it was
+   * not revoked, and at a time no later than now and no earlier than the signature.
+   */
+  static void requireExpiryEventInOrder(ConsentState state, Instant expiredAt, Instant now) {
+    ConsentDetails consent = state.consent();
+    if (consent.getExpiryEvent() == null || consent.getExpiryEvent().isBlank()) {
+      throw refusal(
+          ProblemTypes.NO_EXPIRY_EVENT,
+          "Consent names no expiry event",
+          "This consent ends on a date ('expiresAt'), not on an event: there is no event to"
+              + " record.");
+    }
+    if (state.revoked()) {
+      throw new GatewayProblem(
+          HttpStatus.CONFLICT,
+          ProblemTypes.CONSENT_REVOKED,
+          "Consent revoked",
+          "This consent was revoked: it already ended, and no expiry event is recorded for it.");
+    }
+    if (expiredAt.isAfter(now.plus(CLOCK_SKEW_TOLERANCE))) {
+      throw refusal(
+          ProblemTypes.EXPIRY_EVENT_IN_FUTURE,
+          "Expiry event in the future",
+          "Field 'expiredAt' is in the future: record the event once it has happened.");
+    }
+    if (expiredAt.isBefore(consent.getSignature().getSignedAt())) {
+      throw refusal(
+          ProblemTypes.EXPIRY_EVENT_BEFORE_SIGNING,
+          "Expiry event before signing",
+          "Field 'expiredAt' is before the consent was signed: a consent cannot end before it"
+              + " exists.");
+    }
+  }
+
+  /**
+   * An expiry is given once: as an instant ({@code expiresAt}) or as a date ({@code expiresOn}).
+   */
+  static void requireOneExpiryDate(ConsentRequests.RecordConsent request) {
+    if (request.expiryGivenTwice()) {
+      throw new GatewayProblem(
+          HttpStatus.BAD_REQUEST,
+          ProblemTypes.EXPIRY_GIVEN_TWICE,
+          "Expiry given twice",
+          "Give 'expiresAt' (an instant) or 'expiresOn' (a date in the agency's time zone), not"
+              + " both.");
     }
   }
 

@@ -35,6 +35,11 @@ public final class ProblemTypes {
   public static final String MINOR_MUST_SIGN = "minor-must-sign";
   public static final String REVOCATION_IN_FUTURE = "revocation-in-future";
   public static final String REVOCATION_BEFORE_SIGNING = "revocation-before-signing";
+  public static final String EXPIRY_EVENT_IN_FUTURE = "expiry-event-in-future";
+  public static final String EXPIRY_EVENT_BEFORE_SIGNING = "expiry-event-before-signing";
+  public static final String NO_EXPIRY_EVENT = "consent-has-no-expiry-event";
+  public static final String CONSENT_REVOKED = "consent-revoked";
+  public static final String EXPIRY_GIVEN_TWICE = "expiry-given-twice";
   public static final String PROVIDER_NOT_SERVED = "provider-not-served";
 
   /**

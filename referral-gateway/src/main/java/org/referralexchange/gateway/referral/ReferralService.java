@@ -4,7 +4,6 @@ import io.micrometer.core.instrument.MeterRegistry;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Instant;
-import java.util.ArrayList;
 import java.util.EnumSet;
 import java.util.List;
 import java.util.Map;
@@ -36,7 +35,6 @@ import org.referralexchange.events.v1.ServiceTarget;
 import org.referralexchange.gateway.config.GatewayProperties;
 import org.referralexchange.gateway.consent.ConsentState;
 import org.referralexchange.gateway.consent.ConsentView;
-import org.referralexchange.gateway.consent.RevocationCascade;
 import org.referralexchange.gateway.directory.Providers;
 import org.referralexchange.gateway.privacy.Hmac;
 import org.referralexchange.gateway.problem.GatewayProblem;
@@ -61,7 +59,7 @@ import tools.jackson.databind.json.JsonMapper;
  * one publishes nothing. One Idempotency-Key makes one referral, however often it is sent.
  */
 @Service
-class ReferralService implements RevocationCascade {
+class ReferralService {
 
   private static final Logger log = LoggerFactory.getLogger(ReferralService.class);
 
@@ -194,7 +192,7 @@ class ReferralService implements RevocationCascade {
     PolicyDecision decision =
         org.referralexchange.policy.ConsentPolicy.evaluateAll(
             new ConsentCheck(
-                consent.map(ConsentState::consent),
+                consent.map(ConsentState::effective),
                 consent.map(ConsentState::revoked).orElse(false),
                 now,
                 agencyId,
@@ -413,25 +411,6 @@ class ReferralService implements RevocationCascade {
             reason,
             UUID.randomUUID())
         .orElse(referral);
-  }
-
-  @Override
-  public List<String> cancelReferralsCoveredBy(String consentId) {
-    List<String> cancelled = new ArrayList<>();
-    for (ReferralRecord referral : referrals.openUnder(consentId)) {
-      Reason reason =
-          Reason.newBuilder()
-              .setCode("consent-revoked")
-              .setText("The client revoked the consent this referral was made under.")
-              .build();
-      UUID eventId =
-          UUID.nameUUIDFromBytes(
-              ("consent-revoked\u0000" + referral.referralId()).getBytes(StandardCharsets.UTF_8));
-      changeStatus(
-              referral, ReferralStatus.CANCELLED, ActorRole.EXCHANGE, "exchange", reason, eventId)
-          .ifPresent(r -> cancelled.add(r.referralId()));
-    }
-    return cancelled;
   }
 
   /**

@@ -7,6 +7,7 @@ import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.time.LocalDate;
 import java.time.ZoneId;
 import java.time.ZoneOffset;
 import java.time.temporal.ChronoUnit;
@@ -28,6 +29,8 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 import org.referralexchange.events.v1.Actor;
 import org.referralexchange.events.v1.ActorRole;
+import org.referralexchange.events.v1.ConsentExpired;
+import org.referralexchange.events.v1.ConsentRevoked;
 import org.referralexchange.events.v1.Reason;
 import org.referralexchange.events.v1.ReferralStatus;
 import org.referralexchange.events.v1.ReferralStatusChanged;
@@ -503,8 +506,13 @@ class ReferralFlowTests {
     assertThat(event.getNarrative()).isNull();
   }
 
+  /**
+   * The gateway records the revocation and names the open referrals it ends; cancelling them is the
+   * agency adapter's, driven by the event (so a gateway crash right after the publish leaves
+   * nothing undone): the gateway itself publishes no status change.
+   */
   @Test
-  void revokingConsentCancelsTheOpenReferralsItCovered() {
+  void revokingConsentPublishesTheRevocationAndNamesTheOpenReferralsItEnds() {
     String clientId = "client-" + UUID.randomUUID();
     String consentId = recordConsent("county-hhs", Requests.consent(clientId));
     String referralId =
@@ -522,20 +530,109 @@ class ReferralFlowTests {
 
     assertThat(revoked.status()).as(revoked.body()).isEqualTo(200);
     assertThat(revoked.json().path("status").asString()).isEqualTo("REVOKED");
-    assertThat(revoked.json().path("cancelledReferralIds").toString()).contains(referralId);
-    GatewayClient.Response referral = client().get("county-hhs", "/api/v1/referrals/" + referralId);
-    assertThat(referral.json().path("status").asString()).isEqualTo("CANCELLED");
-    assertThat(referral.json().path("timeline").get(1).path("reasonCode").asString())
-        .isEqualTo("consent-revoked");
+    assertThat(revoked.json().path("endingReferralIds").toString()).contains(referralId);
+    assertThat(
+            ExchangeInfrastructure.events(Topics.CONSENT_EVENTS.name(), consentId).stream()
+                .filter(e -> e instanceof ConsentRevoked))
+        .hasSize(1);
     assertThat(
             TestInfrastructure.readAll(Topics.REFERRAL_STATUS_CHANGED.name()).stream()
                 .filter(r -> r.key().equals(referralId)))
-        .hasSize(1);
+        .isEmpty();
 
     GatewayClient.Response again =
         client().post("county-hhs", "/api/v1/consents/" + consentId + "/revocation", "{}");
     assertThat(again.status()).isEqualTo(200);
-    assertThat(again.json().path("cancelledReferralIds").size()).isZero();
+    assertThat(
+            ExchangeInfrastructure.events(Topics.CONSENT_EVENTS.name(), consentId).stream()
+                .filter(e -> e instanceof ConsentRevoked))
+        .as("revoking again publishes nothing")
+        .hasSize(1);
+  }
+
+  /**
+   * A consent that ends on an event: recording the event publishes ConsentExpired once, the consent
+   * is EXPIRED from then and refuses new referrals; a consent that ends on a date, or was revoked,
+   * or an event dated in the future or before the signature is refused.
+   */
+  @Test
+  void anExpiryEventRecordedEndsTheConsentOnceAndBadOnesAreRefused() {
+    String clientId = "client-" + UUID.randomUUID();
+    String byEvent =
+        Requests.consent(clientId)
+            .replaceFirst(
+                "\"expiresAt\": \"[^\"]+\"", "\"expiryEvent\": \"end of the housing program\"");
+    String consentId = recordConsent("county-hhs", byEvent);
+    String referralId =
+        submit("county-hhs", "key-" + UUID.randomUUID(), Requests.referral(consentId, clientId))
+            .json()
+            .path("referralId")
+            .asString();
+    String path = "/api/v1/consents/" + consentId + "/expiry-event";
+
+    GatewayClient.Response future =
+        client()
+            .post(
+                "county-hhs",
+                path,
+                "{\"expiredAt\": \"" + Instant.now().plus(1, ChronoUnit.DAYS) + "\"}");
+    assertThat(future.status()).isEqualTo(422);
+    assertThat(future.json().path("type").asString()).isEqualTo("/problems/expiry-event-in-future");
+    GatewayClient.Response early =
+        client().post("county-hhs", path, "{\"expiredAt\": \"2001-01-01T00:00:00Z\"}");
+    assertThat(early.json().path("type").asString())
+        .isEqualTo("/problems/expiry-event-before-signing");
+
+    GatewayClient.Response ended = client().post("county-hhs", path, "{}");
+
+    assertThat(ended.status()).as(ended.body()).isEqualTo(200);
+    assertThat(ended.json().path("status").asString()).isEqualTo("EXPIRED");
+    assertThat(ended.json().path("endingReferralIds").toString()).contains(referralId);
+    assertThat(client().post("county-hhs", path, "{}").status()).isEqualTo(200);
+    assertThat(
+            ExchangeInfrastructure.events(Topics.CONSENT_EVENTS.name(), consentId).stream()
+                .filter(e -> e instanceof ConsentExpired))
+        .as("recording it again publishes nothing")
+        .hasSize(1);
+    GatewayClient.Response refused =
+        submit("county-hhs", "key-" + UUID.randomUUID(), Requests.referral(consentId, clientId));
+    assertThat(refused.json().path("type").asString()).isEqualTo("/problems/consent-expired");
+
+    String byDate = recordConsent("county-hhs", Requests.consent(clientId));
+    GatewayClient.Response noEvent =
+        client().post("county-hhs", "/api/v1/consents/" + byDate + "/expiry-event", "{}");
+    assertThat(noEvent.json().path("type").asString())
+        .isEqualTo("/problems/consent-has-no-expiry-event");
+  }
+
+  /**
+   * "Expires 31 December" means the end of that day where the agency works: the demo agencies are
+   * in America/Chicago (UTC-6 in winter), so the consent ends at 06:00Z on 1 January.
+   */
+  @Test
+  void anExpiryGivenAsADateEndsWithThatDayInTheAgencysTimeZone() {
+    int year = LocalDate.now(ZoneOffset.UTC).getYear() + 1;
+    String body =
+        Requests.consent("client-" + UUID.randomUUID())
+            .replaceFirst("\"expiresAt\": \"[^\"]+\"", "\"expiresOn\": \"" + year + "-12-31\"");
+
+    GatewayClient.Response recorded = client().post("county-hhs", "/api/v1/consents", body);
+
+    assertThat(recorded.status()).as(recorded.body()).isEqualTo(201);
+    assertThat(Instant.parse(recorded.json().path("expiresAt").asString()))
+        .isEqualTo(Instant.parse((year + 1) + "-01-01T06:00:00Z"));
+    GatewayClient.Response both =
+        client()
+            .post(
+                "county-hhs",
+                "/api/v1/consents",
+                body.replace(
+                    "\"expiresOn\"",
+                    "\"expiresAt\": \""
+                        + Instant.now().plus(9, ChronoUnit.DAYS)
+                        + "\", \"expiresOn\""));
+    assertThat(both.status()).isEqualTo(400);
+    assertThat(both.json().path("type").asString()).isEqualTo("/problems/expiry-given-twice");
   }
 
   @Test
