@@ -6,7 +6,6 @@ import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.ZonedDateTime;
@@ -68,9 +67,6 @@ final class FaultBench {
   static final Duration CLIENT_TIMEOUT = Duration.ofSeconds(30);
 
   static final Set<String> NOTIFIABLE = Set.of("ACCEPTED", "REJECTED", "COMPLETED", "FAILED");
-
-  /** Whether a suite in this JVM wrote the report already: the next one appends to it. */
-  private static boolean reportStarted;
 
   final List<LocalComponent> parts;
   final LocalSettings settings;
@@ -718,19 +714,16 @@ final class FaultBench {
 
   // --- the report ---
 
-  /** Writes the rows to the report; a second suite in the same JVM appends its own. */
+  /**
+   * Writes the rows to the report as this suite's section, replacing the section an earlier run of
+   * the same suite wrote and keeping the other suites' sections. The suites may run in two test
+   * JVMs at once (the module's tests run in parallel forks), so the file is rewritten under a file
+   * lock that both JVMs respect.
+   */
   private void writeReport() throws Exception {
     Path report = Path.of("target", "reliability-report.md");
     Files.createDirectories(report.getParent());
     StringBuilder out = new StringBuilder();
-    boolean append;
-    synchronized (FaultBench.class) {
-      append = reportStarted;
-      reportStarted = true;
-    }
-    if (!append) {
-      out.append("# Fault suite report\n\n");
-    }
     out.append("Run of ")
         .append(suite)
         .append(": ")
@@ -797,11 +790,7 @@ final class FaultBench {
       out.append("| Recovery | ").append(row.recovery).append(" |\n");
       out.append("| Command | `").append(row.command).append("` |\n\n");
     }
-    if (append) {
-      Files.writeString(report, out.toString(), StandardOpenOption.APPEND);
-    } else {
-      Files.writeString(report, out.toString());
-    }
+    ReportFile.replaceSection(report, "Run of " + suite + ":", out.toString());
     System.out.println("[fault-suite] report written to " + report.toAbsolutePath());
   }
 
