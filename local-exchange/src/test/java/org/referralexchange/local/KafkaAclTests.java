@@ -177,6 +177,18 @@ class KafkaAclTests {
                       new AccessControlEntry(
                           "User:" + service, "*", AclOperation.READ, AclPermissionType.ALLOW))));
       admin.createAcls(bindings).all().get();
+      // createAcls returns once the controller has committed them; the broker applies them from
+      // the metadata log a moment later. Until it serves every one, the first tests could be
+      // refused (seen with a load average of 30): wait for the broker's own answer.
+      org.awaitility.Awaitility.await()
+          .atMost(Duration.ofSeconds(60))
+          .until(
+              () ->
+                  admin
+                      .describeAcls(org.apache.kafka.common.acl.AclBindingFilter.ANY)
+                      .values()
+                      .get()
+                      .containsAll(bindings));
     }
   }
 

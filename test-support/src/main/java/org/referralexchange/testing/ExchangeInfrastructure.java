@@ -2,6 +2,7 @@ package org.referralexchange.testing;
 
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -233,6 +234,22 @@ public final class ExchangeInfrastructure {
       consumer.unsubscribe();
     }
     return records;
+  }
+
+  /**
+   * Where each partition of these topics ends now: with a service's own view of what it applied, a
+   * test can wait until the service has seen everything published so far instead of waiting a fixed
+   * time.
+   */
+  public static synchronized Map<TopicPartition, Long> endOffsets(Collection<String> topics) {
+    KafkaConsumer<String, byte[]> consumer = reader();
+    List<TopicPartition> partitions = new ArrayList<>();
+    for (String topic : topics) {
+      consumer.partitionsFor(topic, Duration.ofSeconds(10)).stream()
+          .map(p -> new TopicPartition(p.topic(), p.partition()))
+          .forEach(partitions::add);
+    }
+    return Map.copyOf(consumer.endOffsets(partitions, Duration.ofSeconds(10)));
   }
 
   private static <V> ConsumerRecord<String, V> decoded(

@@ -403,10 +403,7 @@ class NotifierFlowTests {
     MimeMessage mail = awaitOneEmail(byProvider);
     assertThat(mail.getSubject()).contains("cancelled by Northside Food Bank");
     assertThat(textOf(mail)).contains("Reason: other").doesNotContain("Program closed");
-    await()
-        .during(Duration.ofSeconds(2))
-        .atMost(Duration.ofSeconds(5))
-        .until(() -> NotifierInfrastructure.mailTo(byRequester.email).isEmpty());
+    awaitNothingMore(() -> NotifierInfrastructure.mailTo(byRequester.email).isEmpty());
   }
 
   /**
@@ -496,10 +493,10 @@ class NotifierFlowTests {
         .anySatisfy(s -> assertThat(s).contains("provider has not answered yet"))
         .anySatisfy(s -> assertThat(s).contains("returned to you"));
     // RETURNED itself says nothing: the FAILED/no-response event that follows it does.
-    await()
-        .during(Duration.ofSeconds(2))
-        .atMost(Duration.ofSeconds(5))
-        .until(() -> NotifierInfrastructure.mailTo(referral.email).size() == 2);
+    awaitNothingMore(
+        () ->
+            NotifierInfrastructure.mailTo(referral.email).size() == 2
+                && smsTo(referral).size() == 2);
   }
 
   @Test
@@ -512,10 +509,7 @@ class NotifierFlowTests {
     NotifierInfrastructure.publish(Topics.REFERRAL_STATUS_CHANGED, referral.id, accepted);
 
     awaitOneEmail(referral);
-    await()
-        .during(Duration.ofSeconds(3))
-        .atMost(Duration.ofSeconds(6))
-        .until(() -> NotifierInfrastructure.mailTo(referral.email).size() == 1);
+    awaitNothingMore(() -> NotifierInfrastructure.mailTo(referral.email).size() == 1);
     assertThat(notifications(referral)).hasSize(1);
   }
 
@@ -524,16 +518,23 @@ class NotifierFlowTests {
     Referral first = submit(NotificationChannel.EMAIL);
     Referral second = submit(NotificationChannel.EMAIL);
     Referral third = submit(NotificationChannel.EMAIL);
+    Counter refused = meters.counter("notifier.outages", "channel", "EMAIL");
+    double refusedBefore = refused.count();
     NotifierInfrastructure.stopMail();
     try {
       for (Referral referral : List.of(first, second, third)) {
         publishStatus(referral, ReferralStatus.ACCEPTED, ActorRole.PROVIDER, null, null, null);
       }
-      // Several backoff rounds against a refused connection: nothing recorded, nothing failed.
+      // Several backoff rounds against a refused connection (counted, up to the longest backoff):
+      // nothing recorded, nothing failed.
       await()
-          .during(Duration.ofSeconds(3))
-          .atMost(Duration.ofSeconds(6))
-          .until(() -> notifications(first).isEmpty() && notifications(third).isEmpty());
+          .atMost(Duration.ofSeconds(30))
+          .failFast(
+              "a notification was recorded while SMTP was down",
+              () -> !(notifications(first).isEmpty() && notifications(third).isEmpty()))
+          .until(() -> refused.count() >= refusedBefore + 4);
+      assertThat(notifications(first)).isEmpty();
+      assertThat(notifications(third)).isEmpty();
     } finally {
       NotifierInfrastructure.startMail();
     }
@@ -541,13 +542,10 @@ class NotifierFlowTests {
     for (Referral referral : List.of(first, second, third)) {
       awaitOneEmail(referral);
     }
-    await()
-        .during(Duration.ofSeconds(2))
-        .atMost(Duration.ofSeconds(5))
-        .until(
-            () ->
-                List.of(first, second, third).stream()
-                    .allMatch(r -> NotifierInfrastructure.mailTo(r.email).size() == 1));
+    awaitNothingMore(
+        () ->
+            List.of(first, second, third).stream()
+                .allMatch(r -> NotifierInfrastructure.mailTo(r.email).size() == 1));
     for (Referral referral : List.of(first, second, third)) {
       assertThat(notifications(referral))
           .singleElement()
@@ -573,10 +571,7 @@ class NotifierFlowTests {
     publishStatus(after, ReferralStatus.ACCEPTED, ActorRole.PROVIDER, null, null, null);
 
     awaitOneEmail(after);
-    await()
-        .during(Duration.ofSeconds(2))
-        .atMost(Duration.ofSeconds(5))
-        .until(() -> NotifierInfrastructure.mailTo(after.email).size() == 1);
+    awaitNothingMore(() -> NotifierInfrastructure.mailTo(after.email).size() == 1);
     assertThat(notifications(after))
         .singleElement()
         .satisfies(r -> assertThat(r.getOutcome()).isEqualTo(NotificationOutcome.SENT));
@@ -615,10 +610,7 @@ class NotifierFlowTests {
                             r.getChannel() == NotificationChannel.SMS
                                 && r.getOutcome() == NotificationOutcome.SENT));
     int attempts = smsTo(referral).size();
-    await()
-        .during(Duration.ofSeconds(2))
-        .atMost(Duration.ofSeconds(5))
-        .until(() -> smsTo(referral).size() == attempts);
+    awaitNothingMore(() -> smsTo(referral).size() == attempts);
     assertThat(notifications(referral)).hasSize(2);
     assertThat(
             NotifierInfrastructure.records(
@@ -670,10 +662,7 @@ class NotifierFlowTests {
     assertThat(dead.stream().map(r -> header(r, "exchange-dlt-channel")))
         .containsExactlyInAnyOrder("EMAIL", "SMS");
     // A permanent failure is not retried.
-    await()
-        .during(Duration.ofSeconds(2))
-        .atMost(Duration.ofSeconds(5))
-        .until(() -> smsRequests(INVALID_NUMBER) == 1);
+    awaitNothingMore(() -> smsRequests(INVALID_NUMBER) == 1);
   }
 
   @Test
@@ -699,10 +688,7 @@ class NotifierFlowTests {
                           r ->
                               r.getChannel() == NotificationChannel.SMS
                                   && r.getOutcome() == NotificationOutcome.DEFERRED));
-      await()
-          .during(Duration.ofSeconds(2))
-          .atMost(Duration.ofSeconds(5))
-          .until(() -> smsTo(referral).isEmpty());
+      awaitNothingMore(() -> smsTo(referral).isEmpty());
 
       CLOCK.advance(Duration.ofHours(10)); // 09:00 there: the window is open
 
@@ -978,6 +964,73 @@ class NotifierFlowTests {
         .setOverdueByMillis(Duration.ofHours(1).toMillis())
         .setStage(stage)
         .build();
+  }
+
+  @Autowired EventLog eventLog;
+
+  /**
+   * Worker ticks that must run to the end once the log has applied everything: five ticks of 0.2 s
+   * are twice the longest backoff (0.5 s), so a retry that was due would have been made.
+   */
+  static final int QUIET_TICKS = 5;
+
+  /**
+   * Proves that nothing more happens: waits until this notifier has applied every record published
+   * so far on every topic it reads (its lag is 0), then until {@value #QUIET_TICKS} of its worker's
+   * ticks ran to the end after that, with {@code nothingMore} true at every look and at the end. A
+   * tick works every open trigger its views hold, so what the notifier would still send about those
+   * records it has sent by then. This replaces fixed windows of 2 to 3 s with the condition they
+   * stood for.
+   */
+  void awaitNothingMore(java.util.concurrent.Callable<Boolean> nothingMore) throws Exception {
+    java.util.Map<org.apache.kafka.common.TopicPartition, Long> ends =
+        org.referralexchange.testing.ExchangeInfrastructure.endOffsets(
+            Topics.ALL.stream().map(org.referralexchange.schemas.TopicSpec::name).toList());
+    String what = "something more was sent or recorded";
+    await()
+        .atMost(Duration.ofSeconds(30))
+        .failFast(what, () -> !nothingMore.call())
+        .until(() -> appliedUpTo(ends));
+    double from = workerTicks();
+    await()
+        .atMost(Duration.ofSeconds(30))
+        .failFast(what, () -> !nothingMore.call())
+        .until(() -> workerTicks() >= from + QUIET_TICKS);
+    assertThat(nothingMore.call()).as(what).isTrue();
+  }
+
+  /**
+   * Whether this notifier's event log applied every record before {@code ends}, on every partition
+   * it reads (it reads every partition of the status topic, at least).
+   */
+  private boolean appliedUpTo(java.util.Map<org.apache.kafka.common.TopicPartition, Long> ends) {
+    for (var end : ends.entrySet()) {
+      java.util.OptionalLong next = eventLog.nextToApply(end.getKey());
+      if (next.isEmpty()) {
+        if (end.getKey().topic().equals(Topics.REFERRAL_STATUS_CHANGED.name())) {
+          return false; // not assigned yet
+        }
+        continue; // a topic this log does not read
+      }
+      if (next.getAsLong() < end.getValue()) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  /**
+   * Completed runs of the notification worker's tick, as Spring's scheduling observation counts.
+   */
+  private double workerTicks() {
+    List<io.micrometer.core.instrument.Timer> ticks =
+        meters.find("tasks.scheduled.execution").tag("code.function", "tick").timers().stream()
+            .filter(
+                t -> String.valueOf(t.getId().getTag("code.namespace")).contains("Notification"))
+            .toList();
+    // One timer per outcome: every run counts.
+    assertThat(ticks).as("the notification worker's scheduled-task timers").isNotEmpty();
+    return ticks.stream().mapToDouble(io.micrometer.core.instrument.Timer::count).sum();
   }
 
   static MimeMessage awaitOneEmail(Referral referral) {
