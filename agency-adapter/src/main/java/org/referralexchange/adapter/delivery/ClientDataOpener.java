@@ -4,9 +4,12 @@ import java.time.Instant;
 import java.util.Collection;
 import java.util.EnumSet;
 import java.util.HashSet;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.TreeSet;
 import org.referralexchange.adapter.provider.OutboundReferral;
 import org.referralexchange.envelope.EnvelopeCipher;
 import org.referralexchange.events.v1.ClientIdentity;
@@ -93,7 +96,39 @@ class ClientDataOpener {
             : new OutboundReferral.Narrative(
                 narrative.getNeedsDescription(), narrative.getGoals(), narrative.getNotes()),
         referral.getFlags().getContactingSubjectProhibited(),
-        referral.getConsent().getConsentId());
+        referral.getConsent().getConsentId(),
+        null,
+        withheld(identity, referral.getNarrative() != null, fields));
+  }
+
+  /** The fields the client's data holds that {@code fields} leaves out: names, never values. */
+  static Set<String> withheld(ClientIdentity identity, boolean hasNarrative, Set<String> fields) {
+    var address = identity.getAddress();
+    Map<String, Boolean> held = new LinkedHashMap<>();
+    held.put(ContentPolicy.GIVEN_NAME, !isBlank(identity.getGivenName()));
+    held.put(ContentPolicy.FAMILY_NAME, !isBlank(identity.getFamilyName()));
+    held.put(ContentPolicy.BIRTH_DATE, identity.getBirthDate() != null);
+    held.put(ContentPolicy.PHONE, !isBlank(identity.getPhone()));
+    held.put(ContentPolicy.EMAIL, !isBlank(identity.getEmail()));
+    held.put("addressLines", address != null && !address.getLines().isEmpty());
+    held.put("city", address != null && !isBlank(address.getCity()));
+    held.put("state", address != null && !isBlank(address.getState()));
+    held.put("postalCode", address != null && !isBlank(address.getPostalCode()));
+    held.put(ContentPolicy.IDENTIFIERS, !identity.getIdentifiers().isEmpty());
+    held.put(ContentPolicy.PREFERRED_LANGUAGE, !isBlank(identity.getPreferredLanguage()));
+    held.put(ContentPolicy.NARRATIVE, hasNarrative);
+    Set<String> withheld = new TreeSet<>();
+    held.forEach(
+        (field, present) -> {
+          if (present && !fields.contains(field)) {
+            withheld.add(field);
+          }
+        });
+    return withheld;
+  }
+
+  private static boolean isBlank(String value) {
+    return value == null || value.isBlank();
   }
 
   /**

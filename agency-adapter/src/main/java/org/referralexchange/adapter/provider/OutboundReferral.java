@@ -3,6 +3,7 @@ package org.referralexchange.adapter.provider;
 import java.time.Instant;
 import java.time.LocalDate;
 import java.util.List;
+import java.util.Set;
 
 /**
  * A referral as one provider may see it: the exchange has already checked consent, decrypted the
@@ -24,6 +25,9 @@ import java.util.List;
  * @param part2 the 42 CFR 2.32 notice and consent scope when the referral carries substance-use-
  *     disorder information, else null: a provider kind that sees it marks what it delivers as Part
  *     2
+ * @param withheldFields the names of client fields the exchange holds but did not disclose to this
+ *     provider, because the consent or the allow-list leaves them out: never values, so a provider
+ *     kind can say a field is masked rather than unknown
  */
 public record OutboundReferral(
     String referralId,
@@ -38,7 +42,44 @@ public record OutboundReferral(
     Narrative narrative,
     boolean contactingSubjectProhibited,
     String consentId,
-    Part2Disclosure part2) {
+    Part2Disclosure part2,
+    Set<String> withheldFields) {
+
+  public OutboundReferral {
+    withheldFields = withheldFields == null ? Set.of() : Set.copyOf(withheldFields);
+  }
+
+  /** A referral that withholds no field it holds. */
+  public OutboundReferral(
+      String referralId,
+      String providerId,
+      String serviceId,
+      String priority,
+      Instant authoredOn,
+      Instant respondBy,
+      Requester requester,
+      List<Need> needs,
+      Client client,
+      Narrative narrative,
+      boolean contactingSubjectProhibited,
+      String consentId,
+      Part2Disclosure part2) {
+    this(
+        referralId,
+        providerId,
+        serviceId,
+        priority,
+        authoredOn,
+        respondBy,
+        requester,
+        needs,
+        client,
+        narrative,
+        contactingSubjectProhibited,
+        consentId,
+        part2,
+        Set.of());
+  }
 
   /** A referral that carries no Part 2 information. */
   public OutboundReferral(
@@ -85,7 +126,8 @@ public record OutboundReferral(
         narrative,
         contactingSubjectProhibited,
         consentId,
-        disclosure);
+        disclosure,
+        withheldFields);
   }
 
   /** The referring agency and case manager (workforce data, not client data). */

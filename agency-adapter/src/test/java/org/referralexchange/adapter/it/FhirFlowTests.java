@@ -6,6 +6,7 @@ import static org.awaitility.Awaitility.await;
 import ca.uhn.fhir.context.FhirContext;
 import ca.uhn.fhir.parser.IParser;
 import ca.uhn.fhir.rest.client.api.IGenericClient;
+import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.UUID;
@@ -15,6 +16,7 @@ import org.hl7.fhir.r4.model.Patient;
 import org.hl7.fhir.r4.model.ServiceRequest;
 import org.hl7.fhir.r4.model.Task;
 import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
@@ -28,13 +30,17 @@ import org.referralexchange.events.v1.ReferralStatusChanged;
 import org.referralexchange.schemas.Topics;
 import org.referralexchange.testing.ExchangeInfrastructure;
 import org.springframework.boot.test.context.SpringBootTest;
+import org.springframework.boot.test.context.TestConfiguration;
+import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Primary;
 import org.springframework.test.context.DynamicPropertyRegistry;
 import org.springframework.test.context.DynamicPropertySource;
 
 /**
  * The closed loop with a FHIR provider, through the adapter's core: the referral becomes a Gravity
  * Task at a real HAPI FHIR server, the provider's status change is polled back as a status event,
- * and a cancellation by the requester cancels the Task.
+ * and a cancellation by the requester cancels the Task; a consent that ends (its expiry event
+ * recorded, or its date passed) withdraws the Task and the ServiceRequest with the reason.
  */
 @SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT)
 class FhirFlowTests {
@@ -55,6 +61,23 @@ class FhirFlowTests {
     SERVER.close();
   }
 
+  /** The adapter's clock, so the date-expiry sweep runs when the test says. Reset after each. */
+  static final MutableClock CLOCK = new MutableClock();
+
+  @TestConfiguration
+  static class TestClock {
+    @Bean
+    @Primary
+    Clock testClock() {
+      return CLOCK;
+    }
+  }
+
+  @AfterEach
+  void clockBackToRealTime() {
+    CLOCK.reset();
+  }
+
   @DynamicPropertySource
   static void properties(DynamicPropertyRegistry properties) {
     properties.add("spring.kafka.bootstrap-servers", ExchangeInfrastructure::bootstrapServers);
@@ -66,6 +89,7 @@ class FhirFlowTests {
     properties.add("exchange.kafka.ownership.group-id", () -> "fhir-flow-tests");
     properties.add("adapter.minimum-poll-interval", () -> "PT0S");
     properties.add("adapter.tick-interval", () -> "PT0.2S");
+    properties.add("adapter.consent-sweep-interval", () -> "PT0.5S");
     String p = "adapter.providers[0].";
     properties.add(p + "id", () -> "housing");
     properties.add(p + "name", () -> "Housing program");
@@ -153,6 +177,105 @@ class FhirFlowTests {
             .withId(request.getSupportingInfoFirstRep().getReferenceElement().getIdPart())
             .execute();
     assertThat(consent.getStatus()).isEqualTo(org.hl7.fhir.r4.model.Consent.ConsentState.INACTIVE);
+  }
+
+  /**
+   * A consent that ends on an event: once the gateway records the event, the adapter withdraws the
+   * delivered referral at the real FHIR server, the Task cancelled with the reason consent-expired
+   * and its ServiceRequest revoked.
+   */
+  @Test
+  void aRecordedExpiryEventCancelsTheTaskWithReasonConsentExpiredAndRevokesTheServiceRequest() {
+    String referralId =
+        AdapterFlowTests.submit("housing", Instant.now().plus(Duration.ofDays(2)), true);
+    ReferralDelivered delivered =
+        AdapterFlowTests.awaitEvent(
+            Topics.REFERRAL_DELIVERED.name(), referralId, ReferralDelivered.class);
+
+    AdapterFlowTests.expiryEventAsTheGatewayRecordsIt(referralId, Instant.now());
+
+    assertWithdrawnAtTheFhirServer(referralId, delivered, "consent-expired");
+  }
+
+  /**
+   * No event says a consent ran out by date: the sweep finds it. The adapter's clock is moved past
+   * the consent's expiry (30 days), within the referral's respondBy, so only the consent ends it.
+   */
+  @Test
+  void theSweepWithdrawsAtTheFhirServerAReferralWhoseConsentExpiredByDate() {
+    String referralId =
+        AdapterFlowTests.submit("housing", Instant.now().plus(Duration.ofDays(60)), true);
+    ReferralDelivered delivered =
+        AdapterFlowTests.awaitEvent(
+            Topics.REFERRAL_DELIVERED.name(), referralId, ReferralDelivered.class);
+    assertThat(AdapterFlowTests.statuses(referralId)).isEmpty();
+
+    CLOCK.advance(Duration.ofDays(31));
+
+    assertWithdrawnAtTheFhirServer(referralId, delivered, "consent-expired");
+  }
+
+  /**
+   * A consent covering only SOCIAL_NEEDS withholds the client's names: the Patient the real FHIR
+   * server stored says they are masked (withheld for privacy), not unknown, and carries no name.
+   */
+  @Test
+  void aPatientWhoseNamesTheConsentWithholdsIsStoredWithTheNameMasked() {
+    String referralId =
+        AdapterFlowTests.submit(
+            "ref-" + UUID.randomUUID(),
+            "housing",
+            Instant.now().plus(Duration.ofDays(2)),
+            AdapterFlowTests.ConsentTiming.FIRST,
+            AdapterFlowTests.Scope.SOCIAL_NEEDS_ONLY_WITH_AN_UNDECLARED_NARRATIVE.content());
+    ReferralDelivered delivered =
+        AdapterFlowTests.awaitEvent(
+            Topics.REFERRAL_DELIVERED.name(), referralId, ReferralDelivered.class);
+
+    Task task = SERVER.read(Task.class, new IdType(delivered.getProviderReference()).getIdPart());
+    ServiceRequest request =
+        SERVER.read(ServiceRequest.class, task.getFocus().getReferenceElement().getIdPart());
+    Patient patient =
+        SERVER.read(Patient.class, request.getSubject().getReferenceElement().getIdPart());
+
+    assertThat(patient.getName()).hasSize(1);
+    assertThat(patient.getNameFirstRep().hasGiven() || patient.getNameFirstRep().hasFamily())
+        .isFalse();
+    assertThat(
+            patient
+                .getNameFirstRep()
+                .getExtensionByUrl("http://hl7.org/fhir/StructureDefinition/data-absent-reason")
+                .getValue()
+                .primitiveValue())
+        .as("names the consent withholds are masked, not unknown")
+        .isEqualTo("masked");
+  }
+
+  /**
+   * The referral was cancelled by the exchange with {@code reason}, once, and the real FHIR server
+   * holds its Task cancelled with that statusReason and its ServiceRequest revoked.
+   */
+  private static void assertWithdrawnAtTheFhirServer(
+      String referralId, ReferralDelivered delivered, String reason) {
+    ReferralStatusChanged cancelled =
+        AdapterFlowTests.awaitStatus(referralId, ReferralStatus.CANCELLED);
+    assertThat(cancelled.getReason().getCode()).isEqualTo(reason);
+    assertThat(cancelled.getActor().getRole()).isEqualTo(ActorRole.EXCHANGE);
+    IGenericClient client = FHIR.newRestfulGenericClient(SERVER.baseUrl());
+    awaitTaskCancelled(client, delivered.getProviderReference());
+    Task task =
+        client.read().resource(Task.class).withId(delivered.getProviderReference()).execute();
+    assertThat(task.getStatusReason().getCoding())
+        .extracting(org.hl7.fhir.r4.model.Coding::getCode)
+        .containsExactly(reason);
+    ServiceRequest request =
+        client
+            .read()
+            .resource(ServiceRequest.class)
+            .withId(task.getFocus().getReferenceElement().getIdPart())
+            .execute();
+    assertThat(request.getStatus()).isEqualTo(ServiceRequest.ServiceRequestStatus.REVOKED);
+    assertThat(AdapterFlowTests.statuses(referralId)).hasSize(1);
   }
 
   /**

@@ -155,7 +155,8 @@ public class ConsentService {
   /**
    * Revokes the consent: publishes {@code ConsentRevoked}, once. The agency adapter, reading it
    * from the log, cancels every open referral the consent covered and has the providers withdraw
-   * them; the answer names those referrals. Revoking again publishes nothing.
+   * them; the answer names those referrals. Revoking again publishes nothing; revoking a consent
+   * whose expiry event was recorded is refused (it already ended).
    */
   Revocation revoke(String agencyId, String consentId, ConsentRequests.Revoke request) {
     ConsentState state = visible(agencyId, consentId);
@@ -163,6 +164,7 @@ public class ConsentService {
     Instant revokedAt = request == null || request.revokedAt() == null ? now : request.revokedAt();
     // Checked on a repeat too: a bad date gets its answer whether or not one was recorded before.
     RecordingRules.requireRevocationInOrder(state.consent(), revokedAt, now);
+    RecordingRules.requireNotEndedByEvent(state);
     if (!state.revoked()) {
       Reason reason =
           request == null || request.reasonCode() == null

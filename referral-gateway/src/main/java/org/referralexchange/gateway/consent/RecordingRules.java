@@ -175,6 +175,22 @@ final class RecordingRules {
   }
 
   /**
+   * A consent whose expiry event was recorded already ended, and the referrals under it were ended
+   * with {@code consent-expired}: a revocation would change nothing but the reason on record, so it
+   * is refused (the mirror of an expiry event refused after a revocation).
+   */
+  static void requireNotEndedByEvent(ConsentState state) {
+    if (!state.revoked() && state.expiredAt().isPresent()) {
+      throw new GatewayProblem(
+          HttpStatus.CONFLICT,
+          ProblemTypes.CONSENT_EXPIRED,
+          "Consent expired",
+          "This consent's expiry event was recorded: it already ended, and no revocation is"
+              + " recorded for it.");
+    }
+  }
+
+  /**
    * The expiry event a consent names can be recorded only for such a consent, once, while it was
    * not revoked, and at a time no later than now and no earlier than the signature.
    */

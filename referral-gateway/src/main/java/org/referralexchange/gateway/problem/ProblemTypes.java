@@ -39,6 +39,7 @@ public final class ProblemTypes {
   public static final String EXPIRY_EVENT_BEFORE_SIGNING = "expiry-event-before-signing";
   public static final String NO_EXPIRY_EVENT = "consent-has-no-expiry-event";
   public static final String CONSENT_REVOKED = "consent-revoked";
+  public static final String CONSENT_EXPIRED = "consent-expired";
   public static final String EXPIRY_GIVEN_TWICE = "expiry-given-twice";
   public static final String PROVIDER_NOT_SERVED = "provider-not-served";
 

@@ -614,6 +614,47 @@ class ReferralFlowTests {
   }
 
   /**
+   * A consent whose expiry event was recorded already ended: a revocation after it is refused with
+   * 409 consent-expired, publishes nothing, and the consent stays EXPIRED (its referrals keep the
+   * reason consent-expired).
+   */
+  @Test
+  void aRevocationAfterTheRecordedExpiryEventIsRefusedAndPublishesNothing() {
+    String clientId = "client-" + UUID.randomUUID();
+    String byEvent =
+        Requests.consent(clientId)
+            .replaceFirst(
+                "\"expiresAt\": \"[^\"]+\"", "\"expiryEvent\": \"end of the housing program\"");
+    String consentId = recordConsent("county-hhs", byEvent);
+    GatewayClient.Response ended =
+        client().post("county-hhs", "/api/v1/consents/" + consentId + "/expiry-event", "{}");
+    assertThat(ended.status()).as(ended.body()).isEqualTo(200);
+    int before = count(Topics.CONSENT_EVENTS.name());
+
+    GatewayClient.Response refused =
+        client()
+            .post(
+                "county-hhs",
+                "/api/v1/consents/" + consentId + "/revocation",
+                "{\"reasonCode\": \"client-request\"}");
+
+    assertThat(refused.status()).as(refused.body()).isEqualTo(409);
+    assertThat(refused.json().path("type").asString()).isEqualTo("/problems/consent-expired");
+    assertThat(count(Topics.CONSENT_EVENTS.name())).isEqualTo(before);
+    assertThat(
+            ExchangeInfrastructure.events(Topics.CONSENT_EVENTS.name(), consentId).stream()
+                .filter(e -> e instanceof ConsentRevoked))
+        .isEmpty();
+    assertThat(
+            client()
+                .get("county-hhs", "/api/v1/consents/" + consentId)
+                .json()
+                .path("status")
+                .asString())
+        .isEqualTo("EXPIRED");
+  }
+
+  /**
    * "Expires 31 December" means the end of that day where the agency works: the demo agencies are
    * in America/Chicago (UTC-6 in winter), so the consent ends at 06:00Z on 1 January.
    */

@@ -37,7 +37,7 @@ final class PatientTranslation {
     }
     // US Core requires a gender and a name. The exchange never holds a gender: the required
     // binding's own "unknown" says so (an absent code with a data-absent-reason breaks the
-    // binding). A name the allow-list withholds is said to be masked rather than sent.
+    // binding). A name the consent or the allow-list withholds is said to be masked, not unknown.
     patient.setGender(Enumerations.AdministrativeGender.UNKNOWN);
     boolean given = client != null && allowed.test("givenName") && notBlank(client.givenName());
     boolean family = client != null && allowed.test("familyName") && notBlank(client.familyName());
@@ -50,10 +50,14 @@ final class PatientTranslation {
         name.setFamily(client.familyName());
       }
     } else {
+      // Withheld by the consent or the allow-list before the referral got here (the exchange
+      // says so by name), or here by the allow-list: either way masked, not unknown.
       boolean withheld =
-          client != null
-              && ((!allowed.test("givenName") && notBlank(client.givenName()))
-                  || (!allowed.test("familyName") && notBlank(client.familyName())));
+          referral.withheldFields().contains("givenName")
+              || referral.withheldFields().contains("familyName")
+              || (client != null
+                  && ((!allowed.test("givenName") && notBlank(client.givenName()))
+                      || (!allowed.test("familyName") && notBlank(client.familyName()))));
       patient
           .addName()
           .addExtension(

@@ -484,6 +484,25 @@ class FhirConformanceTests {
         .isEqualTo("unknown");
   }
 
+  /**
+   * The exchange removed the names before translation (the consent does not cover them) and says
+   * so: every field is allow-listed, yet the name is masked, not unknown.
+   */
+  @Test
+  void aNameTheConsentWithholdsIsMaskedNotUnknown() {
+    Patient withheld =
+        patient(
+            ALL_FIELDS,
+            referral().withClient(null).withWithheldFields(Set.of("givenName", "familyName")));
+
+    assertThat(withheld.getNameFirstRep().hasFamily() || withheld.getNameFirstRep().hasGiven())
+        .isFalse();
+    assertThat(
+            absentReason(
+                withheld.getNameFirstRep().getExtensionByUrl(FhirCodes.DATA_ABSENT_REASON)))
+        .isEqualTo("masked");
+  }
+
   @Test
   void patientCarriesOnlyAllowListedDataWhateverUsCoreAsks() {
     String encoded =
@@ -823,6 +842,12 @@ class FhirConformanceTests {
     private boolean contactingSubjectProhibited = true;
     private String consentId = "consent-42";
     private Part2Disclosure part2;
+    private Set<String> withheldFields = Set.of();
+
+    Builder withWithheldFields(Set<String> value) {
+      withheldFields = value;
+      return this;
+    }
 
     Builder withPart2(Part2Disclosure value) {
       part2 = value;
@@ -889,7 +914,8 @@ class FhirConformanceTests {
           narrative,
           contactingSubjectProhibited,
           consentId,
-          part2);
+          part2,
+          withheldFields);
     }
 
     @Override
