@@ -24,6 +24,10 @@ import org.springframework.kafka.support.SendResult;
  * checks a batch of acks at the end of each tick); {@link #publishAsync} returns a future completed
  * on the producer's thread (the adapter, which chains the delivery's bookkeeping onto it). Either
  * way an event is accepted only once its acknowledgement arrived.
+ *
+ * <p>Nothing chained onto {@link #publishAsync} may publish or block on that thread: it is the
+ * producer's only I/O thread, and a send made there waits up to {@code max.block.ms} for metadata
+ * only that thread fetches, while every record in flight expires. Hop to an executor first.
  */
 public class EventPublisher {
 

@@ -302,6 +302,23 @@ public class DeliveryWorker {
 
   private final Map<String, ExecutorService> deliveryPools = new ConcurrentHashMap<>();
 
+  /**
+   * Hands each delivery's {@code ReferralDelivered} to the producer once its disclosure was
+   * acknowledged. That acknowledgement completes on the producer's own I/O thread, and a send made
+   * there waits for what only that thread can do (fetch the topic's metadata, free buffer space):
+   * the thread stalls up to {@code max.block.ms} per send, every other record in flight expires
+   * meanwhile, and the deliveries whose records failed are delivered again by the next owner of
+   * their partitions. One thread of its own, not a provider's delivery pool, so the record never
+   * waits behind a slow provider while a handover drains.
+   */
+  private final ExecutorService recorder =
+      Executors.newSingleThreadExecutor(
+          r -> {
+            Thread thread = new Thread(r, "record-delivered");
+            thread.setDaemon(true);
+            return thread;
+          });
+
   /** Up to {@code adapter.delivery.concurrency} deliveries in flight for one provider. */
   private ExecutorService deliveryPool(String providerId) {
     return deliveryPools.computeIfAbsent(
@@ -551,9 +568,16 @@ public class DeliveryWorker {
   }
 
   /**
-   * Sends the disclosure's record and then {@code delivered} without waiting for the acks; the
-   * returned future completes when both acks came or one failed. After a failure the event waits in
-   * {@link #unrecorded} for the next pass.
+   * Sends the disclosure's record and, once it is acknowledged, {@code delivered}, without waiting
+   * for the acks; the returned future completes when both acks came or one failed. After a failure
+   * the event waits in {@link #unrecorded} for the next pass.
+   *
+   * <p>Chained rather than sent together, so a {@code ReferralDelivered} on the log always has its
+   * disclosure on the log before it: a crash between the two leaves the referral undelivered (it is
+   * delivered again, and {@link Disclosures} finds the record already there), never delivered
+   * without its accounting. The chain holds during a graceful handover: the claim keeps {@link
+   * WorkOwnership} waiting for both acks, and the producer (its factory stops in the last lifecycle
+   * phase) and {@link #recorder} (stopped at destruction) outlive that wait.
    */
   private CompletableFuture<Void> record(
       AdapterProperties.Provider provider,
@@ -577,8 +601,10 @@ public class DeliveryWorker {
               .delivered(referral.submitted(), delivered.getOccurredAt())
               .thenCompose(
                   recorded ->
-                      publisher.publishAsync(
-                          Topics.REFERRAL_DELIVERED, referral.referralId(), delivered));
+                      onRecorder(
+                          () ->
+                              publisher.publishAsync(
+                                  Topics.REFERRAL_DELIVERED, referral.referralId(), delivered)));
     } catch (RuntimeException e) {
       state.unacknowledged.release();
       throw e;
@@ -611,6 +637,18 @@ public class DeliveryWorker {
   }
 
   private static final CompletableFuture<Void> DONE = CompletableFuture.completedFuture(null);
+
+  /**
+   * {@code send} run on {@link #recorder}, never on the thread that completed the previous step;
+   * fails rather than never completes once the recorder has stopped.
+   */
+  private <T> CompletableFuture<T> onRecorder(Supplier<CompletableFuture<T>> send) {
+    try {
+      return CompletableFuture.supplyAsync(send, recorder).thenCompose(sent -> sent);
+    } catch (RejectedExecutionException stopped) {
+      return CompletableFuture.failedFuture(stopped);
+    }
+  }
 
   private void retryLater(
       AdapterProperties.Provider provider, ReferralState referral, RuntimeException cause) {
@@ -822,5 +860,7 @@ public class DeliveryWorker {
   void stop() {
     lanes.values().forEach(ExecutorService::shutdownNow);
     deliveryPools.values().forEach(ExecutorService::shutdownNow);
+    // Not shutdownNow: a dropped send would leave its delivery's future never completed.
+    recorder.shutdown();
   }
 }

@@ -115,6 +115,28 @@ class DisclosureAccountingTests {
   }
 
   /**
+   * A freshly started adapter's producer knows neither accounting nor delivery topic yet: the
+   * {@code ReferralDelivered} chained on the disclosure's acknowledgement is sent off the
+   * producer's I/O thread, so it is acknowledged at the first try instead of stalling that thread
+   * until its metadata wait ran out.
+   */
+  @Test
+  void aFreshAdaptersFirstDeliveryIsRecordedAtTheFirstTry() {
+    try (ConfigurableApplicationContext adapter = adapter("disclosures-" + UUID.randomUUID())) {
+      String referralId =
+          AdapterFlowTests.submit(PROVIDER, Instant.now().plus(Duration.ofDays(2)), true);
+      AdapterFlowTests.awaitEvent(
+          Topics.REFERRAL_DELIVERED.name(), referralId, ReferralDelivered.class);
+
+      assertThat(UnacknowledgedDeliveryTests.unacknowledged(adapter))
+          .as("records not acknowledged")
+          .isZero();
+      assertThat(UnacknowledgedDeliveryTests.requestsFor(provider, referralId)).isEqualTo(1);
+      assertThat(disclosuresOf(referralId, DisclosureKind.DELIVERED)).isEqualTo(1);
+    }
+  }
+
+  /**
    * The broker refuses the delivery's {@code ReferralDelivered}, so the adapter records it again
    * pass after pass; the disclosure, acknowledged the first time, is not recorded again.
    */
