@@ -17,8 +17,8 @@ import java.time.Instant;
 import java.util.List;
 import java.util.UUID;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.referralexchange.adapter.AgencyAdapterApplication;
 import org.referralexchange.events.v1.DisclosureKind;
@@ -36,30 +36,68 @@ import org.springframework.context.ConfigurableApplicationContext;
  * The accounting of disclosures against a real broker: one {@code DisclosureRecorded} per delivery
  * and per withdrawal a provider took, never a second one when the delivery's record is retried or
  * the adapter restarts, and nothing of the client's content in its bytes.
+ *
+ * <p>One adapter, in one consumer group, serves the class: starting a Spring context is most of
+ * what a test here costs, and only a restart is the point of one. A restart test closes the running
+ * adapter (what it remembered is gone, as after a crash) and starts another in the same group,
+ * which then serves the tests that follow. Every adapter reads the whole log whatever its group, so
+ * a test's adapter knowing earlier tests' referrals is what a fresh one would know too.
  */
 class DisclosureAccountingTests {
 
   static final String PROVIDER = UnacknowledgedDeliveryTests.PROVIDER;
 
-  WireMockServer provider;
+  static final String GROUP = "disclosures-" + UUID.randomUUID();
 
-  @BeforeEach
-  void startProvider() {
+  static WireMockServer provider;
+
+  /** The running adapter, started at first use; null between a restart's close and start. */
+  private static ConfigurableApplicationContext running;
+
+  @BeforeAll
+  static void startProvider() {
+    // The tests publish as the gateway would: the value schemas must be registered before the
+    // first publish, not whenever the adapter's own registration gets through on a loaded box.
+    ExchangeInfrastructure.createExchangeTopics();
     provider = new WireMockServer(options().dynamicPort().bindAddress("127.0.0.1"));
     provider.start();
     provider.stubFor(post(urlEqualTo("/unacked")).willReturn(aResponse().withStatus(202)));
   }
 
-  @AfterEach
-  void stopProvider() {
-    provider.stop();
+  @AfterAll
+  static void stopAdapterAndProvider() {
+    try {
+      if (running != null) {
+        running.close();
+        running = null;
+      }
+    } finally {
+      provider.stop();
+    }
   }
 
-  ConfigurableApplicationContext adapter(String group) {
-    return new SpringApplicationBuilder(AgencyAdapterApplication.class)
-        .run(
-            AdapterArguments.webhookProvider(
-                group, PROVIDER, provider.baseUrl() + "/unacked", "P2D"));
+  /** The class's adapter, started if none runs. */
+  static ConfigurableApplicationContext adapter() {
+    if (running == null || !running.isActive()) {
+      running =
+          new SpringApplicationBuilder(AgencyAdapterApplication.class)
+              .run(
+                  AdapterArguments.webhookProvider(
+                      GROUP, PROVIDER, provider.baseUrl() + "/unacked", "P2D"));
+    }
+    return running;
+  }
+
+  /**
+   * Closes the running adapter: nothing it remembered survives, as after a crash. The next {@link
+   * #adapter()} starts another in the same group.
+   */
+  static void stopAdapter() {
+    ConfigurableApplicationContext stopped = running;
+    running = null;
+    if (stopped != null) {
+      stopped.close();
+    }
   }
 
   static String pseudonymOf(String referralId) {
@@ -89,29 +127,28 @@ class DisclosureAccountingTests {
 
   @Test
   void aDeliveryIsAccountedForOnceWithRecipientConsentCategoriesAndPath() {
-    try (ConfigurableApplicationContext adapter = adapter("disclosures-" + UUID.randomUUID())) {
-      Instant before = Instant.now();
-      String referralId =
-          AdapterFlowTests.submit(PROVIDER, Instant.now().plus(Duration.ofDays(2)), true);
-      AdapterFlowTests.awaitEvent(
-          Topics.REFERRAL_DELIVERED.name(), referralId, ReferralDelivered.class);
+    adapter();
+    Instant before = Instant.now();
+    String referralId =
+        AdapterFlowTests.submit(PROVIDER, Instant.now().plus(Duration.ofDays(2)), true);
+    AdapterFlowTests.awaitEvent(
+        Topics.REFERRAL_DELIVERED.name(), referralId, ReferralDelivered.class);
 
-      List<DisclosureRecorded> recorded = disclosures(referralId);
-      assertThat(recorded).hasSize(1);
-      DisclosureRecorded disclosure = recorded.get(0);
-      var consent = AdapterFlowTests.CONSENTS.get(referralId).getConsent();
-      assertThat(disclosure.getKind()).isEqualTo(DisclosureKind.DELIVERED);
-      assertThat(disclosure.getPath()).isEqualTo(DisclosurePath.WEBHOOK);
-      assertThat(disclosure.getProviderId()).isEqualTo(PROVIDER);
-      assertThat(disclosure.getProviderName()).isEqualTo(PROVIDER + " provider");
-      assertThat(disclosure.getConsentId()).isEqualTo(consent.getConsentId());
-      assertThat(disclosure.getClientPseudonym()).isEqualTo(consent.getClientPseudonym());
-      assertThat(disclosure.getInformationCategories())
-          .containsExactly(InformationCategory.DEMOGRAPHICS, InformationCategory.SOCIAL_NEEDS);
-      assertThat(disclosure.getPurpose()).isEqualTo("COC");
-      assertThat(disclosure.getReasonCode()).isNull();
-      assertThat(disclosure.getOccurredAt()).isAfterOrEqualTo(before.minusSeconds(1));
-    }
+    List<DisclosureRecorded> recorded = disclosures(referralId);
+    assertThat(recorded).hasSize(1);
+    DisclosureRecorded disclosure = recorded.get(0);
+    var consent = AdapterFlowTests.CONSENTS.get(referralId).getConsent();
+    assertThat(disclosure.getKind()).isEqualTo(DisclosureKind.DELIVERED);
+    assertThat(disclosure.getPath()).isEqualTo(DisclosurePath.WEBHOOK);
+    assertThat(disclosure.getProviderId()).isEqualTo(PROVIDER);
+    assertThat(disclosure.getProviderName()).isEqualTo(PROVIDER + " provider");
+    assertThat(disclosure.getConsentId()).isEqualTo(consent.getConsentId());
+    assertThat(disclosure.getClientPseudonym()).isEqualTo(consent.getClientPseudonym());
+    assertThat(disclosure.getInformationCategories())
+        .containsExactly(InformationCategory.DEMOGRAPHICS, InformationCategory.SOCIAL_NEEDS);
+    assertThat(disclosure.getPurpose()).isEqualTo("COC");
+    assertThat(disclosure.getReasonCode()).isNull();
+    assertThat(disclosure.getOccurredAt()).isAfterOrEqualTo(before.minusSeconds(1));
   }
 
   /**
@@ -142,23 +179,22 @@ class DisclosureAccountingTests {
    */
   @Test
   void aDeliveryWhoseRecordIsRetriedIsAccountedForOnce() throws Exception {
-    try (ConfigurableApplicationContext adapter = adapter("disclosures-" + UUID.randomUUID())) {
-      String referralId;
-      try {
-        referralId = UnacknowledgedDeliveryTests.deliveredWithItsRecordRefused(adapter, provider);
-        double refusedOnce = UnacknowledgedDeliveryTests.unacknowledged(adapter);
-        await()
-            .atMost(Duration.ofSeconds(60))
-            .until(() -> UnacknowledgedDeliveryTests.unacknowledged(adapter) > refusedOnce);
-      } finally {
-        UnacknowledgedDeliveryTests.limitDeliveredBatchBytes(null);
-      }
+    ConfigurableApplicationContext adapter = adapter();
+    String referralId;
+    try {
+      referralId = UnacknowledgedDeliveryTests.deliveredWithItsRecordRefused(adapter, provider);
+      double refusedOnce = UnacknowledgedDeliveryTests.unacknowledged(adapter);
       await()
-          .atMost(Duration.ofSeconds(45))
-          .until(() -> UnacknowledgedDeliveryTests.deliveredEvents(referralId) == 1);
-      assertThat(disclosuresOf(referralId, DisclosureKind.DELIVERED)).isEqualTo(1);
-      assertThat(disclosures(referralId)).hasSize(1);
+          .atMost(Duration.ofSeconds(60))
+          .until(() -> UnacknowledgedDeliveryTests.unacknowledged(adapter) > refusedOnce);
+    } finally {
+      UnacknowledgedDeliveryTests.limitDeliveredBatchBytes(null);
     }
+    await()
+        .atMost(Duration.ofSeconds(45))
+        .until(() -> UnacknowledgedDeliveryTests.deliveredEvents(referralId) == 1);
+    assertThat(disclosuresOf(referralId, DisclosureKind.DELIVERED)).isEqualTo(1);
+    assertThat(disclosures(referralId)).hasSize(1);
   }
 
   /**
@@ -169,27 +205,25 @@ class DisclosureAccountingTests {
    */
   @Test
   void aDeliveryMadeAgainAfterARestartIsNotAccountedForTwice() throws Exception {
-    String group = "disclosures-" + UUID.randomUUID();
     String referralId;
-    ConfigurableApplicationContext first = adapter(group);
+    ConfigurableApplicationContext first = adapter();
     try {
       referralId = UnacknowledgedDeliveryTests.deliveredWithItsRecordRefused(first, provider);
       await()
           .atMost(Duration.ofSeconds(30))
           .until(() -> disclosuresOf(referralId, DisclosureKind.DELIVERED) == 1);
     } finally {
-      first.close();
+      stopAdapter();
       UnacknowledgedDeliveryTests.limitDeliveredBatchBytes(null);
     }
     assertThat(UnacknowledgedDeliveryTests.deliveredEvents(referralId)).isZero();
 
-    try (ConfigurableApplicationContext second = adapter(group)) {
-      await()
-          .atMost(Duration.ofSeconds(60))
-          .until(() -> UnacknowledgedDeliveryTests.deliveredEvents(referralId) == 1);
-      assertThat(UnacknowledgedDeliveryTests.requestsFor(provider, referralId)).isEqualTo(2);
-      assertThat(disclosuresOf(referralId, DisclosureKind.DELIVERED)).isEqualTo(1);
-    }
+    adapter(); // the restart, in the same group
+    await()
+        .atMost(Duration.ofSeconds(60))
+        .until(() -> UnacknowledgedDeliveryTests.deliveredEvents(referralId) == 1);
+    assertThat(UnacknowledgedDeliveryTests.requestsFor(provider, referralId)).isEqualTo(2);
+    assertThat(disclosuresOf(referralId, DisclosureKind.DELIVERED)).isEqualTo(1);
   }
 
   /**
@@ -199,9 +233,9 @@ class DisclosureAccountingTests {
    */
   @Test
   void aWithdrawalIsAccountedForOnceEvenAfterARestart() {
-    String group = "disclosures-" + UUID.randomUUID();
     String referralId;
-    try (ConfigurableApplicationContext first = adapter(group)) {
+    adapter();
+    try {
       referralId = AdapterFlowTests.submit(PROVIDER, Instant.now().plus(Duration.ofDays(2)), true);
       AdapterFlowTests.awaitEvent(
           Topics.REFERRAL_DELIVERED.name(), referralId, ReferralDelivered.class);
@@ -214,6 +248,8 @@ class DisclosureAccountingTests {
           .atMost(Duration.ofSeconds(45))
           .until(() -> disclosuresOf(referralId, DisclosureKind.WITHDRAWN) == 1);
       assertThat(withdrawalsAtProvider(referralId)).isEqualTo(1);
+    } finally {
+      stopAdapter();
     }
     DisclosureRecorded withdrawal =
         disclosures(referralId).stream()
@@ -223,31 +259,27 @@ class DisclosureAccountingTests {
     assertThat(withdrawal.getReasonCode()).isEqualTo("client-declined");
     assertThat(withdrawal.getProviderId()).isEqualTo(PROVIDER);
 
-    try (ConfigurableApplicationContext second = adapter(group)) {
-      // Its log read and several ticks passed: had it withdrawn again, the provider would know.
-      String marker =
-          AdapterFlowTests.submit(PROVIDER, Instant.now().plus(Duration.ofDays(2)), true);
-      AdapterFlowTests.awaitEvent(
-          Topics.REFERRAL_DELIVERED.name(), marker, ReferralDelivered.class);
-      await()
-          .during(Duration.ofSeconds(2))
-          .atMost(Duration.ofSeconds(10))
-          .until(() -> withdrawalsAtProvider(referralId) == 1);
-      assertThat(disclosuresOf(referralId, DisclosureKind.WITHDRAWN)).isEqualTo(1);
-      assertThat(disclosuresOf(referralId, DisclosureKind.DELIVERED)).isEqualTo(1);
-    }
+    adapter(); // the restart, in the same group
+    // Its log read and several ticks passed: had it withdrawn again, the provider would know.
+    String marker = AdapterFlowTests.submit(PROVIDER, Instant.now().plus(Duration.ofDays(2)), true);
+    AdapterFlowTests.awaitEvent(Topics.REFERRAL_DELIVERED.name(), marker, ReferralDelivered.class);
+    await()
+        .during(Duration.ofSeconds(2))
+        .atMost(Duration.ofSeconds(10))
+        .until(() -> withdrawalsAtProvider(referralId) == 1);
+    assertThat(disclosuresOf(referralId, DisclosureKind.WITHDRAWN)).isEqualTo(1);
+    assertThat(disclosuresOf(referralId, DisclosureKind.DELIVERED)).isEqualTo(1);
   }
 
   /** The accounting names categories, never their content: no canary value is in its bytes. */
   @Test
   void disclosureRecordsCarryNoClientContent() {
-    try (ConfigurableApplicationContext adapter = adapter("disclosures-" + UUID.randomUUID())) {
-      String referralId =
-          AdapterFlowTests.submit(PROVIDER, Instant.now().plus(Duration.ofDays(2)), true);
-      await()
-          .atMost(Duration.ofSeconds(45))
-          .until(() -> disclosuresOf(referralId, DisclosureKind.DELIVERED) == 1);
-    }
+    adapter();
+    String referralId =
+        AdapterFlowTests.submit(PROVIDER, Instant.now().plus(Duration.ofDays(2)), true);
+    await()
+        .atMost(Duration.ofSeconds(45))
+        .until(() -> disclosuresOf(referralId, DisclosureKind.DELIVERED) == 1);
     List<ConsumerRecord<String, byte[]>> raw =
         ExchangeInfrastructure.readAll(Topics.CONSENT_DISCLOSURES.name());
     assertThat(raw).isNotEmpty();
