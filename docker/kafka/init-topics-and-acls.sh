@@ -38,8 +38,8 @@ topic() { # name partitions config...
   "${bin}/kafka-topics.sh" "${as_admin[@]}" --create --if-not-exists --topic "${name}" \
     --partitions "${partitions}" --replication-factor 1 "${configs[@]}"
 }
-referral_topic() { # name partitions cleanup.policy
-  topic "$1" "$2" "cleanup.policy=$3" retention.ms=-1
+referral_topic() { # name partitions cleanup.policy [retention.ms; forever when not given]
+  topic "$1" "$2" "cleanup.policy=$3" "retention.ms=${4:--1}"
   topic "$1-dlt" "$2" retention.ms=2592000000
 }
 referral_topic referral.submitted 6 delete
@@ -51,8 +51,7 @@ referral_topic notifications 6 delete
 referral_topic consent.events 3 compact
 referral_topic provider.directory 1 compact
 # The accounting of disclosures: kept 7 years (Topics.DISCLOSURE_RETENTION), not forever.
-topic consent.disclosures 3 cleanup.policy=delete retention.ms=220924800000
-topic consent.disclosures-dlt 3 retention.ms=2592000000
+referral_topic consent.disclosures 3 delete 220924800000
 topic _schemas 1 cleanup.policy=compact
 
 # --- 3. ACLs: one line per row of docs/kafka-security.md (a test compares the two) ------------

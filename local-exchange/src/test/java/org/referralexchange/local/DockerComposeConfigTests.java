@@ -309,16 +309,19 @@ class DockerComposeConfigTests {
     KafkaAclTests.GROUPS.forEach((user, group) -> testedGroups.add(user + " " + group));
     assertThat(groups).isEqualTo(testedGroups);
 
+    List<String> lines = script.lines().toList();
     for (TopicSpec topic : Topics.ALL) {
-      assertThat(script)
-          .as("kafka-init creates %s", topic.name())
+      String retention = topic.config().get("retention.ms");
+      assertThat(lines)
+          .as("kafka-init creates %s with its partitions, cleanup and retention", topic.name())
           .contains(
               "referral_topic "
                   + topic.name()
                   + " "
                   + topic.partitions()
                   + " "
-                  + topic.config().get("cleanup.policy"));
+                  + topic.config().get("cleanup.policy")
+                  + ("-1".equals(retention) ? "" : " " + retention));
     }
   }
 
