@@ -53,6 +53,8 @@ referral_topic provider.directory 1 compact
 # The accounting of disclosures: kept 7 years (Topics.DISCLOSURE_RETENTION), not forever.
 topic consent.disclosures 3 cleanup.policy=delete retention.ms=220924800000
 topic consent.disclosures-dlt 3 retention.ms=2592000000
+# Views of intake pages (the email-intake kind): an access log, kept like the accounting.
+topic intake.page-viewed 6 cleanup.policy=delete retention.ms=220924800000
 topic _schemas 1 cleanup.policy=compact
 
 # --- 3. ACLs: one line per row of docs/kafka-security.md (a test compares the two) ------------
@@ -99,6 +101,7 @@ allow agency-adapter Write referral.report-refused-dlt
 allow agency-adapter Write consent.events-dlt
 allow agency-adapter Write provider.directory-dlt
 allow agency-adapter Write consent.disclosures-dlt
+allow agency-adapter Write intake.page-viewed
 allow notifier Read referral.submitted
 allow notifier Read referral.status-changed
 allow notifier Read referral.overdue
