@@ -31,11 +31,17 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.referralexchange.adapter.AgencyAdapterApplication;
+import org.apache.avro.specific.SpecificRecord;
+import org.referralexchange.events.v1.DisclosureKind;
+import org.referralexchange.events.v1.DisclosurePath;
+import org.referralexchange.events.v1.DisclosureRecorded;
 import org.referralexchange.events.v1.IntakePageViewed;
 import org.referralexchange.events.v1.ReferralDelivered;
 import org.referralexchange.events.v1.ReferralStatus;
 import org.referralexchange.events.v1.ReferralStatusChanged;
 import org.referralexchange.schemas.Topics;
+import org.referralexchange.serde.AvroDeserializer;
+import org.referralexchange.serde.SerdeConfig;
 import org.referralexchange.testing.ExchangeInfrastructure;
 import org.springframework.boot.builder.SpringApplicationBuilder;
 import org.springframework.context.ConfigurableApplicationContext;
@@ -115,6 +121,33 @@ class IntakeFlowTests {
     assertThat(linksIn(raw)).hasSize(1);
     assertNoCanaryIn(raw);
     assertThat(raw).doesNotContain(LINK_SECRET);
+    // The accounting of disclosures names the path the provider was reached by.
+    await()
+        .atMost(Duration.ofSeconds(30))
+        .untilAsserted(
+            () ->
+                assertThat(disclosuresOf(referralId))
+                    .singleElement()
+                    .satisfies(
+                        d -> {
+                          assertThat(d.getPath()).isEqualTo(DisclosurePath.EMAIL_INTAKE);
+                          assertThat(d.getKind()).isEqualTo(DisclosureKind.DELIVERED);
+                        }));
+  }
+
+  private static List<DisclosureRecorded> disclosuresOf(String referralId) {
+    AvroDeserializer<SpecificRecord> values = new AvroDeserializer<>();
+    values.configure(
+        Map.of(
+            SerdeConfig.SCHEMA_REGISTRY_URL,
+            ExchangeInfrastructure.registryUrl(),
+            SerdeConfig.SPECIFIC_AVRO_READER,
+            true),
+        false);
+    return ExchangeInfrastructure.read(Topics.CONSENT_DISCLOSURES.name(), values).stream()
+        .map(r -> (DisclosureRecorded) r.value())
+        .filter(d -> d.getReferralId().equals(referralId))
+        .toList();
   }
 
   @Test
