@@ -52,6 +52,8 @@ referral_topic consent.events 3 compact
 referral_topic provider.directory 1 compact
 # The accounting of disclosures: kept 7 years (Topics.DISCLOSURE_RETENTION), not forever.
 referral_topic consent.disclosures 3 delete 220924800000
+# Views of intake pages (the email-intake kind): an access log, kept like the accounting.
+referral_topic intake.page-viewed 6 delete 220924800000
 topic _schemas 1 cleanup.policy=compact
 
 # --- 3. ACLs: one line per row of docs/kafka-security.md (a test compares the two) ------------
@@ -98,6 +100,7 @@ allow agency-adapter Write referral.report-refused-dlt
 allow agency-adapter Write consent.events-dlt
 allow agency-adapter Write provider.directory-dlt
 allow agency-adapter Write consent.disclosures-dlt
+allow agency-adapter Write intake.page-viewed
 allow notifier Read referral.submitted
 allow notifier Read referral.status-changed
 allow notifier Read referral.overdue

@@ -71,6 +71,25 @@ final class AdapterComponent extends SpringServiceComponent {
 
   private final Path keysetFile;
 
+  /** The mail catcher, {@code host:port}, for the demo email-intake provider; null: it is off. */
+  private Supplier<String> intakeSmtp;
+
+  /**
+   * Turns on the demo email-intake provider (community-pantry), its emails caught by {@code smtp},
+   * its links signed with a secret made for this run.
+   */
+  void intakeMail(Supplier<String> smtp) {
+    this.intakeSmtp = smtp;
+  }
+
+  private final String intakeLinkSecret = java.util.HexFormat.of().formatHex(random32());
+
+  private static byte[] random32() {
+    byte[] bytes = new byte[32];
+    new java.security.SecureRandom().nextBytes(bytes);
+    return bytes;
+  }
+
   @Override
   public String name() {
     return "agency-adapter";
@@ -92,7 +111,15 @@ final class AdapterComponent extends SpringServiceComponent {
                 "--NORTHSIDE_WEBHOOK_URL=" + providers.webhookEndpoint().get(),
                 "--NORTHSIDE_WEBHOOK_SECRET=" + providers.webhookSecret(),
                 "--RIVERSIDE_FHIR_URL=" + providers.fhirBaseUrl().get()));
-    for (String provider : List.of("NORTHSIDE", "RIVERSIDE")) {
+    if (intakeSmtp != null) {
+      String smtp = intakeSmtp.get();
+      int colon = smtp.lastIndexOf(':');
+      args.add("--PANTRY_ENABLED=true");
+      args.add("--ADAPTER_SMTP_HOST=" + smtp.substring(0, colon));
+      args.add("--ADAPTER_SMTP_PORT=" + smtp.substring(colon + 1));
+      args.add("--ADAPTER_INTAKE_LINK_SECRET=" + intakeLinkSecret);
+    }
+    for (String provider : List.of("NORTHSIDE", "RIVERSIDE", "PANTRY")) {
       args.add("--" + provider + "_RESPONSE_WINDOW=" + providers.responseWindow());
       args.add("--" + provider + "_GRACE=" + providers.grace());
       args.add("--" + provider + "_POLL_INTERVAL=" + providers.pollInterval());
@@ -114,6 +141,7 @@ final class AdapterComponent extends SpringServiceComponent {
     Map<String, String> lines = new LinkedHashMap<>();
     lines.put("Adapter health", url + "/actuator/health");
     lines.put("Adapter webhook callbacks", url + "/providers/{providerId}/status");
+    lines.put("Provider intake pages (links in caught email)", url + "/intake/{referralId}/{link}");
     lines.put("Adapter metrics", url + "/actuator/prometheus");
     return lines;
   }

@@ -108,6 +108,7 @@ public final class LocalExchange {
                 clocks.responseWindow(),
                 clocks.grace(),
                 true));
+    adapter[0].intakeMail(mail::smtp);
     NotifierComponent notifier =
         new NotifierComponent(
             kafka::bootstrapServers,

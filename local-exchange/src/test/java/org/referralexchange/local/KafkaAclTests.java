@@ -91,6 +91,7 @@ class KafkaAclTests {
     String consents = Topics.CONSENT_EVENTS.name();
     String directory = Topics.PROVIDER_DIRECTORY.name();
     String disclosures = Topics.CONSENT_DISCLOSURES.name();
+    String intakeViews = Topics.INTAKE_PAGE_VIEWED.name();
     Map<String, Map<AclOperation, List<String>>> acls = new LinkedHashMap<>();
     acls.put(
         GATEWAY,
@@ -112,6 +113,8 @@ class KafkaAclTests {
       adapterWrites.add(topic + Topics.DEAD_LETTER_SUFFIX);
       adapterReadsToo.add(topic + Topics.DEAD_LETTER_SUFFIX);
     }
+    // IntakeViews records each view of an intake page; nothing reads it back.
+    adapterWrites.add(intakeViews);
     acls.put(
         ADAPTER,
         Map.of(AclOperation.READ, adapterReadsToo, AclOperation.WRITE, List.copyOf(adapterWrites)));

@@ -8,6 +8,7 @@ import org.referralexchange.events.v1.ConsentExpired;
 import org.referralexchange.events.v1.ConsentRecorded;
 import org.referralexchange.events.v1.ConsentRevoked;
 import org.referralexchange.events.v1.DisclosureRecorded;
+import org.referralexchange.events.v1.IntakePageViewed;
 import org.referralexchange.events.v1.NotificationRecorded;
 import org.referralexchange.events.v1.ProviderListed;
 import org.referralexchange.events.v1.ProviderReportRefused;
@@ -161,6 +162,22 @@ public final class Topics {
           Optional.of(DISCLOSURE_RETENTION),
           false);
 
+  /**
+   * Every view of an intake page by a provider without a system of its own (the adapter's {@code
+   * email-intake} kind), keyed by referral id: provider, referral, link and time, never content. An
+   * access to client data, so kept like the accounting of disclosures ({@link
+   * #DISCLOSURE_RETENTION}).
+   */
+  public static final TopicSpec INTAKE_PAGE_VIEWED =
+      new TopicSpec(
+          "intake.page-viewed",
+          "referralId",
+          IntakePageViewed.getClassSchema(),
+          List.of(IntakePageViewed.class),
+          REFERRAL_PARTITIONS,
+          Optional.of(DISCLOSURE_RETENTION),
+          false);
+
   /** All topics, in the order a deployment should create them. */
   public static final List<TopicSpec> ALL =
       List.of(
@@ -172,7 +189,8 @@ public final class Topics {
           NOTIFICATIONS,
           CONSENT_EVENTS,
           PROVIDER_DIRECTORY,
-          CONSENT_DISCLOSURES);
+          CONSENT_DISCLOSURES,
+          INTAKE_PAGE_VIEWED);
 
   private Topics() {}
 

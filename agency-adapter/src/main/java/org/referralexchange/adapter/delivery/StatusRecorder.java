@@ -162,6 +162,7 @@ public class StatusRecorder implements ProviderStatusSink {
                 Actor.newBuilder()
                     .setRole(ActorRole.PROVIDER)
                     .setOrganizationId(provider.id())
+                    .setUserId(update.actedBy())
                     .build())
             .setProviderReference(
                 update.providerReference() != null

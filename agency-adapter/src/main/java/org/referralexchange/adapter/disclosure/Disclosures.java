@@ -93,9 +93,12 @@ public class Disclosures {
   }
 
   private static DisclosurePath path(String kind) {
-    return "fhir".equals(kind.toLowerCase(Locale.ROOT))
-        ? DisclosurePath.FHIR
-        : DisclosurePath.WEBHOOK;
+    return switch (kind.toLowerCase(Locale.ROOT)) {
+      case "fhir" -> DisclosurePath.FHIR;
+      case "email-intake" -> DisclosurePath.EMAIL_INTAKE;
+      case "webhook" -> DisclosurePath.WEBHOOK;
+      default -> DisclosurePath.UNKNOWN;
+    };
   }
 
   static UUID eventId(String referralId, DisclosureKind kind) {

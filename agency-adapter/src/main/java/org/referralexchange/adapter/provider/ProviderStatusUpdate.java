@@ -19,6 +19,9 @@ import org.referralexchange.events.v1.ReferralStatus;
  * @param sourceVersion the version of the provider's record that says so (FHIR Task {@code
  *     meta.versionId}); null where there is none (webhooks): polled reports are judged once per
  *     version
+ * @param actedBy who at the provider acted, when the exchange knows (the intake link an {@code
+ *     email-intake} action came through, {@code intake-link/<linkId>}); recorded as the status
+ *     change's {@code actor.userId}, never client data; null otherwise
  */
 public record ProviderStatusUpdate(
     String referralId,
@@ -28,7 +31,30 @@ public record ProviderStatusUpdate(
     String providerReference,
     Outcome outcome,
     Instant occurredAt,
-    String sourceVersion) {
+    String sourceVersion,
+    String actedBy) {
+
+  /** An update whose actor at the provider is not known, as polled and called-back ones are. */
+  public ProviderStatusUpdate(
+      String referralId,
+      ReferralStatus status,
+      String reasonCode,
+      String reasonText,
+      String providerReference,
+      Outcome outcome,
+      Instant occurredAt,
+      String sourceVersion) {
+    this(
+        referralId,
+        status,
+        reasonCode,
+        reasonText,
+        providerReference,
+        outcome,
+        occurredAt,
+        sourceVersion,
+        null);
+  }
 
   /** An update with no source version, as a webhook callback is. */
   public ProviderStatusUpdate(
