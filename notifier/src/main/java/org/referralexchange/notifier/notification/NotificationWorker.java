@@ -35,6 +35,7 @@ import org.referralexchange.notifier.config.QuietHours;
 import org.referralexchange.notifier.message.MessageComposer;
 import org.referralexchange.notifier.referral.Contact;
 import org.referralexchange.notifier.referral.ContactView;
+import org.referralexchange.notifier.referral.NotificationRules;
 import org.referralexchange.notifier.referral.Trigger;
 import org.referralexchange.notifier.referral.TriggerView;
 import org.referralexchange.schemas.Topics;
@@ -272,6 +273,15 @@ class NotificationWorker {
       triggers.finished(trigger.sourceEventId());
       return;
     }
+    if (NotificationRules.OVERDUE_REMINDER.equals(trigger.topic())
+        && triggers.answered(trigger.referralId())) {
+      // Read (or deferred by quiet hours) until after the answer: the reminder would be stale.
+      for (NotificationChannel channel : CHANNELS) {
+        skipped(trigger, contact.get(), channel, "answered before the reminder");
+      }
+      triggers.finished(trigger.sourceEventId());
+      return;
+    }
     Optional<Trigger> told =
         contact.get().answersWithheld() ? trigger.withheld() : Optional.of(trigger);
     boolean finished = true;
@@ -291,18 +301,18 @@ class NotificationWorker {
    * that is recorded once per wanted channel.
    */
   private boolean withheld(Trigger trigger, Contact contact, NotificationChannel channel) {
+    skipped(trigger, contact, channel, "part 2 answer withheld");
+    return true;
+  }
+
+  /** Records once, on a channel the case manager wants, that nothing is sent and why. */
+  private void skipped(
+      Trigger trigger, Contact contact, NotificationChannel channel, String because) {
     NotificationLog.Key key = key(trigger, channel);
     if (!done(key) && contact.channels().contains(channel)) {
       handled.add(key);
-      record(
-          trigger,
-          channel,
-          contact.caseManagerId(),
-          NotificationOutcome.SKIPPED,
-          "part 2 answer withheld",
-          null);
+      record(trigger, channel, contact.caseManagerId(), NotificationOutcome.SKIPPED, because, null);
     }
-    return true;
   }
 
   /** Sends on one channel if due; true when this channel is finished for the trigger. */

@@ -133,6 +133,15 @@ public class TriggerView implements EventView {
         Optional.ofNullable(o.getCost()).map(c -> c.getCurrency()));
   }
 
+  /**
+   * The provider already answered this referral, or it ended otherwise, as the status topic told it
+   * so far: a reminder that it "has not answered yet" would be stale.
+   */
+  public synchronized boolean answered(String referralId) {
+    ReferralStatus status = statuses.get(referralId);
+    return status != null && status != ReferralStatus.REQUESTED;
+  }
+
   /** The open triggers, oldest first. */
   public synchronized List<Trigger> open() {
     return new ArrayList<>(open.values());

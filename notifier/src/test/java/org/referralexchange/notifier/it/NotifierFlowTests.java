@@ -500,6 +500,26 @@ class NotifierFlowTests {
   }
 
   @Test
+  void aReminderReadAfterTheProvidersAnswerIsRecordedSkippedNotSent() throws Exception {
+    Referral referral = submit(NotificationChannel.EMAIL, NotificationChannel.SMS);
+    publishStatus(referral, ReferralStatus.ACCEPTED, ActorRole.PROVIDER, null, null, null);
+    assertThat(awaitOneEmail(referral).getSubject()).contains("accepted");
+    awaitOneSms(referral);
+
+    // The adapter's clock fired just before the answer was recorded; the notifier reads it after.
+    NotifierInfrastructure.publish(
+        Topics.REFERRAL_OVERDUE, referral.id, overdue(referral, OverdueStage.REMINDER));
+
+    List<NotificationRecorded> records = awaitRecords(referral, 4);
+    assertThat(records)
+        .filteredOn(r -> r.getOutcome() == NotificationOutcome.SKIPPED)
+        .hasSize(2)
+        .allSatisfy(r -> assertThat(r.getDetail()).isEqualTo("answered before the reminder"));
+    assertThat(NotifierInfrastructure.mailTo(referral.email)).hasSize(1);
+    assertThat(smsTo(referral)).hasSize(1);
+  }
+
+  @Test
   void theSameStatusEventPublishedTwiceSendsOneEmail() throws Exception {
     Referral referral = submit(NotificationChannel.EMAIL);
     ReferralStatusChanged accepted =
