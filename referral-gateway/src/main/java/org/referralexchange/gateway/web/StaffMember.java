@@ -11,9 +11,9 @@ import org.springframework.security.core.Authentication;
  *
  * @param agencyId a configured agency, from the sign-in (a claim, or the demo choice)
  * @param userId the staff member's id, compared with the referrals' {@code caseManager.id}
- * @param name for the page header
+ * @param displayName for the page header (getName() is the id, as Spring Security reads it)
  */
-public record StaffMember(String agencyId, String userId, String name)
+public record StaffMember(String agencyId, String userId, String displayName)
     implements AuthenticatedPrincipal, Serializable {
 
   static final String ROLE = "STAFF";

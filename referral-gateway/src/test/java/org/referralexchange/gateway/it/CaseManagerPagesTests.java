@@ -99,6 +99,7 @@ class CaseManagerPagesTests {
         .contains("Zebulon-Canary")
         .contains("canary needs narrative")
         .contains("Casey Manager");
+    assertThat(section(page, "signed-in-as")).isEqualTo("Casey Manager");
     assertThat(section(page, "due-by")).doesNotContain("response window");
     assertThat(section(page, "reminder-at")).doesNotStartWith("No");
     assertThat(section(page, "returned-at")).startsWith("No");
@@ -150,6 +151,35 @@ class CaseManagerPagesTests {
     PageBrowser.Page page = browser.follow(signedIn);
     assertThat(page.status()).isEqualTo(200);
     assertThat(page.body()).contains(id).contains("Zebulon-Canary");
+  }
+
+  @Test
+  void aSessionTheServerNoLongerKnowsSendsToSignInSayingItExpired() {
+    PageBrowser browser = signedIn("cm-7");
+    assertThat(browser.get("/referrals").status()).isEqualTo(200);
+    java.net.HttpCookie gone = new java.net.HttpCookie("JSESSIONID", "expired-session-id");
+    gone.setPath("/");
+    gone.setVersion(0);
+    browser.cookies.getCookieStore().removeAll();
+    browser.cookies.getCookieStore().add(java.net.URI.create(browser.base), gone);
+
+    PageBrowser.Page page = browser.get("/referrals");
+
+    assertThat(page.status()).isEqualTo(302);
+    assertThat(page.location()).endsWith("/sign-in?expired");
+    assertThat(browser.follow(page).body()).contains("sign-in-expired");
+  }
+
+  @Test
+  void signingOutEndsTheSession() {
+    PageBrowser browser = signedIn("cm-7");
+    PageBrowser.Page list = browser.get("/referrals");
+
+    PageBrowser.Page out = browser.post("/sign-out", form("_csrf", list.csrf()));
+
+    assertThat(out.status()).isEqualTo(302);
+    assertThat(out.location()).endsWith("/sign-in?signed-out");
+    assertThat(browser.get("/referrals").status()).isEqualTo(302);
   }
 
   @Test
