@@ -87,6 +87,14 @@ class SignInController extends PageErrors {
     return "cases/message";
   }
 
+  /** Any other path under /sign-in: a page, not the API's JSON. */
+  @RequestMapping("/sign-in/**")
+  String unknown(Model model, HttpServletResponse response) {
+    response.setStatus(HttpServletResponse.SC_NOT_FOUND);
+    return message(
+        model, "Page not found", "There is no such page. Open the sign-in page and start again.");
+  }
+
   private List<Provider> providers() {
     ClientRegistrationRepository repository = registrations.getIfAvailable();
     // Spring Boot's repository (in memory) is iterable; another kind lists no links here.

@@ -372,6 +372,9 @@ class CaseManagerPagesTests {
                     .contains("SameSite=Lax"));
     assertThat(signIn.body()).contains("<html lang=\"en\"").contains("demo-cm-7");
     assertThat(browser.get("/css/pages.css").status()).isEqualTo(200);
+    PageBrowser.Page nowhere = browser.get("/sign-in/nowhere");
+    assertThat(nowhere.status()).isEqualTo(404);
+    assertThat(nowhere.body()).contains("Page not found").doesNotContain("Exception");
     // The API stays stateless: no session cookie, and a page session does not open it.
     GatewayClient.Response me = api().get("county-hhs", "/api/v1/me");
     assertThat(me.status()).isEqualTo(200);
