@@ -9,6 +9,7 @@ import java.util.List;
 import org.apache.avro.specific.SpecificRecord;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 import org.referralexchange.events.v1.ActorRole;
 import org.referralexchange.events.v1.ReferralStatus;
 import org.referralexchange.events.v1.ReferralStatusChanged;
@@ -16,6 +17,8 @@ import org.referralexchange.events.v1.ReferralSubmitted;
 import org.referralexchange.schemas.Topics;
 import org.referralexchange.testing.ExchangeInfrastructure;
 import org.springframework.boot.test.context.SpringBootTest;
+import org.springframework.boot.test.system.CapturedOutput;
+import org.springframework.boot.test.system.OutputCaptureExtension;
 import org.springframework.boot.test.web.server.LocalServerPort;
 import org.springframework.test.context.DynamicPropertyRegistry;
 import org.springframework.test.context.DynamicPropertySource;
@@ -25,6 +28,7 @@ import org.springframework.test.context.DynamicPropertySource;
  * registry, driven over HTTP with a cookie-keeping client as a browser drives them. Signed in with
  * the demo sign-in (on here, as in the local run; http, so the cookie is not Secure-only).
  */
+@ExtendWith(OutputCaptureExtension.class)
 @SpringBootTest(
     webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT,
     properties = {
@@ -329,6 +333,33 @@ class CaseManagerPagesTests {
         .contains("Zebulon-Canary")
         .contains("canary needs narrative")
         .contains("Sent. This is the new referral");
+  }
+
+  @Test
+  void showingAndSendingAgainLogsNoClientData(CapturedOutput output) {
+    PageFlows.Made made = PageFlows.referralToPantry(api());
+    PageFlows.providerSays(
+        made.referralId(), ReferralStatus.REJECTED, "no-capacity", "No boxes left", null);
+    PageFlows.awaitStatus(api(), made.referralId(), "REJECTED");
+    PageBrowser browser = signedIn("cm-7");
+    assertThat(browser.get("/referrals/" + made.referralId()).body()).contains("Zebulon-Canary");
+    PageBrowser.Page form = browser.get("/referrals/" + made.referralId() + "/send-again");
+    PageBrowser.Page sent =
+        browser.post(
+            "/referrals/" + made.referralId() + "/send-again",
+            form(
+                "_csrf", form.csrf(),
+                "idempotencyKey", form.hidden("idempotencyKey"),
+                "target", PageFlows.KITCHEN + "|hot-meals",
+                "clientId", made.clientId(),
+                "priority", "ROUTINE"));
+    assertThat(sent.status()).isEqualTo(302);
+    assertThat(browser.follow(sent).body()).contains("Zebulon-Canary");
+
+    for (String canary : Requests.CANARIES) {
+      assertThat(output.getAll()).doesNotContain(canary);
+    }
+    assertThat(output.getAll()).doesNotContain(made.clientId());
   }
 
   @Test
