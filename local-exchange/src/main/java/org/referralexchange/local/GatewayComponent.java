@@ -89,13 +89,18 @@ final class GatewayComponent extends SpringServiceComponent {
     return List.of(
         "--spring.kafka.bootstrap-servers=" + bootstrapServers.get(),
         "--spring.kafka.properties.schema.registry.url=" + registryUrl.get(),
-        "--gateway.encryption.keyset-file=" + settings.keysetFile());
+        "--gateway.encryption.keyset-file=" + settings.keysetFile(),
+        // The case manager's pages: the demo sign-in (off everywhere else), and a session cookie
+        // the browser sends back over the local run's plain http.
+        "--gateway.web.demo-sign-in.enabled=true",
+        "--server.servlet.session.cookie.secure=false");
   }
 
   @Override
   public Map<String, String> describe() {
     String url = url();
     Map<String, String> lines = new LinkedHashMap<>();
+    lines.put("Case manager pages", url + "/referrals (demo sign-in: Casey Manager, county-hhs)");
     lines.put("Gateway API", url + "/api/v1");
     lines.put("Swagger UI", url + "/swagger-ui.html");
     lines.put("Gateway health", url + "/actuator/health");

@@ -56,9 +56,9 @@ public class MessageComposer {
     return resolver;
   }
 
-  /** The link to the referral in the gateway. */
+  /** The link to the referral's page in the gateway (the case manager signs in there). */
   public String link(String referralId) {
-    return gatewayBaseUrl + "/api/v1/referrals/" + referralId;
+    return gatewayBaseUrl + "/referrals/" + referralId;
   }
 
   public Email email(Trigger trigger, Contact contact) {

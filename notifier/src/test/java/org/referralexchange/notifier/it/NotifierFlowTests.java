@@ -188,8 +188,8 @@ class NotifierFlowTests {
     String html = htmlOf(mail);
     assertThat(text)
         .contains("Northside Food Bank accepted the referral for Emergency groceries")
-        .contains("https://gateway.test/api/v1/referrals/" + referral.id);
-    assertThat(html).contains("href=\"https://gateway.test/api/v1/referrals/" + referral.id + "\"");
+        .contains("https://gateway.test/referrals/" + referral.id);
+    assertThat(html).contains("href=\"https://gateway.test/referrals/" + referral.id + "\"");
     assertNoClientData(mail.getSubject() + text + html);
 
     String sms = awaitOneSms(referral);
@@ -197,7 +197,7 @@ class NotifierFlowTests {
         .isEqualTo(
             "Referral "
                 + referral.id
-                + ": provider accepted. Details: https://gateway.test/api/v1/referrals/"
+                + ": provider accepted. Details: https://gateway.test/referrals/"
                 + referral.id);
     List<NotificationRecorded> records = awaitRecords(referral, 2);
     assertThat(records)

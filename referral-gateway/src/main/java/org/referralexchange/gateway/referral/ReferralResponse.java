@@ -16,7 +16,7 @@ import org.referralexchange.policy.ReturnDisclosure;
  * first answer as one step {@code ANSWERED} (when, by which provider) and nothing of later ones: no
  * status, reason or outcome. The provider's agency, whose information it is, sees everything.
  */
-record ReferralResponse(
+public record ReferralResponse(
     String referralId,
     String status,
     String referringAgencyId,
@@ -38,7 +38,7 @@ record ReferralResponse(
    * @param skipped statuses the referral passed through at the provider that nobody reported, in
    *     order (requested then completed skips ACCEPTED); when they happened is not known
    */
-  record Step(
+  public record Step(
       String status,
       Instant occurredAt,
       String reasonCode,
@@ -49,7 +49,7 @@ record ReferralResponse(
       Outcome outcome,
       List<String> skipped) {}
 
-  record Outcome(
+  public record Outcome(
       String delivered,
       Double units,
       String unitName,
@@ -128,8 +128,8 @@ record ReferralResponse(
   }
 
   /** One page of referrals. */
-  record Page(List<ReferralResponse> items, int page, int size, int total) {}
+  public record Page(List<ReferralResponse> items, int page, int size, int total) {}
 
   /** What a submission answers: the id to follow, and where. */
-  record Accepted(String referralId, String status, String location) {}
+  public record Accepted(String referralId, String status, String location) {}
 }
