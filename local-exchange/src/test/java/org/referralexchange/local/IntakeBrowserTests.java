@@ -3,24 +3,17 @@ package org.referralexchange.local;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import jakarta.mail.Message;
 import jakarta.mail.internet.MimeMessage;
 import java.net.http.HttpResponse;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
-import java.util.ArrayList;
-import java.util.Base64;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
-import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import javax.crypto.Mac;
-import javax.crypto.spec.SecretKeySpec;
 import org.apache.kafka.common.TopicPartition;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Assumptions;
@@ -77,7 +70,7 @@ class IntakeBrowserTests {
 
   private LocalExchange exchange;
   private KafkaBrokerComponent kafka;
-  private MailCatcherComponent mail;
+  private CaughtMail mailbox;
   private AdapterComponent adapter;
   private LoopDriver driver;
   private TopicMarks topics;
@@ -96,7 +89,7 @@ class IntakeBrowserTests {
         LocalExchange.components(LoopDriver.settings(localDir), LoopDriver.testClocks());
     List<LocalComponent> parts = LoopDriver.parts(components);
     kafka = LoopDriver.only(parts, KafkaBrokerComponent.class);
-    mail = LoopDriver.only(parts, MailCatcherComponent.class);
+    MailCatcherComponent mail = LoopDriver.only(parts, MailCatcherComponent.class);
     adapter = LoopDriver.only(parts, AdapterComponent.class);
     GatewayComponent gateway = LoopDriver.only(parts, GatewayComponent.class);
     SmsCatcherComponent sms = LoopDriver.only(parts, SmsCatcherComponent.class);
@@ -106,6 +99,7 @@ class IntakeBrowserTests {
             components.stream().filter(c -> !(c instanceof DemoSeedComponent)).toList());
     exchange.start();
     driver = new LoopDriver(gateway, mail, sms);
+    mailbox = new CaughtMail(mail);
     topics = new TopicMarks(kafka.bootstrapServers());
     clientId = "client-" + UUID.randomUUID();
     consentId = recordPantryConsent(clientId);
@@ -134,11 +128,11 @@ class IntakeBrowserTests {
   void providerOpensItsEmailedLinkAcceptsByKeyboardStartsAndCompletesWithACost() throws Exception {
     String referralId = submit(null);
     MimeMessage email = awaitIntakeEmail(referralId);
-    String body = text(email);
+    String body = CaughtMail.text(email);
     assertThat(body).doesNotContain(ALLOWED).doesNotContain(NOT_ALLOWED);
 
     Map<TopicPartition, Long> beforeOpening = topics.mark();
-    open(link(body), "the referral page");
+    open(link(email), "the referral page");
     assertThat(browser.title()).isEqualTo("Referral " + referralId + " · Referral exchange");
     String page = browser.text();
     assertThat(page).contains(PANTRY_NAME, "Waiting for your answer", "Food pantry");
@@ -178,10 +172,11 @@ class IntakeBrowserTests {
         .contains("Completed", "There is nothing more to answer through this link.");
 
     JsonNode referral = awaitStatus(referralId, "COMPLETED");
-    JsonNode outcome = step(referral, "COMPLETED").path("outcome");
+    JsonNode outcome = LoopDriver.step(referral, "COMPLETED").path("outcome");
     assertThat(outcome.path("costAmount").decimalValue()).isEqualByComparingTo("45.50");
     assertThat(outcome.path("costCurrency").asString()).isEqualTo("USD");
-    assertThat(statuses(referral)).containsSubsequence("ACCEPTED", "IN_PROGRESS", "COMPLETED");
+    assertThat(LoopDriver.statuses(referral))
+        .containsSubsequence("ACCEPTED", "IN_PROGRESS", "COMPLETED");
 
     // The case manager hears of it by email, with the cost.
     await()
@@ -195,14 +190,14 @@ class IntakeBrowserTests {
             .filter(m -> LoopDriver.subject(m).contains("completed"))
             .findFirst()
             .orElseThrow();
-    assertThat(text(completed)).contains("Cost: 45.50 USD");
+    assertThat(CaughtMail.text(completed)).contains("Cost: 45.50 USD");
   }
 
   @Test
   @Order(2)
   void linkUsedTwiceForTheSameAnswerShowsTheUsedPageAndChangesNothing() throws Exception {
     String referralId = submit(Instant.now().plus(1, ChronoUnit.HOURS));
-    String link = link(text(awaitIntakeEmail(referralId)));
+    String link = link(awaitIntakeEmail(referralId));
     awaitDelivered(referralId);
     // The same link open in two tabs; the provider accepts in the first.
     String first = browser.driver().getWindowHandle();
@@ -283,7 +278,7 @@ class IntakeBrowserTests {
     String client = "client-" + UUID.randomUUID();
     String consent = recordPantryConsent(client);
     String referralId = submit(Instant.now().plus(1, ChronoUnit.HOURS), client, consent);
-    String link = link(text(awaitIntakeEmail(referralId)));
+    String link = link(awaitIntakeEmail(referralId));
     awaitDelivered(referralId);
 
     HttpResponse<String> revoked =
@@ -340,7 +335,7 @@ class IntakeBrowserTests {
   private String waiting() throws Exception {
     if (waiting == null) {
       String referralId = submit(Instant.now().plus(1, ChronoUnit.HOURS));
-      waitingLink = link(text(awaitIntakeEmail(referralId)));
+      waitingLink = link(awaitIntakeEmail(referralId));
       awaitDelivered(referralId);
       waiting = referralId;
     }
@@ -372,31 +367,11 @@ class IntakeBrowserTests {
   private static final Pattern LINK = Pattern.compile("http://\\S+/intake/\\S+");
 
   private MimeMessage awaitIntakeEmail(String referralId) {
-    MimeMessage[] found = new MimeMessage[1];
-    await()
-        .atMost(TIMEOUT)
-        .pollInterval(Duration.ofMillis(250))
-        .until(
-            () -> {
-              for (MimeMessage message : mail.messages()) {
-                if (List.of(message.getRecipients(Message.RecipientType.TO))
-                        .toString()
-                        .contains(PANTRY_INBOX)
-                    && text(message).contains(referralId)
-                    && LINK.matcher(text(message)).find()) {
-                  found[0] = message;
-                  return true;
-                }
-              }
-              return false;
-            });
-    return found[0];
+    return mailbox.awaitMessage(PANTRY_INBOX, referralId, LINK, TIMEOUT);
   }
 
-  private static String link(String emailText) {
-    Matcher matcher = LINK.matcher(emailText);
-    assertThat(matcher.find()).as(emailText).isTrue();
-    return matcher.group();
+  private static String link(MimeMessage email) {
+    return CaughtMail.link(email, LINK);
   }
 
   private static String token(String link) {
@@ -407,70 +382,15 @@ class IntakeBrowserTests {
     return adapter.url() + "/intake/" + referralId + "/" + token;
   }
 
-  private static String text(MimeMessage message) throws Exception {
-    Object content = message.getContent();
-    if (content instanceof jakarta.mail.Multipart multipart) {
-      StringBuilder text = new StringBuilder();
-      for (int i = 0; i < multipart.getCount(); i++) {
-        if (multipart.getBodyPart(i).getContent() instanceof String part) {
-          text.append(part).append('\n');
-        }
-      }
-      return text.toString();
-    }
-    return String.valueOf(content);
-  }
-
-  /**
-   * A link signed with this run's secret in the adapter's documented format (payload {@code
-   * 1\n<linkId>\n<providerId>\n<referralId>\n<expiry epoch s>}, base64url; MAC HMAC-SHA256 over
-   * {@code intake-link.v1.<payload>}), as IntakeFlowTests makes one: expired without waiting a
-   * week.
-   */
-  private String signed(String provider, String referralId, Instant expiresAt) throws Exception {
-    Base64.Encoder b64 = Base64.getUrlEncoder().withoutPadding();
-    String payload =
-        b64.encodeToString(
-            String.join(
-                    "\n",
-                    "1",
-                    "test-" + UUID.randomUUID(),
-                    provider,
-                    referralId,
-                    Long.toString(expiresAt.getEpochSecond()))
-                .getBytes(StandardCharsets.UTF_8));
-    Mac mac = Mac.getInstance("HmacSHA256");
-    mac.init(
-        new SecretKeySpec(
-            adapter.intakeLinkSecret().getBytes(StandardCharsets.UTF_8), "HmacSHA256"));
-    return payload
-        + "."
-        + b64.encodeToString(
-            mac.doFinal(("intake-link.v1." + payload).getBytes(StandardCharsets.UTF_8)));
+  /** A link the adapter signed with this run's secret (IntakeLinkForger). */
+  private String signed(String provider, String referralId, Instant expiresAt) {
+    return IntakeLinkForger.token(adapter.intakeLinkSecret(), provider, referralId, expiresAt);
   }
 
   // --- the gateway's API, as the agency would call it ---
 
   private String recordPantryConsent(String client) throws Exception {
-    Instant signed = Instant.now().truncatedTo(ChronoUnit.SECONDS).minus(1, ChronoUnit.HOURS);
-    String body =
-        """
-        {"clientId": "%s",
-         "recipients": {"providerIds": ["%s"]},
-         "informationCategories": ["DEMOGRAPHICS", "CONTACT_DETAILS", "SOCIAL_NEEDS"],
-         "part2": false,
-         "purpose": "COC",
-         "expiresAt": "%s",
-         "signature": {"method": "ELECTRONIC", "signedAt": "%s", "signerRole": "CLIENT"},
-         "revocationRightAcknowledged": true,
-         "servicesConditionedOnSigning": false,
-         "redisclosureNoticeAcknowledged": true,
-         "sourceReference": "intake-browser-tests"}
-        """
-            .formatted(client, PANTRY, signed.plus(365, ChronoUnit.DAYS), signed);
-    HttpResponse<String> response = driver.post("/api/v1/consents", body, null);
-    assertThat(response.statusCode()).as(response.body()).isEqualTo(201);
-    return LoopDriver.JSON.readTree(response.body()).path("consentId").asString();
+    return driver.recordConsent(client, List.of(PANTRY));
   }
 
   private String submit(Instant respondBy) throws Exception {
@@ -478,13 +398,7 @@ class IntakeBrowserTests {
   }
 
   private String submit(Instant respondBy, String client, String consent) throws Exception {
-    HttpResponse<String> response =
-        driver.post(
-            "/api/v1/referrals",
-            LoopDriver.referralBody(PANTRY, SERVICE, "Groceries", respondBy, client, consent),
-            "key-" + UUID.randomUUID());
-    assertThat(response.statusCode()).as(response.body()).isEqualTo(202);
-    return LoopDriver.JSON.readTree(response.body()).path("referralId").asString();
+    return driver.submit(PANTRY, SERVICE, "Groceries", respondBy, client, consent);
   }
 
   /** Once the adapter recorded the delivery, nothing more is written about a waiting referral. */
@@ -496,32 +410,6 @@ class IntakeBrowserTests {
   }
 
   private JsonNode awaitStatus(String referralId, String status) {
-    JsonNode[] last = new JsonNode[1];
-    await()
-        .atMost(TIMEOUT)
-        .pollInterval(Duration.ofMillis(250))
-        .untilAsserted(
-            () -> {
-              HttpResponse<String> response = driver.get("/api/v1/referrals/" + referralId);
-              assertThat(response.statusCode()).as(response.body()).isEqualTo(200);
-              last[0] = LoopDriver.JSON.readTree(response.body());
-              assertThat(last[0].path("status").asString()).as(response.body()).isEqualTo(status);
-            });
-    return last[0];
-  }
-
-  private static JsonNode step(JsonNode referral, String status) {
-    for (JsonNode step : referral.path("timeline")) {
-      if (status.equals(step.path("status").asString())) {
-        return step;
-      }
-    }
-    throw new AssertionError("No " + status + " step in " + referral);
-  }
-
-  private static List<String> statuses(JsonNode referral) {
-    List<String> statuses = new ArrayList<>();
-    referral.path("timeline").forEach(step -> statuses.add(step.path("status").asString()));
-    return statuses;
+    return driver.awaitStatus(referralId, status, TIMEOUT);
   }
 }

@@ -96,7 +96,9 @@ public final class Browser implements AutoCloseable {
         new ChromeDriverService.Builder()
             .usingDriverExecutable(chromedriver().toFile())
             .usingAnyFreePort()
-            .withLogFile(new File(System.getProperty("java.io.tmpdir"), "chromedriver.log"))
+            // Its own file: test classes may run in several JVMs at once.
+            .withLogFile(
+                profile.resolveSibling(profile.getFileName() + "-chromedriver.log").toFile())
             .build();
     ChromeDriver driver = new ChromeDriver(service, options);
     driver.manage().timeouts().pageLoadTimeout(PAGE_LOAD_TIMEOUT);
