@@ -194,6 +194,33 @@ class IntakeBrowserTests {
   }
 
   @Test
+  @Order(1)
+  void providerDeclinesWithAReasonChosenFromTheListAndTheCaseManagerGetsItsCode() throws Exception {
+    String referralId = submit(null);
+    open(link(awaitIntakeEmail(referralId)), "the referral page");
+
+    // The reason is required: the browser holds the form back until one is chosen.
+    WebElement reason = browser.driver().findElement(By.id("decline-reason"));
+    assertThat(reason.getDomProperty("validationMessage")).isNotBlank();
+    reason.findElement(By.cssSelector("option[value='no-capacity']")).click();
+    assertThat(reason.getDomProperty("validationMessage")).isEmpty();
+    button("decline").click();
+    awaitDone("decline", "the referral page after declining");
+    assertThat(browser.text()).contains("Recorded: Decline", "Declined");
+
+    JsonNode referral = awaitStatus(referralId, "REJECTED");
+    assertThat(LoopDriver.step(referral, "REJECTED").path("reasonCode").asString())
+        .isEqualTo("no-capacity");
+    await()
+        .atMost(TIMEOUT)
+        .untilAsserted(
+            () ->
+                assertThat(driver.subjects(referralId))
+                    .contains("Referral " + referralId + ": declined by " + PANTRY_NAME));
+    assertThat(CaughtMail.text(driver.emails(referralId).get(0))).contains("Reason: no-capacity");
+  }
+
+  @Test
   @Order(2)
   void linkUsedTwiceForTheSameAnswerShowsTheUsedPageAndChangesNothing() throws Exception {
     String referralId = submit(Instant.now().plus(1, ChronoUnit.HOURS));
