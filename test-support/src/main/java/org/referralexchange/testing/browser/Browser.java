@@ -92,13 +92,12 @@ public final class Browser implements AutoCloseable {
         "--disable-sync",
         "--disable-extensions",
         "--disable-features=Translate,OptimizationHints,MediaRouter");
+    // ChromeDriver's own log only when asked for (-Dwebdriver.chrome.logfile=...): test classes
+    // may run in several JVMs at once, and a shared default file would mix them.
     ChromeDriverService service =
         new ChromeDriverService.Builder()
             .usingDriverExecutable(chromedriver().toFile())
             .usingAnyFreePort()
-            // Its own file: test classes may run in several JVMs at once.
-            .withLogFile(
-                profile.resolveSibling(profile.getFileName() + "-chromedriver.log").toFile())
             .build();
     ChromeDriver driver = new ChromeDriver(service, options);
     driver.manage().timeouts().pageLoadTimeout(PAGE_LOAD_TIMEOUT);
