@@ -84,6 +84,11 @@ final class AdapterComponent extends SpringServiceComponent {
 
   private final String intakeLinkSecret = java.util.HexFormat.of().formatHex(random32());
 
+  /** The secret this run signs intake links with: tests sign links the adapter must refuse. */
+  String intakeLinkSecret() {
+    return intakeLinkSecret;
+  }
+
   private static byte[] random32() {
     byte[] bytes = new byte[32];
     new java.security.SecureRandom().nextBytes(bytes);

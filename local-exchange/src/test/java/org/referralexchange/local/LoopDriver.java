@@ -12,12 +12,14 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
+import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
+import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
 
 /**
@@ -116,6 +118,87 @@ final class LoopDriver {
         post("/api/v1/consents", DemoSeedComponent.consentBody(client, Instant.now()), null);
     assertThat(response.statusCode()).as(response.body()).isEqualTo(201);
     return JSON.readTree(response.body()).path("consentId").asString();
+  }
+
+  /**
+   * Records an active consent for {@code client} covering exactly {@code providerIds} (signed an
+   * hour ago, for a year); its id.
+   */
+  String recordConsent(String client, List<String> providerIds) throws Exception {
+    Instant signed = Instant.now().truncatedTo(ChronoUnit.SECONDS).minus(1, ChronoUnit.HOURS);
+    String body =
+        """
+        {"clientId": "%s",
+         "recipients": {"providerIds": %s},
+         "informationCategories": ["DEMOGRAPHICS", "CONTACT_DETAILS", "SOCIAL_NEEDS"],
+         "part2": false,
+         "purpose": "COC",
+         "expiresAt": "%s",
+         "signature": {"method": "ELECTRONIC", "signedAt": "%s", "signerRole": "CLIENT"},
+         "revocationRightAcknowledged": true,
+         "servicesConditionedOnSigning": false,
+         "redisclosureNoticeAcknowledged": true,
+         "sourceReference": "local-exchange-tests"}
+        """
+            .formatted(
+                client,
+                JSON.writeValueAsString(providerIds),
+                signed.plus(365, ChronoUnit.DAYS),
+                signed);
+    HttpResponse<String> response = post("/api/v1/consents", body, null);
+    assertThat(response.statusCode()).as(response.body()).isEqualTo(201);
+    return JSON.readTree(response.body()).path("consentId").asString();
+  }
+
+  /** Submits a referral ({@link #referralBody}, with a fresh idempotency key); its id. */
+  String submit(
+      String provider,
+      String service,
+      String needs,
+      Instant respondBy,
+      String client,
+      String consent)
+      throws Exception {
+    HttpResponse<String> response =
+        post(
+            "/api/v1/referrals",
+            referralBody(provider, service, needs, respondBy, client, consent),
+            "key-" + UUID.randomUUID());
+    assertThat(response.statusCode()).as(response.body()).isEqualTo(202);
+    return JSON.readTree(response.body()).path("referralId").asString();
+  }
+
+  /** Waits until the gateway shows the referral in {@code status}; the referral as it answered. */
+  JsonNode awaitStatus(String referralId, String status, Duration timeout) {
+    JsonNode[] last = new JsonNode[1];
+    org.awaitility.Awaitility.await()
+        .atMost(timeout)
+        .pollInterval(Duration.ofMillis(250))
+        .untilAsserted(
+            () -> {
+              HttpResponse<String> response = get("/api/v1/referrals/" + referralId);
+              assertThat(response.statusCode()).as(response.body()).isEqualTo(200);
+              last[0] = JSON.readTree(response.body());
+              assertThat(last[0].path("status").asString()).as(response.body()).isEqualTo(status);
+            });
+    return last[0];
+  }
+
+  /** The referral's timeline step into {@code status}. */
+  static JsonNode step(JsonNode referral, String status) {
+    for (JsonNode step : referral.path("timeline")) {
+      if (status.equals(step.path("status").asString())) {
+        return step;
+      }
+    }
+    throw new AssertionError("No " + status + " step in " + referral);
+  }
+
+  /** The statuses of the referral's timeline, in order. */
+  static List<String> statuses(JsonNode referral) {
+    List<String> statuses = new ArrayList<>();
+    referral.path("timeline").forEach(step -> statuses.add(step.path("status").asString()));
+    return statuses;
   }
 
   /**
