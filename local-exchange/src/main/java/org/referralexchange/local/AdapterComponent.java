@@ -17,6 +17,9 @@ final class AdapterComponent extends SpringServiceComponent {
 
   static final String CONFIG_FILE = "agency-adapter.yml";
 
+  /** The demo email-intake provider, named in the adapter's file, on in the local run. */
+  static final String INTAKE_PROVIDER_ID = "community-pantry";
+
   /**
    * Where the adapter reaches the demo providers, and their clocks. The adapter's file names the
    * two demo providers and reads these variables; command-line arguments are one more place they

@@ -9,6 +9,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.function.Supplier;
 import tools.jackson.databind.JsonNode;
@@ -83,11 +84,23 @@ final class DemoSeedComponent implements LocalComponent {
               + response.body());
     }
     for (JsonNode consent : JSON.readTree(response.body())) {
-      if ("ACTIVE".equals(consent.path("status").asString())) {
+      // One recorded by an older run may not name every demo provider: a new one is recorded then.
+      if ("ACTIVE".equals(consent.path("status").asString())
+          && namesEveryDemoProvider(consent.path("recipientProviderIds"))) {
         return consent.path("consentId").asString();
       }
     }
     return null;
+  }
+
+  static boolean namesEveryDemoProvider(JsonNode providerIds) {
+    java.util.Set<String> named = new java.util.HashSet<>();
+    providerIds.forEach(id -> named.add(id.asString()));
+    return named.containsAll(
+        List.of(
+            DemoProvidersComponent.WEBHOOK_PROVIDER_ID,
+            DemoProvidersComponent.FHIR_PROVIDER_ID,
+            AdapterComponent.INTAKE_PROVIDER_ID));
   }
 
   private HttpResponse<String> send(HttpRequest.Builder request)
@@ -106,7 +119,7 @@ final class DemoSeedComponent implements LocalComponent {
     Instant signed = now.truncatedTo(ChronoUnit.SECONDS).minus(1, ChronoUnit.HOURS);
     return """
         {"clientId": "%s",
-         "recipients": {"providerIds": ["%s", "%s"]},
+         "recipients": {"providerIds": ["%s", "%s", "%s"]},
          "informationCategories": ["DEMOGRAPHICS", "CONTACT_DETAILS", "SOCIAL_NEEDS"],
          "part2": false,
          "purpose": "COC",
@@ -121,6 +134,7 @@ final class DemoSeedComponent implements LocalComponent {
             clientId,
             DemoProvidersComponent.WEBHOOK_PROVIDER_ID,
             DemoProvidersComponent.FHIR_PROVIDER_ID,
+            AdapterComponent.INTAKE_PROVIDER_ID,
             signed.plus(365, ChronoUnit.DAYS),
             signed);
   }
