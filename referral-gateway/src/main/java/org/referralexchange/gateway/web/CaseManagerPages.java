@@ -2,6 +2,7 @@ package org.referralexchange.gateway.web;
 
 import io.swagger.v3.oas.annotations.Hidden;
 import jakarta.servlet.http.HttpServletResponse;
+import jakarta.servlet.http.HttpSession;
 import java.time.Clock;
 import java.time.Instant;
 import java.time.ZoneId;
@@ -199,10 +200,17 @@ class CaseManagerPages extends PageErrors {
     return "redirect:/referrals/" + referralId + "?done=cancelled";
   }
 
-  /** A new referral prefilled from the declined one; a fresh idempotency key per form. */
+  /**
+   * A new referral prefilled from the declined one. Its idempotency key is the session's for this
+   * referral, not one per form shown: the browser's Back button loads the form anew (the pages are
+   * not cached), and the form sent again from there must be the same send, not a second referral.
+   */
   @GetMapping("/{referralId}/send-again")
   String sendAgainForm(
-      Authentication authentication, @PathVariable String referralId, Model model) {
+      Authentication authentication,
+      @PathVariable String referralId,
+      HttpSession session,
+      Model model) {
     StaffMember staff = staff(authentication);
     ReferralResponse r = referrals.show(staff.agencyId(), referralId);
     if (!r.referringAgencyId().equals(staff.agencyId())
@@ -215,7 +223,17 @@ class CaseManagerPages extends PageErrors {
               + " it or it ended unanswered.");
     }
     return sendAgainPage(
-        staff, r, UUID.randomUUID().toString(), "", r.priority(), null, null, model);
+        staff, r, sendAgainKey(session, referralId), "", r.priority(), null, null, model);
+  }
+
+  private static String sendAgainKey(HttpSession session, String referralId) {
+    String attribute = "send-again-key:" + referralId;
+    if (session.getAttribute(attribute) instanceof String key) {
+      return key;
+    }
+    String key = UUID.randomUUID().toString();
+    session.setAttribute(attribute, key);
+    return key;
   }
 
   @PostMapping("/{referralId}/send-again")
@@ -249,7 +267,9 @@ class CaseManagerPages extends PageErrors {
           referrals.sendAgain(
               staff.agencyId(),
               referralId,
-              idempotencyKey,
+              // With the target: the same form sent to the same provider is one referral, and
+              // to another provider (the case manager chose again) another one.
+              idempotencyKey + "|" + target,
               clientId,
               target.substring(0, bar),
               target.substring(bar + 1),

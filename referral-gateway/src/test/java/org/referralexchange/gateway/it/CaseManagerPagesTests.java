@@ -336,6 +336,24 @@ class CaseManagerPagesTests {
   }
 
   @Test
+  void theSendAgainFormShownAgainInTheSameSessionCarriesTheSameKey() {
+    PageFlows.Made made = PageFlows.referralToPantry(api());
+    String id = made.referralId();
+    PageFlows.providerSays(id, ReferralStatus.REJECTED, "no-capacity", "No boxes left", null);
+    PageFlows.awaitStatus(api(), id, "REJECTED");
+    PageBrowser browser = signedIn("cm-7");
+
+    // As after Back: the page is not cached, so the browser asks for the form again.
+    String first = browser.get("/referrals/" + id + "/send-again").hidden("idempotencyKey");
+    String again = browser.get("/referrals/" + id + "/send-again").hidden("idempotencyKey");
+    String otherSession =
+        signedIn("cm-7").get("/referrals/" + id + "/send-again").hidden("idempotencyKey");
+
+    assertThat(again).isEqualTo(first);
+    assertThat(otherSession).isNotEqualTo(first);
+  }
+
+  @Test
   void showingAndSendingAgainLogsNoClientData(CapturedOutput output) {
     PageFlows.Made made = PageFlows.referralToPantry(api());
     PageFlows.providerSays(

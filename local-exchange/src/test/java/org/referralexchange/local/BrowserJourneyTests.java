@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import jakarta.mail.internet.MimeMessage;
+import java.net.URI;
 import java.net.http.HttpResponse;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -13,6 +14,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.apache.kafka.common.TopicPartition;
 import org.junit.jupiter.api.AfterAll;
@@ -35,24 +37,36 @@ import org.referralexchange.testing.browser.RealBrowser;
 import tools.jackson.databind.JsonNode;
 
 /**
- * Issue 14's intake journeys in a real headless Chromium, against the local exchange as the
- * launcher starts it (one exchange and one browser for the class): the demo email-intake provider
- * {@code community-pantry} gets its email in the mail catcher, opens the link in it, and answers
- * from the page; links expired, reused, forged or meant for something else are refused with a clear
- * page and change nothing on Kafka; a referral whose consent was revoked shows "withdrawn" only.
- * axe-core checks every page visited for serious and critical WCAG 2.1 AA violations.
+ * Issue 14's journeys in a real headless Chromium, against the local exchange as the launcher
+ * starts it (one exchange and one browser for the class, as it is the build's slowest start).
+ *
+ * <p>The provider's: the demo email-intake provider {@code community-pantry} gets its email in the
+ * mail catcher, opens the link in it, and answers from the page; links expired, reused, forged or
+ * meant for something else are refused with a clear page and change nothing on Kafka; a referral
+ * whose consent was revoked shows "withdrawn" only.
+ *
+ * <p>The case manager's: the link from a caught email opens the referral's page after the demo
+ * sign-in; the page shows the timeline with the provider's reason, its contact, the response clock,
+ * a completion's outcome and cost; a declined referral is sent again to another provider (once,
+ * however often the form is sent); a referral is cancelled with a reason; another agency sees the
+ * not-found page; a revoked consent hides the client's details.
+ *
+ * <p>axe-core checks every page visited for serious and critical WCAG 2.1 AA violations.
  */
 @RealBrowser
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 @Timeout(value = 4, unit = TimeUnit.MINUTES)
-class IntakeBrowserTests {
+class BrowserJourneyTests {
 
   private static final Duration TIMEOUT = Duration.ofSeconds(90);
   private static final String PANTRY = "community-pantry";
   private static final String PANTRY_NAME = "Community Pantry";
   private static final String PANTRY_INBOX = "intake@community-pantry.example";
   private static final String SERVICE = "food-pantry";
+  private static final String NORTHSIDE = "northside-food-bank";
+  private static final String NORTHSIDE_NAME = "Northside Food Bank";
+  private static final String NORTHSIDE_SERVICE = "emergency-groceries";
 
   /** The client data every referral carries (LoopDriver.referralBody); the pantry may see these. */
   private static final List<String> ALLOWED = List.of("Quixote-Canary", "Sancho-Canary");
@@ -72,6 +86,7 @@ class IntakeBrowserTests {
   private KafkaBrokerComponent kafka;
   private CaughtMail mailbox;
   private AdapterComponent adapter;
+  private GatewayComponent gateway;
   private LoopDriver driver;
   private TopicMarks topics;
   private Browser browser;
@@ -91,7 +106,7 @@ class IntakeBrowserTests {
     kafka = LoopDriver.only(parts, KafkaBrokerComponent.class);
     MailCatcherComponent mail = LoopDriver.only(parts, MailCatcherComponent.class);
     adapter = LoopDriver.only(parts, AdapterComponent.class);
-    GatewayComponent gateway = LoopDriver.only(parts, GatewayComponent.class);
+    gateway = LoopDriver.only(parts, GatewayComponent.class);
     SmsCatcherComponent sms = LoopDriver.only(parts, SmsCatcherComponent.class);
     // The launcher's parts but its demo consent: these referrals have consents of their own.
     exchange =
@@ -191,6 +206,16 @@ class IntakeBrowserTests {
             .findFirst()
             .orElseThrow();
     assertThat(CaughtMail.text(completed)).contains("Cost: 45.50 USD");
+
+    // ... and on the referral's page, opened from that email.
+    signInAndOpen(caseManagerLink(completed, referralId), "cm-7", "a completed referral's page");
+    assertThat(text("status")).isEqualTo("Completed");
+    assertThat(text("outcome-delivered")).isEqualTo("Two weeks of groceries");
+    assertThat(text("outcome-units")).isEqualTo("2 boxes");
+    assertThat(text("outcome-cost")).isEqualTo("45.50 USD");
+    assertThat(timelineStatuses()).containsSubsequence("Accepted", "In progress", "Completed");
+    assertThat(browser.driver().findElements(By.id("cancel-form"))).isEmpty();
+    assertThat(browser.overflowAt(390)).as("px beyond a phone's width").isZero();
   }
 
   @Test
@@ -326,6 +351,200 @@ class IntakeBrowserTests {
     assertThat(browser.driver().getPageSource())
         .doesNotContain(ALLOWED)
         .doesNotContain(NOT_ALLOWED);
+
+    // The case manager's page: the referral and its timeline, the client's details no more.
+    signInAndOpen(
+        referralPage(referralId), "cm-7", "the page of a referral whose consent was revoked");
+    assertThat(text("status")).isEqualTo("Cancelled");
+    assertThat(text("client-data-withdrawn")).contains("revoked");
+    assertThat(browser.driver().findElements(By.id("client-data"))).isEmpty();
+    assertThat(browser.driver().getPageSource())
+        .doesNotContain(ALLOWED)
+        .doesNotContain(NOT_ALLOWED);
+  }
+
+  // --- the case manager's journeys ---
+
+  /** Declined by the webhook demo provider; the case manager's journeys below send it again. */
+  private String declined;
+
+  private String declinedClient;
+
+  @Test
+  @Order(7)
+  void caseManagerOpensTheEmailedLinkSignsInByKeyboardAndReadsTheTimelineWithTheReason()
+      throws Exception {
+    declinedClient = "client-" + UUID.randomUUID();
+    String consent = driver.recordConsent(declinedClient); // every demo provider
+    String referralId =
+        driver.submit(
+            NORTHSIDE, NORTHSIDE_SERVICE, "Please decline this one", null, declinedClient, consent);
+    JsonNode referral = awaitStatus(referralId, "REJECTED");
+    String reasonText = LoopDriver.step(referral, "REJECTED").path("reasonText").asString();
+    MimeMessage email =
+        mailbox.awaitMessage(
+            LoopDriver.CASE_MANAGER_EMAIL, referralId, caseManagerLink(referralId), TIMEOUT);
+    String link = CaughtMail.link(email, caseManagerLink(referralId));
+    declined = referralId;
+
+    // A browser that never signed in: the link asks for the sign-in first.
+    freshSession(link);
+    browser.open(link);
+    await().atMost(TIMEOUT).until(() -> browser.url().contains("/sign-in"));
+    assertThat(browser.title()).isEqualTo("Sign in · Referral exchange");
+    browser.assertAccessible("the sign-in page");
+    browser.press(Keys.TAB);
+    assertThat(browser.focused().getText()).isEqualTo("Skip to content");
+    browser.tabTo(id("demo-cm-7"), 20);
+    browser.press(Keys.ENTER);
+
+    // ... and then opens the referral the email was about.
+    await().atMost(TIMEOUT).until(() -> browser.url().startsWith(link));
+    browser.assertAccessible("a declined referral's page");
+    assertThat(browser.title()).isEqualTo("Referral " + referralId + " · Referral exchange");
+    assertThat(text("referral-id")).isEqualTo(referralId);
+    assertThat(text("signed-in-as")).isEqualTo("Casey Manager");
+    assertThat(text("status")).isEqualTo("Declined");
+    assertThat(timelineStatuses()).containsExactly("Waiting for the provider", "Declined");
+    assertThat(text("timeline")).contains("“" + reasonText + "”", "(no-capacity)");
+    assertThat(text("provider-name")).isEqualTo(NORTHSIDE_NAME);
+    assertThat(text("provider-phone")).isEqualTo("+1 555 0100");
+    assertThat(text("provider-email")).isEqualTo("referrals@northside-food-bank.example");
+    assertThat(text("delivered-at")).isNotEqualTo("Not yet confirmed");
+    assertThat(text("due-by")).isNotBlank();
+    assertThat(text("returned-at")).isEqualTo("No");
+    assertThat(text("client-name")).isEqualTo("Quixote-Canary Sancho-Canary");
+    assertThat(browser.driver().findElements(By.id("send-again-link"))).hasSize(1);
+    assertThat(browser.driver().findElements(By.id("cancel-form"))).isEmpty();
+    assertThat(browser.overflowAt(390)).as("px beyond a phone's width").isZero();
+
+    // The list: the agency's referrals, then only the declined ones the case manager made.
+    id("back-to-list").click();
+    await().atMost(TIMEOUT).until(() -> browser.url().endsWith("/referrals"));
+    browser.assertAccessible("the list of referrals");
+    assertThat(browser.driver().findElements(By.id("row-" + referralId))).hasSize(1);
+    assertThat(browser.overflowAt(390)).as("px beyond a phone's width").isZero();
+    choose("status", "REJECTED");
+    choose("scope", "mine");
+    id("filter-button").click();
+    await().atMost(TIMEOUT).until(() -> browser.url().contains("status=REJECTED"));
+    browser.assertAccessible("the filtered list of referrals");
+    assertThat(browser.driver().findElements(By.id("row-" + referralId))).hasSize(1);
+    assertThat(
+            browser.driver().findElements(By.cssSelector("#referrals tbody .status")).stream()
+                .map(WebElement::getText))
+        .isNotEmpty()
+        .allMatch("Declined"::equals);
+    assertThat(browser.overflowAt(390)).as("px beyond a phone's width").isZero();
+  }
+
+  @Test
+  @Order(8)
+  void declinedReferralIsSentAgainToAnotherProviderOnceHoweverOftenTheFormIsSent()
+      throws Exception {
+    Assumptions.assumeTrue(declined != null, "needs the declined referral of the test before");
+    signInAndOpen(referralPage(declined), "cm-7", "a declined referral's page");
+    id("send-again-link").click();
+    await().atMost(TIMEOUT).until(() -> browser.url().endsWith("/send-again"));
+    browser.assertAccessible("the send-again form");
+    assertThat(browser.overflowAt(390)).as("px beyond a phone's width").isZero();
+    // Prefilled from the declined referral; the provider that declined is not offered.
+    assertThat(browser.text()).contains(NORTHSIDE_NAME, "Quixote-Canary Sancho-Canary");
+    assertThat(id("priority").getDomProperty("value")).isEqualTo("ROUTINE");
+    assertThat(
+            id("target").findElements(By.tagName("option")).stream()
+                .map(o -> o.getDomProperty("value"))
+                .toList())
+        .contains(PANTRY + "|" + SERVICE)
+        .noneMatch(value -> value.startsWith(NORTHSIDE + "|"));
+
+    Map<TopicPartition, Long> mark = topics.mark();
+    sendAgainTo(PANTRY + "|" + SERVICE);
+    await().atMost(TIMEOUT).until(() -> browser.url().endsWith("?done=sent"));
+    String resent = referralIdInUrl();
+    assertThat(resent).isNotEqualTo(declined);
+    browser.assertAccessible("the new referral's page");
+    assertThat(text("done")).contains("Sent.");
+    assertThat(text("provider-name")).isEqualTo(PANTRY_NAME);
+    assertThat(text("client-name")).isEqualTo("Quixote-Canary Sancho-Canary");
+    assertThat(text("client-narrative")).contains("Please decline this one");
+    await()
+        .atMost(TIMEOUT)
+        .untilAsserted(() -> assertThat(submittedSince(resent, mark)).hasSize(1));
+
+    // Back to the form and sent again: the same referral, not another one.
+    browser.driver().navigate().back();
+    await().atMost(TIMEOUT).until(() -> browser.url().endsWith("/send-again"));
+    sendAgainTo(PANTRY + "|" + SERVICE);
+    await().atMost(TIMEOUT).until(() -> browser.url().contains("?done="));
+    assertThat(browser.url()).endsWith("/referrals/" + resent + "?done=already-sent");
+    browser.assertAccessible("the new referral's page, sent twice");
+    assertThat(text("done")).contains("already sent");
+    assertThat(submittedSince(resent, mark)).hasSize(1);
+    // The new referral reaches the pantry with the old one's content.
+    MimeMessage intake = awaitIntakeEmail(resent);
+    assertThat(CaughtMail.text(intake)).doesNotContain(ALLOWED);
+  }
+
+  @Test
+  @Order(9)
+  void caseManagerCancelsByKeyboardWithAReasonAndTheStatusTopicHasOneCancellation()
+      throws Exception {
+    String referralId = submit(Instant.now().plus(1, ChronoUnit.HOURS));
+    awaitDelivered(referralId);
+    signInAndOpen(referralPage(referralId), "cm-7", "an open referral's page");
+    assertThat(text("status")).isEqualTo("Waiting for the provider");
+    assertThat(browser.driver().findElements(By.id("send-again-link"))).isEmpty();
+    assertThat(browser.overflowAt(390)).as("px beyond a phone's width").isZero();
+
+    Map<TopicPartition, Long> mark = topics.mark();
+    browser.tabTo(id("reasonCode"), 60);
+    browser.focused().sendKeys("Sent twice"); // a select's type-ahead
+    assertThat(id("reasonCode").getDomProperty("value")).isEqualTo("duplicate");
+    browser.press(Keys.TAB);
+    assertThat(browser.focused()).isEqualTo(id("reasonText"));
+    browser.focused().sendKeys("Sent by mistake");
+    browser.tabTo(id("cancel-button"), 5);
+    browser.press(Keys.ENTER);
+    await().atMost(TIMEOUT).until(() -> browser.url().endsWith("?done=cancelled"));
+    browser.assertAccessible("a cancelled referral's page");
+    assertThat(text("status")).isEqualTo("Cancelled");
+    assertThat(text("done")).contains("The referral is cancelled.");
+    assertThat(text("timeline")).contains("“Sent by mistake”", "(duplicate)");
+    assertThat(browser.driver().findElements(By.id("cancel-form"))).isEmpty();
+
+    JsonNode referral = awaitStatus(referralId, "CANCELLED");
+    assertThat(LoopDriver.statuses(referral)).containsOnlyOnce("CANCELLED");
+    assertThat(topics.aboutSince(referralId, mark))
+        .filteredOn(record -> record.startsWith(Topics.REFERRAL_STATUS_CHANGED.name() + "-"))
+        .hasSize(1);
+  }
+
+  @Test
+  @Order(10)
+  void anotherAgencysCaseManagerSeesTheNotFoundPageAndNoClientData() throws Exception {
+    Assumptions.assumeTrue(declined != null, "needs the declined referral of the test before");
+    signInAndOpen(gateway.url() + "/referrals", "cm-7", "the list of referrals");
+    id("sign-out").findElement(By.tagName("button")).click();
+    await().atMost(TIMEOUT).until(() -> browser.url().contains("signed-out"));
+    browser.assertAccessible("the signed-out page");
+    assertThat(text("signed-out")).isEqualTo("You are signed out.");
+
+    browser.open(referralPage(declined));
+    await().atMost(TIMEOUT).until(() -> browser.url().contains("/sign-in"));
+    id("demo-cm-harbor-1").click();
+    await()
+        .atMost(TIMEOUT)
+        .until(() -> browser.driver().findElements(By.id("message-title")).size() == 1);
+    browser.assertAccessible("the not-found page");
+    assertThat(text("message-title")).isEqualTo("Referral not found");
+    assertThat(browser.driver().getPageSource())
+        .doesNotContain(ALLOWED)
+        .doesNotContain(NOT_ALLOWED)
+        .doesNotContain(NORTHSIDE_NAME, "Please decline");
+    browser.open(gateway.url() + "/referrals");
+    assertThat(text("signed-in-as")).isEqualTo("Harper Jones");
+    assertThat(browser.driver().findElements(By.id("row-" + declined))).isEmpty();
   }
 
   // --- the refusals ---
@@ -387,6 +606,80 @@ class IntakeBrowserTests {
   private void awaitDone(String action, String page) {
     await().atMost(TIMEOUT).until(() -> browser.url().endsWith("?done=" + action));
     browser.assertAccessible(page);
+  }
+
+  private WebElement id(String id) {
+    return browser.driver().findElement(By.id(id));
+  }
+
+  /** Chooses the option of the select {@code id} whose value is {@code value}. */
+  private void choose(String id, String value) {
+    id(id).findElement(By.cssSelector("option[value='" + value + "']")).click();
+  }
+
+  private String text(String id) {
+    return id(id).getText();
+  }
+
+  /** The timeline's steps, as the page words their statuses. */
+  private List<String> timelineStatuses() {
+    return browser.driver().findElements(By.cssSelector("#timeline > li strong")).stream()
+        .map(WebElement::getText)
+        .toList();
+  }
+
+  // --- the case manager's browser ---
+
+  private String referralPage(String referralId) {
+    return gateway.url() + "/referrals/" + referralId;
+  }
+
+  /** No gateway session: as in a browser that never signed in (cookies are per host). */
+  private void freshSession(String url) {
+    URI page = URI.create(url);
+    browser.open(page.getScheme() + "://" + page.getRawAuthority() + "/sign-in");
+    browser.driver().manage().deleteAllCookies();
+  }
+
+  /**
+   * In a fresh session, opens {@code url}: the sign-in first, the demo's staff member, the page.
+   */
+  private void signInAndOpen(String url, String staffId, String page) {
+    freshSession(url);
+    browser.open(url);
+    await().atMost(TIMEOUT).until(() -> browser.url().contains("/sign-in"));
+    id("demo-" + staffId).click();
+    await().atMost(TIMEOUT).until(() -> browser.url().startsWith(url));
+    browser.assertAccessible(page);
+  }
+
+  /** The send-again form filled in and sent: the target, the client id typed again. */
+  private void sendAgainTo(String target) {
+    choose("target", target);
+    id("clientId").clear();
+    id("clientId").sendKeys(declinedClient);
+    id("send-again-button").click();
+  }
+
+  private String referralIdInUrl() {
+    Matcher matcher = Pattern.compile("/referrals/(ref-[^/?]+)").matcher(browser.url());
+    assertThat(matcher.find()).as(browser.url()).isTrue();
+    return matcher.group(1);
+  }
+
+  private List<String> submittedSince(String referralId, Map<TopicPartition, Long> mark) {
+    return topics.aboutSince(referralId, mark).stream()
+        .filter(record -> record.startsWith(Topics.REFERRAL_SUBMITTED.name() + "-"))
+        .toList();
+  }
+
+  /** The link to the referral's page in the case manager's email about it. */
+  private static Pattern caseManagerLink(String referralId) {
+    return Pattern.compile("http://\\S+/referrals/" + Pattern.quote(referralId) + "(?![\\w-])");
+  }
+
+  private static String caseManagerLink(MimeMessage email, String referralId) {
+    return CaughtMail.link(email, caseManagerLink(referralId));
   }
 
   // --- the pantry's mail ---
