@@ -55,6 +55,7 @@ import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 import org.referralexchange.demo.webhook.WebhookSignatures;
 import org.referralexchange.kafka.EventLog;
+import org.referralexchange.schemas.Topics;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
 
@@ -100,6 +101,24 @@ class ClosedLoopTests {
 
   private static final String RIVERSIDE = "Riverside Housing Program";
 
+  /** The demo email-intake provider, its intake address and its name. */
+  private static final String PANTRY = "community-pantry";
+
+  private static final String PANTRY_INTAKE_ADDRESS = "intake@community-pantry.example";
+  private static final String PANTRY_NAME = "Community Pantry";
+
+  /** The subject of the intake email that a referral waits (no referral id: it is no secret). */
+  private static final String INTAKE_SUBJECT = "A referral is waiting for your answer";
+
+  /** The canaries the pantry's allow-list lets its page show: givenName, familyName, phone. */
+  private static final List<String> PANTRY_MAY_SEE =
+      List.of("Quixote-Canary", "Sancho-Canary", "+15555550199");
+
+  /** Demo staff of the referring agency (county-hhs) and of another (harbor-shelter). */
+  private static final String REFERRING_STAFF = "cm-7";
+
+  private static final String OTHER_AGENCY_STAFF = "cm-harbor-1";
+
   @TempDir static Path localDir;
 
   private final HttpClient http = HttpClient.newBuilder().connectTimeout(REQUEST_TIMEOUT).build();
@@ -121,6 +140,18 @@ class ClosedLoopTests {
 
   /** Everything the exchange's parts log to the console while this class runs (a copy). */
   private final ByteArrayOutputStream consoleCopy = new ByteArrayOutputStream();
+
+  /**
+   * Web pages the tests opened that must hold no client data, or only some: the place's name, its
+   * HTML and the canaries it must not hold. The canary scan reads them with everything else.
+   */
+  private final Map<String, Scanned> pagesToScan = new java.util.LinkedHashMap<>();
+
+  private record Scanned(String text, List<String> canaries) {}
+
+  private void pageToScan(String place, String html, List<String> mustNotHold) {
+    pagesToScan.put(place, new Scanned(html, mustNotHold));
+  }
 
   private PrintStream originalOut;
 
@@ -684,6 +715,96 @@ class ClosedLoopTests {
     assertThat(after.path("timeline")).isEqualTo(before.path("timeline"));
   }
 
+  // --- the web pages: a provider's intake page and the case manager's pages ---
+
+  /**
+   * A food pantry with no system of its own (the email-intake kind): its email carries no client
+   * data, only a link to the adapter's page; the page shows exactly the pantry's allow-listed
+   * fields; accepting there tells the case manager, whose email links to the referral's page. On
+   * the gateway's pages the referring agency's staff see the client; another agency's staff get a
+   * "not found" page and a list without it. The pages that must hold no client data are kept for
+   * {@link #noMessageCaughtFileOrLogLineHoldsClientData}.
+   */
+  @Test
+  @Order(15)
+  void aPantryAcceptsOnItsIntakePageSeeingOnlyItsFieldsAndOnlyTheReferringAgencySeesTheClient()
+      throws Exception {
+    String client = "client-" + UUID.randomUUID();
+    String consent = recordConsentCoveringThePantry(client);
+    String referralId =
+        submit(
+            PANTRY,
+            "food-pantry",
+            "Pantry intake",
+            Instant.now().plus(Duration.ofHours(1)),
+            client,
+            consent);
+
+    // The intake email: no client data, a link to the adapter's page for this referral.
+    MimeMessage intakeEmail = awaitIntakeEmail(referralId);
+    assertThat(subject(intakeEmail)).isEqualTo(INTAKE_SUBJECT);
+    for (String canary : CANARIES) {
+      assertThat(decoded(intakeEmail)).doesNotContain(canary);
+      assertThat(content(intakeEmail)).doesNotContain(canary);
+    }
+    String link = PageVisitor.intakeLink(decoded(intakeEmail), adapter.url(), referralId);
+
+    // The page: the pantry's allow-listed fields, and none of the others.
+    PageVisitor pantry = new PageVisitor();
+    HttpResponse<String> page = pantry.get(link);
+    assertThat(page.statusCode()).as(page.body()).isEqualTo(200);
+    assertThat(page.body()).contains(PANTRY_MAY_SEE);
+    List<String> pantryMayNotSee =
+        CANARIES.stream().filter(canary -> !PANTRY_MAY_SEE.contains(canary)).toList();
+    assertThat(pantryMayNotSee).contains("77 Canary Lane", "Canary-narrative-7731");
+    for (String canary : pantryMayNotSee) {
+      assertThat(page.body()).doesNotContain(canary);
+    }
+    pageToScan("intake page of " + referralId + " as opened", page.body(), pantryMayNotSee);
+
+    HttpResponse<String> accepted = pantry.submit(page, link + "/accept", Map.of());
+    assertThat(accepted.statusCode()).as(accepted.body()).isEqualTo(303);
+    String recordedAt =
+        URI.create(link)
+            .resolve(accepted.headers().firstValue("Location").orElseThrow())
+            .toString();
+    HttpResponse<String> recorded = pantry.get(recordedAt);
+    assertThat(recorded.statusCode()).as(recorded.body()).isEqualTo(200);
+    assertThat(recorded.body()).contains("Recorded");
+    pageToScan(
+        "intake page of " + referralId + " after accepting", recorded.body(), pantryMayNotSee);
+
+    // The case manager hears of it, with a link to the referral's page (not the JSON API).
+    awaitStatus(referralId, "ACCEPTED");
+    awaitEmails(referralId, 1);
+    assertThat(subjects(referralId))
+        .containsExactly("Referral " + referralId + ": accepted by " + PANTRY_NAME);
+    assertThat(decoded(emails(referralId).get(0)))
+        .contains(gateway.url() + "/referrals/" + referralId)
+        .doesNotContain("/api/v1/referrals/");
+
+    // The referring agency's case manager sees the client (by design, while the consent is active).
+    PageVisitor caseManager = new PageVisitor();
+    caseManager.signIn(gateway.url(), REFERRING_STAFF);
+    HttpResponse<String> own = caseManager.get(gateway.url() + "/referrals/" + referralId);
+    assertThat(own.statusCode()).as(own.body()).isEqualTo(200);
+    assertThat(own.body()).contains("Quixote-Canary");
+
+    // Another agency's staff: the same "not found" as for a referral that does not exist.
+    PageVisitor otherAgency = new PageVisitor();
+    otherAgency.signIn(gateway.url(), OTHER_AGENCY_STAFF);
+    HttpResponse<String> foreign = otherAgency.get(gateway.url() + "/referrals/" + referralId);
+    HttpResponse<String> list = otherAgency.get(gateway.url() + "/referrals");
+    for (String canary : CANARIES) {
+      assertThat(foreign.body()).as("harbor-shelter's page of the referral").doesNotContain(canary);
+      assertThat(list.body()).as("harbor-shelter's referral list").doesNotContain(canary);
+    }
+    assertThat(foreign.statusCode()).as(foreign.body()).isEqualTo(404);
+    assertThat(list.statusCode()).as(list.body()).isEqualTo(200);
+    pageToScan("harbor-shelter's page of " + referralId + " (404)", foreign.body(), CANARIES);
+    pageToScan("harbor-shelter's referral list", list.body(), CANARIES);
+  }
+
   /**
    * Last but one as well: the client data sent with every referral is in none of the case manager's
    * emails and SMS (as caught and as written to the catchers' folders), none of the exchange's log
@@ -695,11 +816,17 @@ class ClosedLoopTests {
   @Order(Integer.MAX_VALUE - 1)
   void noMessageCaughtFileOrLogLineHoldsClientData() throws Exception {
     Map<String, String> places = new java.util.LinkedHashMap<>();
-    for (MimeMessage email : mail.messages()) {
-      places.put("email " + email.getSubject(), content(email));
+    // Numbered: several emails share a subject (every intake email has the same one).
+    List<MimeMessage> emails = mail.messages();
+    for (int i = 0; i < emails.size(); i++) {
+      MimeMessage email = emails.get(i);
+      places.put(
+          "email #" + (i + 1) + " to " + recipients(email) + " \"" + email.getSubject() + "\"",
+          content(email));
     }
-    for (SmsCatcherComponent.Sms text : sms.messages()) {
-      places.put("SMS " + text.body(), text.body());
+    List<SmsCatcherComponent.Sms> texts = sms.messages();
+    for (int i = 0; i < texts.size(); i++) {
+      places.put("SMS #" + (i + 1) + " " + texts.get(i).body(), texts.get(i).body());
     }
     for (Path folder : List.of(mail.folder(), sms.folder())) {
       try (var files = Files.list(folder)) {
@@ -721,19 +848,38 @@ class ClosedLoopTests {
             .collect(java.util.stream.Collectors.joining("\n")));
     places.put("broker log", Files.readString(kafka.logFile(), StandardCharsets.ISO_8859_1));
 
+    Map<String, Scanned> scanned = new java.util.LinkedHashMap<>();
+    places.forEach((place, text) -> scanned.put(place, new Scanned(text, CANARIES)));
+    // The web pages the tests opened, each for the client data it must not show.
+    pagesToScan.forEach((place, page) -> scanned.put("web page: " + place, page));
+
     List<String> hits = new ArrayList<>();
-    places.forEach(
-        (place, text) -> {
-          for (String canary : CANARIES) {
-            if (text.contains(canary)) {
+    scanned.forEach(
+        (place, page) -> {
+          for (String canary : page.canaries()) {
+            if (page.text().contains(canary)) {
               hits.add(canary + " in " + place);
             }
           }
         });
-    assertThat(mail.messages()).as("emails scanned").hasSizeGreaterThanOrEqualTo(5);
-    assertThat(sms.messages()).as("SMS scanned").hasSizeGreaterThanOrEqualTo(3);
+    // Hits first: a leak is reported even when a place is also missing. (Not SoftAssertions: its
+    // proxies cost this critical-path class seconds.)
+    assertThat(hits).as("client data found").isEmpty();
+    assertThat(emails).as("emails scanned").hasSizeGreaterThanOrEqualTo(5);
+    assertThat(places.keySet())
+        .as("the intake email to the email-intake provider is among the emails scanned")
+        .anyMatch(
+            place ->
+                place.startsWith("email #")
+                    && place.contains(PANTRY_INTAKE_ADDRESS)
+                    && place.endsWith("\"" + INTAKE_SUBJECT + "\""));
+    assertThat(pagesToScan.keySet())
+        .as("web pages scanned")
+        .anyMatch(place -> place.startsWith("intake page of "))
+        .anyMatch(place -> place.startsWith("harbor-shelter's page of "))
+        .anyMatch(place -> place.equals("harbor-shelter's referral list"));
+    assertThat(texts).as("SMS scanned").hasSizeGreaterThanOrEqualTo(3);
     assertThat(console).as("console log captured").contains("o.r.gateway", "o.r.adapter");
-    assertThat(hits).isEmpty();
   }
 
   /** Last but one: every record of every topic, dead letters included, as raw bytes. */
@@ -742,6 +888,7 @@ class ClosedLoopTests {
   void noTopicHoldsClientDataInClear() throws Exception {
     List<String> hits = new ArrayList<>();
     int records = 0;
+    Map<String, Integer> recordsPerTopic = new java.util.TreeMap<>();
     Map<String, Object> config =
         Map.of(
             AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers(),
@@ -768,6 +915,7 @@ class ClosedLoopTests {
         assertThat(Instant.now()).as("reading every topic to its end").isBefore(deadline);
         for (ConsumerRecord<byte[], byte[]> record : consumer.poll(Duration.ofMillis(500))) {
           records++;
+          recordsPerTopic.merge(record.topic(), 1, Integer::sum);
           StringBuilder text = new StringBuilder();
           text.append(bytes(record.key())).append(bytes(record.value()));
           for (Header header : record.headers()) {
@@ -788,8 +936,16 @@ class ClosedLoopTests {
         }
       }
     }
-    assertThat(topics).contains("referral.submitted", "referral.status-changed", "notifications");
+    assertThat(topics)
+        .contains(
+            "referral.submitted",
+            "referral.status-changed",
+            "notifications",
+            Topics.INTAKE_PAGE_VIEWED.name());
     assertThat(records).as("records scanned").isGreaterThan(10);
+    assertThat(recordsPerTopic.getOrDefault(Topics.INTAKE_PAGE_VIEWED.name(), 0))
+        .as("intake page views (audit events) scanned, of " + recordsPerTopic)
+        .isGreaterThanOrEqualTo(1);
     assertThat(hits).isEmpty();
   }
 
@@ -814,6 +970,19 @@ class ClosedLoopTests {
 
   private String recordConsent(String client) throws Exception {
     return driver.recordConsent(client);
+  }
+
+  /** The demo consent for {@code client}, its recipients the demo providers and the pantry. */
+  private String recordConsentCoveringThePantry(String client) throws Exception {
+    JsonNode body = JSON.readTree(DemoSeedComponent.consentBody(client, Instant.now()));
+    var recipients =
+        (tools.jackson.databind.node.ArrayNode) body.path("recipients").path("providerIds");
+    if (!recipients.toString().contains("\"" + PANTRY + "\"")) {
+      recipients.add(PANTRY);
+    }
+    HttpResponse<String> response = post("/api/v1/consents", JSON.writeValueAsString(body), null);
+    assertThat(response.statusCode()).as(response.body()).isEqualTo(201);
+    return JSON.readTree(response.body()).path("consentId").asString();
   }
 
   private String submit(String provider, String service, String needs, Instant respondBy)
@@ -1007,6 +1176,26 @@ class ClosedLoopTests {
 
   private List<SmsCatcherComponent.Sms> texts(String referralId) {
     return driver.texts(referralId);
+  }
+
+  /** The one intake email the pantry got for {@code referralId}. */
+  private MimeMessage awaitIntakeEmail(String referralId) throws Exception {
+    await()
+        .atMost(LOOP_TIMEOUT)
+        .pollInterval(Duration.ofMillis(250))
+        .untilAsserted(() -> assertThat(intakeEmails(referralId)).hasSize(1));
+    return intakeEmails(referralId).get(0);
+  }
+
+  private List<MimeMessage> intakeEmails(String referralId) throws Exception {
+    List<MimeMessage> found = new ArrayList<>();
+    for (MimeMessage email : mail.messages()) {
+      if (recipients(email).contains(PANTRY_INTAKE_ADDRESS)
+          && decoded(email).contains(referralId)) {
+        found.add(email);
+      }
+    }
+    return found;
   }
 
   private void awaitEmails(String referralId, int count) {
