@@ -66,13 +66,17 @@ class RevocationCrashTests {
     providers = LoopDriver.only(parts, DemoProvidersComponent.class);
     gateway = LoopDriver.only(parts, GatewayComponent.class);
     AdapterComponent adapter = LoopDriver.only(parts, AdapterComponent.class);
+    // The adapter's demo email-intake provider sends through it: the adapter's configuration
+    // needs it running, though this scenario reads no mail.
+    MailCatcherComponent mail = LoopDriver.only(parts, MailCatcherComponent.class);
     gateway.runInChildProcess(
         gatewayLog, List.of("--gateway.testing.hang-after-consent-ended=true"));
     // The launcher's order and grouping, without the parts this scenario does not go through.
     exchange =
         new LocalExchange(
             List.of(
-                new TogetherComponent("kafka and the demo providers", List.of(kafka, providers)),
+                new TogetherComponent(
+                    "kafka, mail catcher and the demo providers", List.of(kafka, mail, providers)),
                 registry,
                 new TogetherComponent("gateway and adapter", List.of(gateway, adapter))));
     exchange.start();

@@ -36,6 +36,12 @@ import org.springframework.stereotype.Component;
  * reason {@code provider-not-served}, a deterministic event id (once, however many instances or
  * restarts see it), counted in {@code adapter.referrals.unserved} by provider. The case manager
  * hears of it from the notifier. Only the instance owning the referral's partition acts.
+ *
+ * <p>A referral is judged only once it has waited {@code adapter.delivery.consent-wait} since it
+ * was submitted: the directory and the referral live on different topics, which an instance may
+ * read in either order, so an adapter that started (and listed its providers) just before the
+ * referral was made may not be on this instance's directory yet. The same wait, for the same
+ * reason, as a referral's wait for its consent.
  */
 @Component
 class UnservedReferrals {
@@ -53,6 +59,7 @@ class UnservedReferrals {
   private final WorkOwnership ownership;
   private final java.time.Clock clock;
   private final MeterRegistry meters;
+  private final java.time.Duration wait;
 
   /** Referrals to providers not served here, as they arrive; looked at on the next tick. */
   private final Queue<String> arrived = new ConcurrentLinkedQueue<>();
@@ -71,7 +78,8 @@ class UnservedReferrals {
       EventPublisher publisher,
       WorkOwnership ownership,
       java.time.Clock clock,
-      MeterRegistry meters) {
+      MeterRegistry meters,
+      org.referralexchange.adapter.config.AdapterProperties properties) {
     this.referrals = referrals;
     this.configured = configured;
     this.directory = directory;
@@ -81,6 +89,7 @@ class UnservedReferrals {
     this.ownership = ownership;
     this.clock = clock;
     this.meters = meters;
+    this.wait = properties.delivery().consentWait();
     referrals.listen(
         new ReferralStateView.Listener() {
           @Override
@@ -125,34 +134,43 @@ class UnservedReferrals {
         candidates.add(id);
       }
     }
+    List<String> tooRecent = new java.util.ArrayList<>();
     for (String referralId : candidates) {
       try {
-        failIfUnserved(referralId);
+        if (!failIfUnserved(referralId)) {
+          tooRecent.add(referralId);
+        }
       } catch (BrokerUnavailableException e) {
         rescan.set(true);
         log.warn("Could not fail an unserved referral yet: {}", e.getMessage());
         return;
       }
     }
+    // Looked at again on a later tick, once their wait is over.
+    arrived.addAll(tooRecent);
   }
 
-  private void failIfUnserved(String referralId) {
+  /** Returns false when the referral is still within its wait for the directory. */
+  private boolean failIfUnserved(String referralId) {
     Optional<WorkOwnership.Claim> owned = ownership.claim(referralId);
     if (owned.isEmpty()) {
-      return; // another instance's partition, or a handover: the owner looks at it
+      return true; // another instance's partition, or a handover: the owner looks at it
     }
     try (WorkOwnership.Claim claim = owned.get()) {
       Optional<ReferralState> current = referrals.get(referralId);
       if (current.isEmpty()
           || current.get().status() != ReferralStatus.REQUESTED
           || current.get().delivered()) {
-        return;
+        return true;
+      }
+      if (clock.instant().isBefore(current.get().submitted().getOccurredAt().plus(wait))) {
+        return false;
       }
       String providerId = current.get().providerId();
       ProviderCoverage coverage =
           ProviderCoverage.of(enabledHere(providerId), directory.find(providerId));
       if (coverage != ProviderCoverage.NOT_SERVED) {
-        return;
+        return true;
       }
       MDC.put("referralId", referralId);
       try {
@@ -181,6 +199,7 @@ class UnservedReferrals {
       } finally {
         MDC.remove("referralId");
       }
+      return true;
     }
   }
 

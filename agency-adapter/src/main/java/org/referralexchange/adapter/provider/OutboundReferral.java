@@ -49,39 +49,7 @@ public record OutboundReferral(
     withheldFields = withheldFields == null ? Set.of() : Set.copyOf(withheldFields);
   }
 
-  /** A referral that withholds no field it holds. */
-  public OutboundReferral(
-      String referralId,
-      String providerId,
-      String serviceId,
-      String priority,
-      Instant authoredOn,
-      Instant respondBy,
-      Requester requester,
-      List<Need> needs,
-      Client client,
-      Narrative narrative,
-      boolean contactingSubjectProhibited,
-      String consentId,
-      Part2Disclosure part2) {
-    this(
-        referralId,
-        providerId,
-        serviceId,
-        priority,
-        authoredOn,
-        respondBy,
-        requester,
-        needs,
-        client,
-        narrative,
-        contactingSubjectProhibited,
-        consentId,
-        part2,
-        Set.of());
-  }
-
-  /** A referral that carries no Part 2 information. */
+  /** A referral that carries no Part 2 information and withholds no field it holds. */
   public OutboundReferral(
       String referralId,
       String providerId,
@@ -108,7 +76,8 @@ public record OutboundReferral(
         narrative,
         contactingSubjectProhibited,
         consentId,
-        null);
+        null,
+        Set.of());
   }
 
   /** This referral carrying the Part 2 notice and scope. */

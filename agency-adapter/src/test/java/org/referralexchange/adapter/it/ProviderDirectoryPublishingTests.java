@@ -42,6 +42,8 @@ class ProviderDirectoryPublishingTests {
                 providerId,
                 "http://127.0.0.1:9/unused",
                 "P2D",
+                // Judged unserved a second after submission, not after the default two minutes.
+                "--adapter.delivery.consent-wait=PT1S",
                 p + "services[0].id=intake",
                 p + "services[0].name=Intake visit"));
   }
