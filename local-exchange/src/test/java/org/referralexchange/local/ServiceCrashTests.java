@@ -385,7 +385,7 @@ class ServiceCrashTests extends FaultSuite {
 
   /** A second adapter beside the bench's, same configuration and group, as a child JVM. */
   private AdapterComponent anotherAdapter(Path log) {
-    LocalExchange.DemoClocks clocks = LoopDriver.testClocks();
+    LocalExchange.DemoClocks clocks = FaultBench.CLOCKS;
     AdapterComponent adapter =
         new AdapterComponent(
             bench.kafka::bootstrapServers,
@@ -413,7 +413,7 @@ class ServiceCrashTests extends FaultSuite {
             bench.kafka::bootstrapServers,
             registry::url,
             new NotifierComponent.Settings(
-                0, bench.settings.serviceStartupTimeout(), LoopDriver.testClocks().tick(), ""),
+                0, bench.settings.serviceStartupTimeout(), FaultBench.CLOCKS.tick(), ""),
             new NotifierComponent.Channels(bench.mail::smtp, bench.sms::url, gateway::url));
     another.runInChildProcess(log, SHORT_SESSION);
     return another;
