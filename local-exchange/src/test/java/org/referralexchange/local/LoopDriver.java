@@ -53,9 +53,10 @@ final class LoopDriver {
   // --- starting the launcher's components for a test ---
 
   /**
-   * The launcher's settings with free ports everywhere (the broker's and the registry's fixed, as
-   * they must stay across restarts), every folder under {@code dir}, and the given extra {@code
-   * --name=value} arguments.
+   * The launcher's settings with free ports everywhere, every folder under {@code dir}, and the
+   * given extra {@code --name=value} arguments. Every port is chosen here, by {@link FreePorts}
+   * (outside the ephemeral range, this JVM's share of it): a part stopped and started again keeps
+   * its port, and the module's other test JVM never picks the same one.
    */
   static LocalSettings settings(Path dir, String... extra) {
     List<String> args =
@@ -66,13 +67,13 @@ final class LoopDriver {
                 "--" + LocalSettings.CONTROLLER_PORT + "=" + FreePorts.next(),
                 // Fixed too: the services keep the registry's URL when it is stopped and started.
                 "--" + LocalSettings.REGISTRY_PORT + "=" + FreePorts.next(),
-                "--" + LocalSettings.GATEWAY_PORT + "=0",
-                "--" + LocalSettings.ADAPTER_PORT + "=0",
-                "--" + LocalSettings.NOTIFIER_PORT + "=0",
-                "--" + LocalSettings.WEBHOOK_PROVIDER_PORT + "=0",
-                "--" + LocalSettings.FHIR_PROVIDER_PORT + "=0",
-                "--" + LocalSettings.SMTP_PORT + "=0",
-                "--" + LocalSettings.SMS_PORT + "=0",
+                "--" + LocalSettings.GATEWAY_PORT + "=" + FreePorts.next(),
+                "--" + LocalSettings.ADAPTER_PORT + "=" + FreePorts.next(),
+                "--" + LocalSettings.NOTIFIER_PORT + "=" + FreePorts.next(),
+                "--" + LocalSettings.WEBHOOK_PROVIDER_PORT + "=" + FreePorts.next(),
+                "--" + LocalSettings.FHIR_PROVIDER_PORT + "=" + FreePorts.next(),
+                "--" + LocalSettings.SMTP_PORT + "=" + FreePorts.next(),
+                "--" + LocalSettings.SMS_PORT + "=" + FreePorts.next(),
                 "--" + LocalSettings.DEMO_ANSWER_DELAY + "=1",
                 "--" + LocalSettings.SERVICE_STARTUP_TIMEOUT + "=150",
                 "--" + LocalSettings.MAIL_FOLDER + "=" + dir.resolve("mail"),

@@ -105,9 +105,16 @@ public final class ExchangeInfrastructure {
       Thread.currentThread().interrupt();
       throw new IllegalStateException("interrupted while creating topics", e);
     }
+    // Set-up, not a test of the registry: 30 s a request instead of the client's 5 s, which a
+    // module's first registrations missed on a box loaded by parallel builds.
     SchemaRegistryClient registry =
         new SchemaRegistryClient(
-            SerdeConfig.from(Map.of(SerdeConfig.SCHEMA_REGISTRY_URL, registryUrl())));
+            SerdeConfig.from(
+                Map.of(
+                    SerdeConfig.SCHEMA_REGISTRY_URL,
+                    registryUrl(),
+                    SerdeConfig.REQUEST_TIMEOUT_MS,
+                    30_000)));
     for (TopicSpec spec : Topics.ALL) {
       registry.register(spec.valueSubject(), spec.valueSchema());
     }

@@ -55,12 +55,15 @@ class WebhookProviderAdapterTests {
   @BeforeEach
   void start() {
     server.start();
-    adapter = adapterWithRequestTimeout(Duration.ofSeconds(5));
+    // Room for a freshly started WireMock's first answer on a loaded box (one took over 5 s with
+    // the module's other test JVM and other builds beside it); the timeout itself is tested with
+    // an impatient adapter of its own.
+    adapter = adapterWithRequestTimeout(Duration.ofSeconds(30));
   }
 
   private static WebhookProviderAdapter adapterWithRequestTimeout(Duration timeout) {
     return new WebhookProviderAdapter(
-        HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build(),
+        HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(30)).build(),
         timeout,
         Clock.fixed(NOW, ZoneOffset.UTC));
   }
