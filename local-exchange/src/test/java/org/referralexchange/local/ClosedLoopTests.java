@@ -2,6 +2,8 @@ package org.referralexchange.local;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
+import static org.referralexchange.local.LoopDriver.statuses;
+import static org.referralexchange.local.LoopDriver.step;
 
 import ca.uhn.fhir.model.api.TemporalPrecisionEnum;
 import jakarta.mail.MessagingException;
@@ -1005,27 +1007,7 @@ class ClosedLoopTests {
   }
 
   private JsonNode awaitStatus(String referralId, String status) {
-    JsonNode[] last = new JsonNode[1];
-    await()
-        .atMost(LOOP_TIMEOUT)
-        .pollInterval(Duration.ofMillis(250))
-        .untilAsserted(
-            () -> {
-              HttpResponse<String> response = get("/api/v1/referrals/" + referralId);
-              assertThat(response.statusCode()).as(response.body()).isEqualTo(200);
-              last[0] = JSON.readTree(response.body());
-              assertThat(last[0].path("status").asString()).as(response.body()).isEqualTo(status);
-            });
-    return last[0];
-  }
-
-  private static JsonNode step(JsonNode referral, String status) {
-    for (JsonNode step : referral.path("timeline")) {
-      if (status.equals(step.path("status").asString())) {
-        return step;
-      }
-    }
-    throw new AssertionError("No " + status + " step in " + referral);
+    return driver.awaitStatus(referralId, status, LOOP_TIMEOUT);
   }
 
   private HttpResponse<String> get(String path) throws Exception {
@@ -1133,12 +1115,6 @@ class ClosedLoopTests {
             .POST(HttpRequest.BodyPublishers.ofByteArray(body))
             .build();
     return http.send(request, HttpResponse.BodyHandlers.ofString());
-  }
-
-  private static List<String> statuses(JsonNode referral) {
-    List<String> statuses = new ArrayList<>();
-    referral.path("timeline").forEach(step -> statuses.add(step.path("status").asString()));
-    return statuses;
   }
 
   private static List<String> skipped(JsonNode step) {
