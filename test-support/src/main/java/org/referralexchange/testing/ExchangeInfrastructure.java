@@ -60,6 +60,11 @@ public final class ExchangeInfrastructure {
   public static synchronized String bootstrapServers() {
     if (broker == null) {
       broker = new EmbeddedKafkaKraftBroker(1, 1);
+      // Transactions (Kafka Streams' exactly_once_v2) on a one-broker cluster.
+      broker.brokerProperties(
+          Map.of(
+              "transaction.state.log.replication.factor", "1",
+              "transaction.state.log.min.isr", "1"));
       broker.afterPropertiesSet();
       Runtime.getRuntime().addShutdownHook(new Thread(broker::destroy, "test-broker-shutdown"));
     }
