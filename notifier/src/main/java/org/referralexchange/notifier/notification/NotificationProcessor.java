@@ -67,6 +67,10 @@ class NotificationProcessor implements Processor<String, SpecificRecord, String,
   static final String DEFERRED = "notifier-deferred";
 
   static final String TO_SENDERS = "sends";
+
+  /** Header of a command: the application id of the notifier that issued it. */
+  static final String ISSUED_BY = "exchange-issued-by";
+
   static final String TO_NOTIFICATIONS = "notifications";
   static final String TO_DEAD_LETTERS = "dead-letters";
 
@@ -81,6 +85,21 @@ class NotificationProcessor implements Processor<String, SpecificRecord, String,
   private final Clock clock;
   private final NotificationCounts counts;
   private final DeadLetters deadLetters;
+  private final RecordedProgress progress;
+
+  /**
+   * Whether this task had read its {@code notifications} partition to the end at the last tick:
+   * until it has, triggers wait (see {@link RecordedProgress}).
+   */
+  private boolean caughtUp;
+
+  /** The last offset of {@code notifications} this task processed, and that offset a tick ago. */
+  private long lastRecorded = -1;
+
+  private long lastRecordedAtTick = -2;
+
+  /** Whether the stream consumer had fetched its {@code notifications} partition a tick ago. */
+  private boolean fetchedAtTick;
 
   private ProcessorContext<String, SpecificRecord> context;
   private KeyValueStore<String, ReferralSubmitted> contacts;
@@ -97,7 +116,9 @@ class NotificationProcessor implements Processor<String, SpecificRecord, String,
       boolean smsConfigured,
       Clock clock,
       NotificationCounts counts,
-      MeterRegistry meters) {
+      MeterRegistry meters,
+      RecordedProgress progress) {
+    this.progress = progress;
     this.rules = new NotificationRules(properties.notifyOn());
     this.properties = properties;
     this.quietHours = properties.quietHours();
@@ -139,6 +160,7 @@ class NotificationProcessor implements Processor<String, SpecificRecord, String,
       } else if (event instanceof ReferralOverdue overdue) {
         overdue(overdue);
       } else if (event instanceof NotificationRecorded recorded) {
+        lastRecorded = context.recordMetadata().map(RecordMetadata::offset).orElse(lastRecorded);
         recorded(recorded);
       }
     } finally {
@@ -154,6 +176,9 @@ class NotificationProcessor implements Processor<String, SpecificRecord, String,
       return; // the first submission names the contact, as before
     }
     contacts.put(referralId, submitted);
+    if (!caughtUp) {
+      return; // its waiting triggers are decided at the first tick after catching up
+    }
     Contact contact = Contact.of(submitted);
     // Triggers read before it, oldest first (their keys start with when they were read).
     for (KeyValue<String, ReferralStatusChanged> waiting : prefix(waitingStatuses, referralId)) {
@@ -214,7 +239,7 @@ class NotificationProcessor implements Processor<String, SpecificRecord, String,
     }
     Instant now = clock.instant();
     long offset = context.recordMetadata().map(RecordMetadata::offset).orElse(-1L);
-    if (contact.isEmpty()) {
+    if (contact.isEmpty() || !caughtUp) {
       waitingStatuses.put(
           new WaitingKey(referralId, now, firstAnswer, offset, changed.getEventId()).encode(),
           changed);
@@ -236,7 +261,7 @@ class NotificationProcessor implements Processor<String, SpecificRecord, String,
     Instant now = clock.instant();
     long offset = context.recordMetadata().map(RecordMetadata::offset).orElse(-1L);
     Optional<Contact> contact = contact(overdue.getReferralId());
-    if (contact.isEmpty()) {
+    if (contact.isEmpty() || !caughtUp) {
       waitingOverdue.put(
           new WaitingKey(overdue.getReferralId(), now, false, offset, overdue.getEventId())
               .encode(),
@@ -344,11 +369,25 @@ class NotificationProcessor implements Processor<String, SpecificRecord, String,
 
   // --- the clock ----------------------------------------------------------------------------
 
-  /** Ends the waits that are over: triggers whose referral never came, quiet hours that ended. */
+  /**
+   * Ends the waits that are over: triggers kept until this task had read what was already told,
+   * triggers whose referral came or never came, quiet hours that ended.
+   */
   private void tick() {
     Instant now = clock.instant();
-    expireWaiting(waitingStatuses, now);
-    expireWaiting(waitingOverdue, now);
+    if (!caughtUp) {
+      // Fetched to the end is not processed: Kafka Streams buffers what its consumer fetched. Once
+      // fetched, a whole tick without a further notifications record processed means the buffer
+      // of that partition is drained too.
+      boolean fetched = progress.caughtUp(context.taskId().partition());
+      caughtUp = fetched && fetchedAtTick && lastRecorded == lastRecordedAtTick;
+      fetchedAtTick = fetched;
+      lastRecordedAtTick = lastRecorded;
+    }
+    if (caughtUp) {
+      releaseWaiting(waitingStatuses, now);
+      releaseWaiting(waitingOverdue, now);
+    }
     List<KeyValue<String, NotificationDue>> due = new ArrayList<>();
     try (KeyValueIterator<String, NotificationDue> it =
         deferred.range("", deferredKey(now, "\uffff"))) {
@@ -383,24 +422,24 @@ class NotificationProcessor implements Processor<String, SpecificRecord, String,
     }
   }
 
-  private <T extends SpecificRecord> void expireWaiting(
+  /**
+   * Decides the waiting triggers whose referral is known now, and records SKIPPED {@code unknown
+   * referral} for those that waited {@code notifier.wait-for-referral} in vain.
+   */
+  private <T extends SpecificRecord> void releaseWaiting(
       KeyValueStore<String, T> store, Instant now) {
-    List<KeyValue<String, T>> over = new ArrayList<>();
+    List<KeyValue<String, T>> waiting = new ArrayList<>();
     try (KeyValueIterator<String, T> it = store.all()) {
-      it.forEachRemaining(
-          entry -> {
-            if (!now.isBefore(
-                WaitingKey.parse(entry.key).firstSeen().plus(properties.waitForReferral()))) {
-              over.add(entry);
-            }
-          });
+      it.forEachRemaining(waiting::add);
     }
-    for (KeyValue<String, T> entry : over) {
-      store.delete(entry.key);
+    for (KeyValue<String, T> entry : waiting) {
       WaitingKey key = WaitingKey.parse(entry.key);
-      if (isTold(toldKey(key.eventId(), NotificationChannel.EMAIL))) {
+      Optional<Contact> contact = contact(key.referralId());
+      boolean expired = !now.isBefore(key.firstSeen().plus(properties.waitForReferral()));
+      if (contact.isEmpty() && !expired) {
         continue;
       }
+      store.delete(entry.key);
       Optional<String> code =
           entry.value instanceof ReferralStatusChanged changed
               ? rules.topicOf(changed)
@@ -411,11 +450,15 @@ class NotificationProcessor implements Processor<String, SpecificRecord, String,
               : Trigger.of((ReferralOverdue) entry.value, code.orElse(""), key.firstSeen());
       MDC.put("referralId", key.referralId());
       try {
-        log.warn(
-            "No submission seen for this referral within {}; {} notification skipped",
-            properties.waitForReferral(),
-            trigger.topic());
-        record(trigger, NotificationChannel.EMAIL, "unknown", "unknown referral");
+        if (contact.isPresent()) {
+          work(trigger, contact.get(), key.offset());
+        } else if (!isTold(toldKey(key.eventId(), NotificationChannel.EMAIL))) {
+          log.warn(
+              "No submission seen for this referral within {}; {} notification skipped",
+              properties.waitForReferral(),
+              trigger.topic());
+          record(trigger, NotificationChannel.EMAIL, "unknown", "unknown referral");
+        }
       } finally {
         MDC.remove("referralId");
       }
@@ -424,10 +467,16 @@ class NotificationProcessor implements Processor<String, SpecificRecord, String,
 
   // --- what is written ------------------------------------------------------------------------
 
+  /**
+   * To the senders, with the application that issued it in a header: the senders of another
+   * notifier application on the same broker (a new application id, a test) leave it alone.
+   */
   private void issue(NotificationDue command) {
+    Headers headers = new RecordHeaders();
+    headers.add(ISSUED_BY, context.applicationId().getBytes(StandardCharsets.UTF_8));
     context.forward(
         new Record<String, SpecificRecord>(
-            command.getReferralId(), command, context.currentSystemTimeMs()),
+            command.getReferralId(), command, context.currentSystemTimeMs(), headers),
         TO_SENDERS);
   }
 
@@ -535,16 +584,17 @@ class NotificationProcessor implements Processor<String, SpecificRecord, String,
 
   /**
    * A waiting trigger's key: its referral (so the submission finds it by prefix), when it was read
-   * (so they come out oldest first and expire), whether it was the provider's first answer when
-   * read, and its source offset (to dead-letter it as read).
+   * (so they come out oldest first and expire), its source offset (to dead-letter it as read) and
+   * whether it was the provider's first answer when read.
    */
   record WaitingKey(
       String referralId, Instant firstSeen, boolean firstAnswer, long offset, UUID eventId) {
 
     String encode() {
+      // Offsets padded so that triggers read in the same millisecond keep their order.
       return String.format(
-          "%s|%015d|%s|%d|%s",
-          referralId, firstSeen.toEpochMilli(), firstAnswer ? "1" : "0", offset, eventId);
+          "%s|%015d|%019d|%s|%s",
+          referralId, firstSeen.toEpochMilli(), offset, firstAnswer ? "1" : "0", eventId);
     }
 
     static WaitingKey parse(String key) {
@@ -555,8 +605,8 @@ class NotificationProcessor implements Processor<String, SpecificRecord, String,
       return new WaitingKey(
           referralId,
           Instant.ofEpochMilli(Long.parseLong(parts[n - 4])),
-          "1".equals(parts[n - 3]),
-          Long.parseLong(parts[n - 2]),
+          "1".equals(parts[n - 2]),
+          Long.parseLong(parts[n - 3]),
           UUID.fromString(parts[n - 1]));
     }
   }

@@ -17,6 +17,7 @@ import org.referralexchange.kafka.streams.ListenerErrorHandlers;
 import org.referralexchange.notifier.channel.ChannelUnavailableException;
 import org.referralexchange.notifier.config.NotifierProperties;
 import org.referralexchange.schemas.Topics;
+import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.boot.health.contributor.Health;
 import org.springframework.boot.health.contributor.HealthIndicator;
 import org.springframework.boot.kafka.autoconfigure.KafkaProperties;
@@ -45,7 +46,13 @@ import org.springframework.util.backoff.ExponentialBackOff;
 class NotifierStreamsConfiguration {
 
   @Bean
+  RecordedProgress recordedProgress(ObjectProvider<StreamsBuilderFactoryBean> streams) {
+    return new RecordedProgress(streams);
+  }
+
+  @Bean
   StreamsBuilderFactoryBeanConfigurer notifierTopology(
+      RecordedProgress progress,
       EventSerdes serdes,
       NotifierProperties properties,
       SmsDelivery sms,
@@ -58,7 +65,14 @@ class NotifierStreamsConfiguration {
               @Override
               public void configureTopology(Topology topology) {
                 NotifierTopology.build(
-                    topology, serdes, properties, sms.configured(), clock, counts, meters);
+                    topology,
+                    serdes,
+                    properties,
+                    sms.configured(),
+                    clock,
+                    counts,
+                    meters,
+                    progress);
               }
             });
   }
@@ -123,7 +137,9 @@ class NotifierStreamsConfiguration {
     container.setMessageListener(
         (MessageListener<String, NotificationDue>)
             record -> {
-              if (record.value() != null && record.value().getChannel() == channel) {
+              if (record.value() != null
+                  && record.value().getChannel() == channel
+                  && issuedBy(record, applicationId)) {
                 sender.handle(record.value());
               }
             });
@@ -138,6 +154,19 @@ class NotifierStreamsConfiguration {
         (record, failure) -> isOutage(failure) ? outageBackOff(properties.backoff()) : null);
     sends.setCommonErrorHandler(handler);
     return sends;
+  }
+
+  /**
+   * Whether this application issued the command: a sender group that is new (its application id is)
+   * reads the topic from the start and must not carry out another application's commands.
+   */
+  private static boolean issuedBy(
+      org.apache.kafka.clients.consumer.ConsumerRecord<?, ?> record, String applicationId) {
+    org.apache.kafka.common.header.Header header =
+        record.headers().lastHeader(NotificationProcessor.ISSUED_BY);
+    return header != null
+        && applicationId.equals(
+            new String(header.value(), java.nio.charset.StandardCharsets.UTF_8));
   }
 
   private static boolean isOutage(Throwable failure) {

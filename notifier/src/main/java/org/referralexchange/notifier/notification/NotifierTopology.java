@@ -41,7 +41,8 @@ final class NotifierTopology {
       boolean smsConfigured,
       Clock clock,
       NotificationCounts counts,
-      MeterRegistry meters) {
+      MeterRegistry meters,
+      RecordedProgress progress) {
     Serde<String> keys = EventSerdes.keys();
     Serde<SpecificRecord> events = serdes.events();
     topology.addSource(
@@ -54,7 +55,7 @@ final class NotifierTopology {
         Topics.NOTIFICATIONS.name());
     topology.addProcessor(
         PROCESSOR,
-        () -> new NotificationProcessor(properties, smsConfigured, clock, counts, meters),
+        () -> new NotificationProcessor(properties, smsConfigured, clock, counts, meters, progress),
         SOURCE);
     topology.addStateStore(
         store(NotificationProcessor.CONTACTS, serdes.stored(ReferralSubmitted.class)), PROCESSOR);
