@@ -9,8 +9,8 @@ import org.referralexchange.events.v1.ConsentRecorded;
 import org.referralexchange.events.v1.ConsentRevoked;
 import org.referralexchange.events.v1.DisclosureRecorded;
 import org.referralexchange.events.v1.IntakePageViewed;
-import org.referralexchange.events.v1.NotificationDue;
 import org.referralexchange.events.v1.NotificationRecorded;
+import org.referralexchange.events.v1.NotificationRequested;
 import org.referralexchange.events.v1.ProviderListed;
 import org.referralexchange.events.v1.ProviderReportRefused;
 import org.referralexchange.events.v1.ReferralDelivered;
@@ -107,8 +107,8 @@ public final class Topics {
           false);
 
   /**
-   * The notifier's commands to its senders, keyed by referral id: one {@code NotificationDue} per
-   * source event and channel the case manager is to be told on (again once quiet hours end).
+   * The notifier's commands to its senders, keyed by referral id: one {@code NotificationRequested}
+   * per source event and channel the case manager is to be told on (again once quiet hours end).
    * Written by the notifier's Kafka Streams processor in the same transaction as its state, read by
    * its email and SMS senders, which record the result on {@link #NOTIFICATIONS}.
    */
@@ -116,8 +116,8 @@ public final class Topics {
       new TopicSpec(
           "notifier.sends",
           "referralId",
-          NotificationDue.getClassSchema(),
-          List.of(NotificationDue.class),
+          NotificationRequested.getClassSchema(),
+          List.of(NotificationRequested.class),
           REFERRAL_PARTITIONS,
           // Commands, not history: kept long enough for senders down for weeks to catch up.
           Optional.of(Duration.ofDays(30)),

@@ -23,9 +23,9 @@ import org.apache.kafka.streams.state.KeyValueIterator;
 import org.apache.kafka.streams.state.KeyValueStore;
 import org.referralexchange.events.v1.Money;
 import org.referralexchange.events.v1.NotificationChannel;
-import org.referralexchange.events.v1.NotificationDue;
 import org.referralexchange.events.v1.NotificationOutcome;
 import org.referralexchange.events.v1.NotificationRecorded;
+import org.referralexchange.events.v1.NotificationRequested;
 import org.referralexchange.events.v1.ReferralOverdue;
 import org.referralexchange.events.v1.ReferralStatus;
 import org.referralexchange.events.v1.ReferralStatusChanged;
@@ -46,9 +46,10 @@ import org.slf4j.MDC;
  * Decides, one referral key at a time, whom to tell what: reads the submissions (the contact), the
  * status and overdue events (the triggers, by {@link NotificationRules}) and the {@code
  * notifications} topic (what was told), and for each wanted channel not yet told forwards a {@link
- * NotificationDue} to the senders, marking it pending in the same transaction (exactly_once_v2), so
- * a restart or a rebalance never issues a command twice. What needs no sender (SKIPPED: no address,
- * unknown referral, a stale reminder, a withheld Part 2 answer) it records itself.
+ * NotificationRequested} to the senders, marking it pending in the same transaction
+ * (exactly_once_v2), so a restart or a rebalance never issues a command twice. What needs no sender
+ * (SKIPPED: no address, unknown referral, a stale reminder, a withheld Part 2 answer) it records
+ * itself.
  *
  * <p>A trigger read before its referral waits in a store; a wall-clock punctuator records it
  * SKIPPED {@code unknown referral} after {@code notifier.wait-for-referral}. An SMS the sender
@@ -93,10 +94,15 @@ class NotificationProcessor implements Processor<String, SpecificRecord, String,
    */
   private boolean caughtUp;
 
-  /** The last offset of {@code notifications} this task processed, and that offset a tick ago. */
-  private long lastRecorded = -1;
+  /** Records this task processed, and that count a tick ago. */
+  private long processed;
 
-  private long lastRecordedAtTick = -2;
+  private long processedAtTick = -1;
+
+  /** When this task started; a record stamped later means the history before it was processed. */
+  private long startedAt;
+
+  private boolean sawNewRecord;
 
   /** Whether the stream consumer had fetched its {@code notifications} partition a tick ago. */
   private boolean fetchedAtTick;
@@ -108,8 +114,8 @@ class NotificationProcessor implements Processor<String, SpecificRecord, String,
   private KeyValueStore<String, ReferralStatusChanged> waitingStatuses;
   private KeyValueStore<String, ReferralOverdue> waitingOverdue;
   private KeyValueStore<String, NotificationRecorded> told;
-  private KeyValueStore<String, NotificationDue> pending;
-  private KeyValueStore<String, NotificationDue> deferred;
+  private KeyValueStore<String, NotificationRequested> pending;
+  private KeyValueStore<String, NotificationRequested> deferred;
 
   NotificationProcessor(
       NotifierProperties properties,
@@ -139,11 +145,14 @@ class NotificationProcessor implements Processor<String, SpecificRecord, String,
     told = context.getStateStore(TOLD);
     pending = context.getStateStore(PENDING);
     deferred = context.getStateStore(DEFERRED);
+    startedAt = context.currentSystemTimeMs();
     context.schedule(properties.tickInterval(), PunctuationType.WALL_CLOCK_TIME, now -> tick());
   }
 
   @Override
   public void process(Record<String, SpecificRecord> record) {
+    processed++;
+    sawNewRecord = sawNewRecord || record.timestamp() >= startedAt;
     SpecificRecord event = record.value();
     if (event == null) {
       return;
@@ -160,7 +169,6 @@ class NotificationProcessor implements Processor<String, SpecificRecord, String,
       } else if (event instanceof ReferralOverdue overdue) {
         overdue(overdue);
       } else if (event instanceof NotificationRecorded recorded) {
-        lastRecorded = context.recordMetadata().map(RecordMetadata::offset).orElse(lastRecorded);
         recorded(recorded);
       }
     } finally {
@@ -282,7 +290,7 @@ class NotificationProcessor implements Processor<String, SpecificRecord, String,
       return;
     }
     told.put(key, recorded);
-    NotificationDue command = pending.get(key);
+    NotificationRequested command = pending.get(key);
     if (isFinal(recorded.getOutcome())) {
       pending.delete(key);
       return;
@@ -333,7 +341,7 @@ class NotificationProcessor implements Processor<String, SpecificRecord, String,
       record(trigger, channel, contact.caseManagerId(), missing);
       return;
     }
-    NotificationDue command = command(trigger, contact, channel, offset);
+    NotificationRequested command = command(trigger, contact, channel, offset);
     pending.put(key, command);
     issue(command);
   }
@@ -376,26 +384,27 @@ class NotificationProcessor implements Processor<String, SpecificRecord, String,
   private void tick() {
     Instant now = clock.instant();
     if (!caughtUp) {
-      // Fetched to the end is not processed: Kafka Streams buffers what its consumer fetched. Once
-      // fetched, a whole tick without a further notifications record processed means the buffer
-      // of that partition is drained too.
+      // Fetched to the end is not processed: Kafka Streams buffers what its consumer fetched, and
+      // takes the oldest record of the task's partitions first (waiting to fetch what the broker
+      // has). So once fetched, either a record stamped after this task started was processed (all
+      // older ones were before it), or a whole tick went by without any record processed.
       boolean fetched = progress.caughtUp(context.taskId().partition());
-      caughtUp = fetched && fetchedAtTick && lastRecorded == lastRecordedAtTick;
+      caughtUp = fetched && (sawNewRecord || (fetchedAtTick && processed == processedAtTick));
       fetchedAtTick = fetched;
-      lastRecordedAtTick = lastRecorded;
+      processedAtTick = processed;
     }
     if (caughtUp) {
       releaseWaiting(waitingStatuses, now);
       releaseWaiting(waitingOverdue, now);
     }
-    List<KeyValue<String, NotificationDue>> due = new ArrayList<>();
-    try (KeyValueIterator<String, NotificationDue> it =
+    List<KeyValue<String, NotificationRequested>> due = new ArrayList<>();
+    try (KeyValueIterator<String, NotificationRequested> it =
         deferred.range("", deferredKey(now, "\uffff"))) {
       it.forEachRemaining(due::add);
     }
-    for (KeyValue<String, NotificationDue> entry : due) {
+    for (KeyValue<String, NotificationRequested> entry : due) {
       deferred.delete(entry.key);
-      NotificationDue command = entry.value;
+      NotificationRequested command = entry.value;
       MDC.put("referralId", command.getReferralId());
       try {
         if (NotificationRules.OVERDUE_REMINDER.equals(command.getTopic())
@@ -409,8 +418,8 @@ class NotificationProcessor implements Processor<String, SpecificRecord, String,
               "answered before the reminder");
           continue;
         }
-        NotificationDue again =
-            NotificationDue.newBuilder(command)
+        NotificationRequested again =
+            NotificationRequested.newBuilder(command)
                 .setEventId(commandId(command.getSourceEventId(), command.getChannel(), now))
                 .setOccurredAt(now)
                 .build();
@@ -471,7 +480,7 @@ class NotificationProcessor implements Processor<String, SpecificRecord, String,
    * To the senders, with the application that issued it in a header: the senders of another
    * notifier application on the same broker (a new application id, a test) leave it alone.
    */
-  private void issue(NotificationDue command) {
+  private void issue(NotificationRequested command) {
     Headers headers = new RecordHeaders();
     headers.add(ISSUED_BY, context.applicationId().getBytes(StandardCharsets.UTF_8));
     context.forward(
@@ -506,10 +515,10 @@ class NotificationProcessor implements Processor<String, SpecificRecord, String,
     deadLetters.written(from.topic(), why);
   }
 
-  private NotificationDue command(
+  private NotificationRequested command(
       Trigger trigger, Contact contact, NotificationChannel channel, long offset) {
     Instant now = clock.instant();
-    return NotificationDue.newBuilder()
+    return NotificationRequested.newBuilder()
         .setEventId(commandId(trigger.sourceEventId(), channel, now))
         .setOccurredAt(now)
         .setReferralId(trigger.referralId())

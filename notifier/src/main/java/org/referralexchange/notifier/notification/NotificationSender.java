@@ -7,9 +7,9 @@ import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 import org.referralexchange.events.v1.NotificationChannel;
-import org.referralexchange.events.v1.NotificationDue;
 import org.referralexchange.events.v1.NotificationOutcome;
 import org.referralexchange.events.v1.NotificationRecorded;
+import org.referralexchange.events.v1.NotificationRequested;
 import org.referralexchange.kafka.EventPublisher;
 import org.referralexchange.notifier.channel.ChannelUnavailableException;
 import org.referralexchange.notifier.channel.RecipientRejectedException;
@@ -24,9 +24,9 @@ import org.slf4j.MDC;
 import org.springframework.stereotype.Component;
 
 /**
- * Carries out one {@link NotificationDue} on its channel, off the stream threads, and records the
- * result on {@code notifications} before its listener container commits the command's offset: the
- * at-least-once window is "sent, record not yet acknowledged", one message per sender thread.
+ * Carries out one {@link NotificationRequested} on its channel, off the stream threads, and records
+ * the result on {@code notifications} before its listener container commits the command's offset:
+ * the at-least-once window is "sent, record not yet acknowledged", one message per sender thread.
  *
  * <ul>
  *   <li>SMS inside the case manager's quiet hours: recorded DEFERRED (the processor issues it again
@@ -73,7 +73,7 @@ class NotificationSender {
     this.clock = clock;
   }
 
-  void handle(NotificationDue due) {
+  void handle(NotificationRequested due) {
     MDC.put("referralId", due.getReferralId());
     try {
       NotificationRecorded kept = unrecorded.get(due.getEventId());
@@ -88,7 +88,7 @@ class NotificationSender {
     }
   }
 
-  private void carryOut(NotificationDue due) {
+  private void carryOut(NotificationRequested due) {
     NotificationChannel channel = due.getChannel();
     Trigger trigger = Trigger.of(due);
     Contact contact = Contact.of(due);
@@ -127,7 +127,7 @@ class NotificationSender {
 
   /** Publishes the record and waits for its acknowledgement; kept for the retry if not taken. */
   private void record(
-      NotificationDue due,
+      NotificationRequested due,
       Trigger trigger,
       NotificationOutcome outcome,
       String detail,

@@ -10,7 +10,7 @@ import org.apache.kafka.common.serialization.StringDeserializer;
 import org.apache.kafka.streams.KafkaStreams;
 import org.apache.kafka.streams.Topology;
 import org.referralexchange.events.v1.NotificationChannel;
-import org.referralexchange.events.v1.NotificationDue;
+import org.referralexchange.events.v1.NotificationRequested;
 import org.referralexchange.kafka.streams.BackoffPolicy;
 import org.referralexchange.kafka.streams.EventSerdes;
 import org.referralexchange.kafka.streams.ListenerErrorHandlers;
@@ -90,7 +90,7 @@ class NotifierStreamsConfiguration {
   }
 
   @Bean
-  ConcurrentMessageListenerContainer<String, NotificationDue> emailSends(
+  ConcurrentMessageListenerContainer<String, NotificationRequested> emailSends(
       KafkaProperties kafka,
       EventSerdes serdes,
       NotificationSender sender,
@@ -100,7 +100,7 @@ class NotifierStreamsConfiguration {
   }
 
   @Bean
-  ConcurrentMessageListenerContainer<String, NotificationDue> smsSends(
+  ConcurrentMessageListenerContainer<String, NotificationRequested> smsSends(
       KafkaProperties kafka,
       EventSerdes serdes,
       NotificationSender sender,
@@ -109,7 +109,7 @@ class NotifierStreamsConfiguration {
     return sends(NotificationChannel.SMS, kafka, serdes, sender, errorHandlers, properties);
   }
 
-  private static ConcurrentMessageListenerContainer<String, NotificationDue> sends(
+  private static ConcurrentMessageListenerContainer<String, NotificationRequested> sends(
       NotificationChannel channel,
       KafkaProperties kafka,
       EventSerdes serdes,
@@ -129,13 +129,15 @@ class NotifierStreamsConfiguration {
     config.put(
         ConsumerConfig.MAX_POLL_INTERVAL_MS_CONFIG,
         (int) properties.backoff().max().plus(Duration.ofMinutes(1)).toMillis());
-    DefaultKafkaConsumerFactory<String, NotificationDue> consumers =
+    DefaultKafkaConsumerFactory<String, NotificationRequested> consumers =
         new DefaultKafkaConsumerFactory<>(
-            config, new StringDeserializer(), serdes.events(NotificationDue.class).deserializer());
+            config,
+            new StringDeserializer(),
+            serdes.events(NotificationRequested.class).deserializer());
     ContainerProperties container = new ContainerProperties(Topics.NOTIFIER_SENDS.name());
     container.setAckMode(ContainerProperties.AckMode.RECORD);
     container.setMessageListener(
-        (MessageListener<String, NotificationDue>)
+        (MessageListener<String, NotificationRequested>)
             record -> {
               if (record.value() != null
                   && record.value().getChannel() == channel
@@ -143,7 +145,7 @@ class NotifierStreamsConfiguration {
                 sender.handle(record.value());
               }
             });
-    ConcurrentMessageListenerContainer<String, NotificationDue> sends =
+    ConcurrentMessageListenerContainer<String, NotificationRequested> sends =
         new ConcurrentMessageListenerContainer<>(consumers, container);
     sends.setConcurrency(properties.senderConcurrency());
     sends.setBeanName("notifier-sends-" + channel.name().toLowerCase(java.util.Locale.ROOT));

@@ -10,8 +10,8 @@ import org.apache.kafka.streams.Topology;
 import org.apache.kafka.streams.state.KeyValueStore;
 import org.apache.kafka.streams.state.StoreBuilder;
 import org.apache.kafka.streams.state.Stores;
-import org.referralexchange.events.v1.NotificationDue;
 import org.referralexchange.events.v1.NotificationRecorded;
+import org.referralexchange.events.v1.NotificationRequested;
 import org.referralexchange.events.v1.ReferralOverdue;
 import org.referralexchange.events.v1.ReferralStatusChanged;
 import org.referralexchange.events.v1.ReferralSubmitted;
@@ -72,9 +72,11 @@ final class NotifierTopology {
     topology.addStateStore(
         store(NotificationProcessor.TOLD, serdes.stored(NotificationRecorded.class)), PROCESSOR);
     topology.addStateStore(
-        store(NotificationProcessor.PENDING, serdes.stored(NotificationDue.class)), PROCESSOR);
+        store(NotificationProcessor.PENDING, serdes.stored(NotificationRequested.class)),
+        PROCESSOR);
     topology.addStateStore(
-        store(NotificationProcessor.DEFERRED, serdes.stored(NotificationDue.class)), PROCESSOR);
+        store(NotificationProcessor.DEFERRED, serdes.stored(NotificationRequested.class)),
+        PROCESSOR);
     topology.addSink(
         NotificationProcessor.TO_SENDERS,
         Topics.NOTIFIER_SENDS.name(),

@@ -14,7 +14,7 @@ import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
-import org.referralexchange.events.v1.NotificationDue;
+import org.referralexchange.events.v1.NotificationRequested;
 import org.referralexchange.kafka.ExchangeKafkaProperties;
 import org.referralexchange.kafka.streams.DeadLetters;
 import org.slf4j.Logger;
@@ -62,7 +62,7 @@ class SourceDeadLetters implements DisposableBean {
     this.counts = counts;
   }
 
-  void deadLetter(NotificationDue due, RuntimeException cause) {
+  void deadLetter(NotificationRequested due, RuntimeException cause) {
     TopicPartition from = new TopicPartition(due.getSourceTopic(), due.getSourcePartition());
     try {
       ConsumerRecord<byte[], byte[]> source = read(from, due.getSourceOffset());

@@ -8,7 +8,7 @@ import java.util.Optional;
 import java.util.Set;
 import org.referralexchange.events.v1.CaseManager;
 import org.referralexchange.events.v1.NotificationChannel;
-import org.referralexchange.events.v1.NotificationDue;
+import org.referralexchange.events.v1.NotificationRequested;
 import org.referralexchange.events.v1.ReferralSubmitted;
 import org.referralexchange.policy.ReturnDisclosure;
 
@@ -62,7 +62,7 @@ public record Contact(
   }
 
   /** The case manager as a command carries them, on its one channel. */
-  public static Contact of(NotificationDue due) {
+  public static Contact of(NotificationRequested due) {
     return new Contact(
         due.getReferralId(),
         due.getCaseManagerId(),

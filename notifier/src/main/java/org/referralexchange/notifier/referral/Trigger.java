@@ -6,7 +6,7 @@ import java.util.Optional;
 import java.util.UUID;
 import org.apache.avro.specific.SpecificRecord;
 import org.referralexchange.events.v1.ActorRole;
-import org.referralexchange.events.v1.NotificationDue;
+import org.referralexchange.events.v1.NotificationRequested;
 import org.referralexchange.events.v1.ReferralOverdue;
 import org.referralexchange.events.v1.ReferralStatusChanged;
 import org.referralexchange.schemas.TopicSpec;
@@ -118,7 +118,7 @@ public record Trigger(
    * The trigger as a command carries it: codes only (the reason's text was coded {@code other} when
    * the command was made, and only the cost of an outcome travels), without the source event.
    */
-  public static Trigger of(NotificationDue due) {
+  public static Trigger of(NotificationRequested due) {
     return new Trigger(
         due.getSourceEventId(),
         due.getReferralId(),
