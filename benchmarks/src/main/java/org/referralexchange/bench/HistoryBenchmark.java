@@ -151,6 +151,8 @@ public final class HistoryBenchmark {
     String bootstrap = ExchangeInfrastructure.bootstrapServers();
     String registryUrl = ExchangeInfrastructure.registryUrl();
     ExchangeInfrastructure.createExchangeTopics();
+    // The directory a running exchange has: the gateway is ready only once a provider is listed.
+    org.referralexchange.testing.ProviderDirectoryRecords.publishDemoProviders(bootstrap);
     System.out.printf("Broker %s, registry %s, work folder %s%n", bootstrap, registryUrl, work);
 
     List<Result> results = new ArrayList<>();
