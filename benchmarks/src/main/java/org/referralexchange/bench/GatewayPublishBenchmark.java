@@ -57,7 +57,7 @@ import org.springframework.kafka.test.EmbeddedKafkaKraftBroker;
  * gateway/minimal ratios (the targets) and gateway/plain ratios (the earlier comparison).
  *
  * <p>Run it with {@code benchmarks/run-gateway.sh} (see BENCHMARKS.md); every loop is bounded by
- * time and stops by itself. Options (all optional): {@code --concurrency=8,1 --warmup-seconds=90
+ * time and stops by itself. Options (all optional): {@code --concurrency=8,1 --warmup-seconds=180
  * --seconds=10 --rounds=3 --profile-seconds=0 --profile-concurrency=8 --profile-mode=gateway}.
  *
  * <p>The warm-up runs 5-second slices of each mode at the highest concurrency until a slice of each
@@ -109,7 +109,9 @@ public final class GatewayPublishBenchmark {
       Options options =
           new Options(
               concurrencies,
-              Duration.ofSeconds(Long.parseLong(given.getOrDefault("warmup-seconds", "90"))),
+              // 90 s served two modes; with three the gateway got a third of the slices and was
+              // still compiling through round 2.
+              Duration.ofSeconds(Long.parseLong(given.getOrDefault("warmup-seconds", "180"))),
               Duration.ofSeconds(Long.parseLong(given.getOrDefault("seconds", "10"))),
               Integer.parseInt(given.getOrDefault("rounds", "3")),
               Duration.ofSeconds(Long.parseLong(given.getOrDefault("profile-seconds", "0"))),
