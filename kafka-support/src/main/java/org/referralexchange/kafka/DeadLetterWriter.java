@@ -14,6 +14,7 @@ import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.errors.RecordDeserializationException;
 import org.apache.kafka.common.header.Header;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.referralexchange.kafka.streams.DeadLetters;
 import org.referralexchange.schemas.Topics;
 import org.springframework.beans.factory.DisposableBean;
 import org.springframework.boot.kafka.autoconfigure.KafkaProperties;
@@ -91,7 +92,7 @@ public class DeadLetterWriter implements DisposableBean {
   }
 
   /** The reason header of a record that decoded but cannot be true. */
-  public static final String INVALID_CONTENT = "invalid-content";
+  public static final String INVALID_CONTENT = DeadLetters.INVALID_CONTENT;
 
   private void write(
       TopicPartition from,
@@ -110,18 +111,15 @@ public class DeadLetterWriter implements DisposableBean {
     if (known.contains(origin)) {
       return;
     }
-    ProducerRecord<byte[], byte[]> record = new ProducerRecord<>(topic, key, value);
-    if (headers != null) {
-      for (Header header : headers) {
-        record.headers().add(header);
-      }
-    }
-    header(record, "exchange-dlt-reason", reason);
-    header(record, "exchange-dlt-cause", cause);
-    header(record, "exchange-dlt-message", message);
-    header(record, "exchange-dlt-original-topic", from.topic());
-    header(record, "exchange-dlt-original-partition", Integer.toString(from.partition()));
-    header(record, "exchange-dlt-original-offset", Long.toString(offset));
+    // Headers are defined once, in DeadLetters, for this writer and the Streams foundation alike.
+    ProducerRecord<byte[], byte[]> record =
+        DeadLetters.record(
+            new DeadLetters.Why(reason, cause, message, counted),
+            from,
+            offset,
+            key,
+            value,
+            headers);
     producer().send(record).get(30, TimeUnit.SECONDS);
     known.add(origin);
     meters.counter("exchange.dead_letters", "topic", from.topic(), "reason", counted).increment();
@@ -191,10 +189,6 @@ public class DeadLetterWriter implements DisposableBean {
 
   private static String text(Header header) {
     return header == null ? null : new String(header.value(), StandardCharsets.UTF_8);
-  }
-
-  private static void header(ProducerRecord<byte[], byte[]> record, String name, String value) {
-    record.headers().add(name, value.getBytes(StandardCharsets.UTF_8));
   }
 
   private static byte[] bytes(ByteBuffer buffer) {
