@@ -21,6 +21,7 @@ import org.referralexchange.events.v1.ReferralFlags;
 import org.referralexchange.events.v1.ReferralSubmitted;
 import org.referralexchange.events.v1.Referrer;
 import org.referralexchange.events.v1.ServiceTarget;
+import org.referralexchange.gateway.referral.ReferralRequests;
 import org.springframework.http.HttpStatus;
 import org.springframework.http.MediaType;
 import org.springframework.http.ResponseEntity;
@@ -68,7 +69,7 @@ class MinimalReferralController {
   ResponseEntity<Accepted> submit(
       Principal agency,
       @RequestHeader("Idempotency-Key") String idempotencyKey,
-      @Valid @RequestBody MinimalReferralRequest.Submit request)
+      @Valid @RequestBody ReferralRequests.Submit request)
       throws InterruptedException, ExecutionException, TimeoutException {
     // The gateway's referral id, so that records spread over partitions as the gateway's do.
     String referralId =
@@ -85,9 +86,9 @@ class MinimalReferralController {
   }
 
   private static ReferralSubmitted event(
-      String agencyId, String referralId, MinimalReferralRequest.Submit request) {
-    MinimalReferralRequest.CaseManager caseManager = request.caseManager();
-    MinimalReferralRequest.ConsentUse consent = request.consent();
+      String agencyId, String referralId, ReferralRequests.Submit request) {
+    ReferralRequests.CaseManager caseManager = request.caseManager();
+    ReferralRequests.ConsentUse consent = request.consent();
     return ReferralSubmitted.newBuilder()
         .setEventId(
             UUID.nameUUIDFromBytes(
@@ -115,7 +116,7 @@ class MinimalReferralController {
                 .setServiceName(SERVICE_NAME)
                 .build())
         .setNeeds(
-            (request.needs() == null ? List.<MinimalReferralRequest.NeedCode>of() : request.needs())
+            (request.needs() == null ? List.<ReferralRequests.NeedCode>of() : request.needs())
                 .stream()
                     .map(
                         n ->
