@@ -35,6 +35,7 @@ final class KafkaBrokerComponent implements LocalComponent {
 
   private static final Duration FORMAT_TIMEOUT = Duration.ofSeconds(60);
   private static final Duration POLL_INTERVAL = Duration.ofMillis(100);
+
   /**
    * A small heap, the serial collector and C1 only, as the child services run: the format step
    * lives for a second and the broker of a local run or a test for minutes at a light load, where
