@@ -224,12 +224,11 @@ public final class GatewayPublishBenchmark {
     Call gatewayCall =
         () -> {
           HttpResponse<Void> response =
-              http.send(
-                  post(referralsUrl, referral)
-                      .header(
-                          "Idempotency-Key", "bench-" + runId + "-" + sequence.incrementAndGet())
-                      .build(),
-                  HttpResponse.BodyHandlers.discarding());
+              submit(
+                  http,
+                  referralsUrl,
+                  referral,
+                  "bench-" + runId + "-" + sequence.incrementAndGet());
           if (response.statusCode() != 202) {
             return "HTTP " + response.statusCode();
           }
@@ -243,12 +242,8 @@ public final class GatewayPublishBenchmark {
     Call minimalCall =
         () -> {
           HttpResponse<Void> response =
-              http.send(
-                  post(minimalUrl, referral)
-                      .header(
-                          "Idempotency-Key", "bench-" + runId + "-" + sequence.incrementAndGet())
-                      .build(),
-                  HttpResponse.BodyHandlers.discarding());
+              submit(
+                  http, minimalUrl, referral, "bench-" + runId + "-" + sequence.incrementAndGet());
           return response.statusCode() == 202 ? null : "HTTP " + response.statusCode();
         };
 
@@ -664,6 +659,17 @@ public final class GatewayPublishBenchmark {
     private static double medianOf(List<Phase> phases, Function<Phase, Double> value) {
       return median(phases.stream().map(value).toList());
     }
+  }
+
+  /**
+   * One referral POST with its own Idempotency-Key, the same for the gateway and the minimal
+   * endpoint.
+   */
+  private static HttpResponse<Void> submit(
+      HttpClient http, String url, byte[] body, String idempotencyKey) throws Exception {
+    return http.send(
+        post(url, body).header("Idempotency-Key", idempotencyKey).build(),
+        HttpResponse.BodyHandlers.discarding());
   }
 
   private static HttpRequest.Builder post(String url, String body) {
