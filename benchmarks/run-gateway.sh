@@ -1,10 +1,12 @@
 #!/usr/bin/env bash
-# POST /api/v1/referrals (answered after the broker's ack) against a plain KafkaProducer.send().get()
-# loop with the same serializer at the same concurrency, in one JVM and one run, reported as
-# gateway/plain ratios (see BENCHMARKS.md). Starts an in-process KRaft broker, the stand-in registry
-# and the gateway; about 4 minutes with the defaults, plus the build. Extra arguments go to the
-# harness, e.g.
-#   benchmarks/run-gateway.sh --concurrency=8,1 --seconds=15 --rounds=3 --profile-seconds=10
+# POST /api/v1/referrals (answered after the broker's ack) against two baselines at the same
+# concurrency, in one JVM and one run: a minimal Spring Boot endpoint on the same stack that validates
+# the same JSON and publishes with KafkaTemplate.send().get() (issue 15's baseline), and a plain
+# KafkaProducer.send().get() loop with the same serializer; reported as gateway/minimal and
+# gateway/plain ratios (see BENCHMARKS.md). Starts an in-process KRaft broker, the stand-in registry,
+# the gateway and the minimal endpoint; about 7 minutes with the defaults, plus the build. Extra
+# arguments go to the harness, e.g.
+#   benchmarks/run-gateway.sh --concurrency=8,1 --seconds=15 --rounds=3 --profile-seconds=10 --profile-mode=both
 # Usage, from the repository root or anywhere: benchmarks/run-gateway.sh [--name=value ...]
 set -euo pipefail
 cd "$(dirname "$0")/.."

@@ -32,6 +32,7 @@ import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.clients.producer.RecordMetadata;
+import org.referralexchange.bench.minimal.MinimalReferralEndpoint;
 import org.referralexchange.envelope.EnvelopeKeys;
 import org.referralexchange.events.v1.ReferralSubmitted;
 import org.referralexchange.gateway.ReferralGatewayApplication;
@@ -45,22 +46,27 @@ import org.springframework.context.ConfigurableApplicationContext;
 import org.springframework.kafka.test.EmbeddedKafkaKraftBroker;
 
 /**
- * {@code POST /api/v1/referrals} answered after the broker's ack, against a plain Java loop doing
- * {@code KafkaProducer.send(...).get()} with the same serializer at the same concurrency, in the
- * same JVM and run. Not a JMH benchmark: it starts an in-process KRaft broker, the stand-in schema
- * registry and the gateway on a free port, records one consent, warms both paths up, then measures
- * them in alternating order for a number of rounds and prints medians and gateway/plain ratios.
+ * {@code POST /api/v1/referrals} answered after the broker's ack, against two baselines at the same
+ * concurrency, in the same JVM and run: issue 15's minimal Spring Boot endpoint on the same stack
+ * ({@link MinimalReferralEndpoint}: Tomcat, Spring Security with the API key, Jackson, Bean
+ * Validation of the same body, {@code KafkaTemplate.send(...).get()}), the baseline of the issue's
+ * targets, and a plain Java loop doing {@code KafkaProducer.send(...).get()} with the same
+ * serializer. Not a JMH benchmark: it starts an in-process KRaft broker, the stand-in schema
+ * registry, the gateway and the minimal endpoint on free ports, records one consent, warms the
+ * three modes up, then measures them in rotating order for a number of rounds and prints medians,
+ * gateway/minimal ratios (the targets) and gateway/plain ratios (the earlier comparison).
  *
  * <p>Run it with {@code benchmarks/run-gateway.sh} (see BENCHMARKS.md); every loop is bounded by
- * time and stops by itself. Options (all optional): {@code --concurrency=8,1 --warmup-seconds=90
- * --seconds=10 --rounds=3 --profile-seconds=0 --profile-concurrency=8}.
+ * time and stops by itself. Options (all optional): {@code --concurrency=8,1 --warmup-seconds=180
+ * --seconds=10 --rounds=3 --profile-seconds=0 --profile-concurrency=8 --profile-mode=gateway}.
  *
  * <p>The warm-up runs 5-second slices of each mode at the highest concurrency until a slice of each
  * (the second or later) spent less than {@value #QUIET_JIT_SHARE_PERCENT}% of the machine's time in
  * the JIT compilers (CompilationMXBean's elapsed compilation time), or {@code --warmup-seconds} are
  * spent. A fixed 5 s was far too short: the gateway's stack is large, and on this 2-core machine
  * the compilers were then busy for most of the next 30 s of gateway load, halving the CPU left for
- * requests. With {@code --profile-seconds} above 0, one extra gateway phase runs after the measured
+ * requests. With {@code --profile-seconds} above 0, one extra phase of {@code --profile-mode}
+ * ({@code gateway}, {@code minimal} or {@code both}, one after the other) runs after the measured
  * rounds under Java Flight Recorder and a summary of where the CPU went is printed; it never
  * overlaps a measured phase.
  */
@@ -68,6 +74,12 @@ public final class GatewayPublishBenchmark {
 
   /** The plain loop's twin of {@code referral.submitted}, which the gateway does not read. */
   static final String PLAIN_TOPIC = "bench." + Topics.REFERRAL_SUBMITTED.name();
+
+  /** The minimal endpoint's twin of {@code referral.submitted}, for the same reason. */
+  static final String MINIMAL_TOPIC = "bench.minimal." + Topics.REFERRAL_SUBMITTED.name();
+
+  /** The modes, baselines first; the ratios divide the gateway by each baseline. */
+  static final List<String> MODES = List.of("plain", "minimal", "gateway");
 
   private static final String AGENCY_KEY = "local-county-hhs-key";
   private static final Duration CALL_TIMEOUT = Duration.ofSeconds(10);
@@ -84,7 +96,8 @@ public final class GatewayPublishBenchmark {
       Duration measure,
       int rounds,
       Duration profile,
-      int profileConcurrency) {
+      int profileConcurrency,
+      List<String> profileModes) {
 
     static Options parse(String[] args) {
       Map<String, String> given = Harness.arguments(args);
@@ -96,13 +109,22 @@ public final class GatewayPublishBenchmark {
       Options options =
           new Options(
               concurrencies,
-              Duration.ofSeconds(Long.parseLong(given.getOrDefault("warmup-seconds", "90"))),
+              // 90 s served two modes; with three the gateway got a third of the slices and was
+              // still compiling through round 2.
+              Duration.ofSeconds(Long.parseLong(given.getOrDefault("warmup-seconds", "180"))),
               Duration.ofSeconds(Long.parseLong(given.getOrDefault("seconds", "10"))),
               Integer.parseInt(given.getOrDefault("rounds", "3")),
               Duration.ofSeconds(Long.parseLong(given.getOrDefault("profile-seconds", "0"))),
               Integer.parseInt(
                   given.getOrDefault(
-                      "profile-concurrency", Integer.toString(concurrencies.get(0)))));
+                      "profile-concurrency", Integer.toString(concurrencies.get(0)))),
+              switch (given.getOrDefault("profile-mode", "gateway")) {
+                case "gateway" -> List.of("gateway");
+                case "minimal" -> List.of("minimal");
+                case "both" -> List.of("minimal", "gateway");
+                default ->
+                    throw new IllegalArgumentException("--profile-mode: gateway, minimal or both");
+              });
       if (concurrencies.stream().anyMatch(c -> c < 1 || c > 256)
           || options.rounds < 1
           || options.measure.isZero()) {
@@ -121,6 +143,7 @@ public final class GatewayPublishBenchmark {
     EmbeddedKafkaKraftBroker broker = new EmbeddedKafkaKraftBroker(1, 1);
     ConfigurableApplicationContext registry = null;
     ConfigurableApplicationContext gateway = null;
+    ConfigurableApplicationContext minimal = null;
     try {
       broker.afterPropertiesSet();
       String bootstrap = broker.getBrokersAsString();
@@ -138,11 +161,26 @@ public final class GatewayPublishBenchmark {
                   "--spring.main.banner-mode=off",
                   "--logging.level.root=WARN");
       String base = Harness.baseUrl(gateway);
+      minimal =
+          MinimalReferralEndpoint.builder()
+              .run(
+                  "--server.port=0",
+                  "--server.address=127.0.0.1",
+                  "--spring.kafka.bootstrap-servers=" + bootstrap,
+                  "--minimal.schema-registry-url=" + registryUrl,
+                  "--minimal.topic=" + MINIMAL_TOPIC,
+                  "--minimal.api-key-sha256=" + sha256Hex(AGENCY_KEY),
+                  "--spring.main.banner-mode=off",
+                  "--logging.level.root=WARN");
+      String minimalBase = Harness.baseUrl(minimal);
       System.out.printf(
-          "Broker %s, registry %s, gateway %s up after %.1f s%n",
-          bootstrap, registryUrl, base, (System.nanoTime() - started) / 1e9);
-      run(options, bootstrap, registryUrl, base);
+          "Broker %s, registry %s, gateway %s, minimal endpoint %s up after %.1f s%n",
+          bootstrap, registryUrl, base, minimalBase, (System.nanoTime() - started) / 1e9);
+      run(options, bootstrap, registryUrl, base, minimalBase);
     } finally {
+      if (minimal != null) {
+        minimal.close();
+      }
       if (gateway != null) {
         gateway.close();
       }
@@ -156,7 +194,8 @@ public final class GatewayPublishBenchmark {
     System.exit(0);
   }
 
-  private static void run(Options options, String bootstrap, String registryUrl, String base)
+  private static void run(
+      Options options, String bootstrap, String registryUrl, String base, String minimalBase)
       throws Exception {
     HttpClient http =
         HttpClient.newBuilder()
@@ -165,7 +204,8 @@ public final class GatewayPublishBenchmark {
             .build();
     Harness.listFoodBank(bootstrap, registryUrl);
     awaitReady(http, base, "Gateway");
-    createPlainTopic(bootstrap, registryUrl);
+    createTwinTopic(bootstrap, registryUrl, PLAIN_TOPIC);
+    createTwinTopic(bootstrap, registryUrl, MINIMAL_TOPIC);
 
     String clientId = "bench-client-1";
     HttpResponse<String> consent =
@@ -184,12 +224,11 @@ public final class GatewayPublishBenchmark {
     Call gatewayCall =
         () -> {
           HttpResponse<Void> response =
-              http.send(
-                  post(referralsUrl, referral)
-                      .header(
-                          "Idempotency-Key", "bench-" + runId + "-" + sequence.incrementAndGet())
-                      .build(),
-                  HttpResponse.BodyHandlers.discarding());
+              submit(
+                  http,
+                  referralsUrl,
+                  referral,
+                  "bench-" + runId + "-" + sequence.incrementAndGet());
           if (response.statusCode() != 202) {
             return "HTTP " + response.statusCode();
           }
@@ -197,6 +236,15 @@ public final class GatewayPublishBenchmark {
           return response.headers().firstValue("Idempotent-Replayed").orElse("").equals("false")
               ? null
               : "replayed";
+        };
+    // The same request bytes and headers, to the minimal endpoint.
+    String minimalUrl = minimalBase + "/api/v1/referrals";
+    Call minimalCall =
+        () -> {
+          HttpResponse<Void> response =
+              submit(
+                  http, minimalUrl, referral, "bench-" + runId + "-" + sequence.incrementAndGet());
+          return response.statusCode() == 202 ? null : "HTTP " + response.statusCode();
         };
 
     try (KafkaProducer<String, ReferralSubmitted> producer =
@@ -211,19 +259,24 @@ public final class GatewayPublishBenchmark {
                 .get(CALL_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
             return null;
           };
-      Map<String, Call> modes = Map.of("plain", plainCall, "gateway", gatewayCall);
+      Map<String, Call> modes =
+          Map.of("plain", plainCall, "minimal", minimalCall, "gateway", gatewayCall);
 
-      String failed = gatewayCall.call();
-      if (failed != null) {
-        throw new IllegalStateException("First referral failed: " + failed);
+      for (String mode : List.of("gateway", "minimal")) {
+        String failed = modes.get(mode).call();
+        if (failed != null) {
+          throw new IllegalStateException("First referral (" + mode + ") failed: " + failed);
+        }
       }
       RecordMetadata first =
           producer
               .send(new ProducerRecord<>(PLAIN_TOPIC, "ref-bench-0", event))
               .get(CALL_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
       System.out.printf(
-          "Plain record value: %d bytes; gateway record value: %d bytes%n",
-          first.serializedValueSize(), gatewayRecordSize(bootstrap));
+          "Record values: plain %d bytes, minimal %d bytes, gateway %d bytes%n",
+          first.serializedValueSize(),
+          recordSize(bootstrap, MINIMAL_TOPIC),
+          recordSize(bootstrap, Topics.REFERRAL_SUBMITTED.name()));
 
       if (!options.profile.isZero()) {
         Profile.initialise();
@@ -235,8 +288,9 @@ public final class GatewayPublishBenchmark {
       for (int round = 1; round <= options.rounds; round++) {
         for (int i = 0; i < options.concurrencies.size(); i++) {
           int concurrency = options.concurrencies.get(i);
-          List<String> order =
-              (round + i) % 2 == 1 ? List.of("plain", "gateway") : List.of("gateway", "plain");
+          // Each mode goes first, second and last in turn, so none always runs warmest or coldest.
+          List<String> order = new ArrayList<>(MODES);
+          java.util.Collections.rotate(order, round + i);
           for (String mode : order) {
             Phase phase = Phase.run(mode, concurrency, options.measure, modes.get(mode));
             phase.round = round;
@@ -248,14 +302,16 @@ public final class GatewayPublishBenchmark {
       Report.print(options, phases);
 
       if (!options.profile.isZero()) {
-        Profile.run(
-            options.profile,
-            () -> Phase.run("gateway", options.profileConcurrency, options.profile, gatewayCall));
+        for (String mode : options.profileModes) {
+          Profile.run(
+              options.profile,
+              () -> Phase.run(mode, options.profileConcurrency, options.profile, modes.get(mode)));
+        }
       }
     }
   }
 
-  /** Slices of both modes until the JIT compilers are nearly idle in both, within the budget. */
+  /** Slices of every mode until the JIT compilers are nearly idle in each, within the budget. */
   private static void warmUp(Options options, int concurrency, Map<String, Call> modes)
       throws InterruptedException {
     long deadline = System.nanoTime() + options.warmup.toNanos();
@@ -265,12 +321,14 @@ public final class GatewayPublishBenchmark {
             * Runtime.getRuntime().availableProcessors()
             * QUIET_JIT_SHARE_PERCENT
             / 100;
-    Map<String, Boolean> quiet = new HashMap<>(Map.of("plain", false, "gateway", false));
-    Map<String, Integer> slices = new HashMap<>(Map.of("plain", 0, "gateway", 0));
-    // The plain loop settles within a few slices; the gateway needs far more requests, so once the
-    // plain loop is quiet (after two slices at least) the budget goes to the gateway alone.
+    Map<String, Boolean> quiet = new HashMap<>();
+    Map<String, Integer> slices = new HashMap<>();
+    MODES.forEach(mode -> quiet.put(mode, false));
+    MODES.forEach(mode -> slices.put(mode, 0));
+    // The plain loop settles within a few slices; the HTTP modes need far more requests, so once a
+    // mode is quiet (after two slices at least) the budget goes to the others.
     while (System.nanoTime() + slice.toNanos() <= deadline && quiet.containsValue(false)) {
-      for (String mode : List.of("plain", "gateway")) {
+      for (String mode : MODES) {
         if (quiet.get(mode) || System.nanoTime() + slice.toNanos() > deadline) {
           continue;
         }
@@ -469,7 +527,7 @@ public final class GatewayPublishBenchmark {
     }
   }
 
-  /** Medians over rounds and the gateway/plain ratios, as Markdown tables. */
+  /** Medians over rounds and the ratios between modes, as Markdown tables. */
   static final class Report {
 
     static void print(Options options, List<Phase> phases) {
@@ -505,7 +563,7 @@ public final class GatewayPublishBenchmark {
           "| mode | concurrency | requests | errors | throughput req/s | p50 ms | p99 ms | CPU µs/req |");
       System.out.println("|---|---:|---:|---:|---:|---:|---:|---:|");
       for (int concurrency : options.concurrencies) {
-        for (String mode : List.of("plain", "gateway")) {
+        for (String mode : MODES) {
           List<Phase> mine =
               phases.stream()
                   .filter(p -> p.concurrency == concurrency && p.mode.equals(mode))
@@ -524,33 +582,54 @@ public final class GatewayPublishBenchmark {
         }
       }
 
+      ratios(options, phases, "gateway", "minimal", true);
+      ratios(options, phases, "gateway", "plain", false);
+      ratios(options, phases, "minimal", "plain", false);
+    }
+
+    /**
+     * One table of {@code mode}/{@code baseline} ratios; with {@code target}, whether issue 15's
+     * targets (throughput at least 0.6, p99 at most 2) are met.
+     */
+    private static void ratios(
+        Options options, List<Phase> phases, String mode, String baseline, boolean target) {
+      String ratio = mode + "/" + baseline;
       System.out.println();
       System.out.println(
-          "Ratios gateway/plain, median of each round's own ratio (range); target: throughput ≥"
-              + " 0.6, p99 ≤ 2.0:");
+          "Ratios "
+              + ratio
+              + ", median of each round's own ratio (range)"
+              + (target ? "; target: throughput ≥ 0.6, p99 ≤ 2.0:" : ":"));
       System.out.println();
       System.out.println(
-          "| concurrency | throughput gateway/plain | p99 gateway/plain | p50 gateway/plain |"
-              + " CPU per request gateway/plain | target met |");
-      System.out.println("|---:|---:|---:|---:|---:|---|");
+          "| concurrency | throughput "
+              + ratio
+              + " | p99 "
+              + ratio
+              + " | p50 "
+              + ratio
+              + " | CPU per request "
+              + ratio
+              + (target ? " | target met |" : " |"));
+      System.out.println(target ? "|---:|---:|---:|---:|---:|---|" : "|---:|---:|---:|---:|---:|");
       for (int concurrency : options.concurrencies) {
         List<Double> throughput = new ArrayList<>();
         List<Double> p99 = new ArrayList<>();
         List<Double> p50 = new ArrayList<>();
         List<Double> cpu = new ArrayList<>();
         for (int round = 1; round <= options.rounds; round++) {
-          Phase plain = find(phases, round, concurrency, "plain");
-          Phase gateway = find(phases, round, concurrency, "gateway");
-          throughput.add(gateway.throughput() / plain.throughput());
-          p99.add(gateway.percentileMillis(0.99) / plain.percentileMillis(0.99));
-          p50.add(gateway.percentileMillis(0.50) / plain.percentileMillis(0.50));
-          cpu.add(gateway.cpuMicrosPerRequest / plain.cpuMicrosPerRequest);
+          Phase base = find(phases, round, concurrency, baseline);
+          Phase measured = find(phases, round, concurrency, mode);
+          throughput.add(measured.throughput() / base.throughput());
+          p99.add(measured.percentileMillis(0.99) / base.percentileMillis(0.99));
+          p50.add(measured.percentileMillis(0.50) / base.percentileMillis(0.50));
+          cpu.add(measured.cpuMicrosPerRequest / base.cpuMicrosPerRequest);
         }
         double t = median(throughput);
         double l = median(p99);
         System.out.printf(
             Locale.ROOT,
-            "| %d | **%.2f** %s | **%.2f** %s | %.2f %s | %.2f %s | %s |%n",
+            "| %d | **%.2f** %s | **%.2f** %s | %.2f %s | %.2f %s |%s%n",
             concurrency,
             t,
             range(throughput),
@@ -560,9 +639,13 @@ public final class GatewayPublishBenchmark {
             range(p50),
             median(cpu),
             range(cpu),
-            (t >= 0.6 ? "throughput yes" : "throughput NO")
-                + ", "
-                + (l <= 2.0 ? "p99 yes" : "p99 NO"));
+            !target
+                ? ""
+                : " "
+                    + (t >= 0.6 ? "throughput yes" : "throughput NO")
+                    + ", "
+                    + (l <= 2.0 ? "p99 yes" : "p99 NO")
+                    + " |");
       }
     }
 
@@ -578,6 +661,17 @@ public final class GatewayPublishBenchmark {
     }
   }
 
+  /**
+   * One referral POST with its own Idempotency-Key, the same for the gateway and the minimal
+   * endpoint.
+   */
+  private static HttpResponse<Void> submit(
+      HttpClient http, String url, byte[] body, String idempotencyKey) throws Exception {
+    return http.send(
+        post(url, body).header("Idempotency-Key", idempotencyKey).build(),
+        HttpResponse.BodyHandlers.discarding());
+  }
+
   private static HttpRequest.Builder post(String url, String body) {
     return post(url, body.getBytes());
   }
@@ -591,29 +685,29 @@ public final class GatewayPublishBenchmark {
   }
 
   /**
-   * The plain loop writes to a twin of {@code referral.submitted}: same partitions and settings,
-   * the same schema registered under its subject. The gateway tails {@code referral.submitted}, so
-   * records the plain loop wrote there would cost the gateway's reader CPU during the baseline.
+   * The baselines write to twins of {@code referral.submitted}: same partitions and settings, the
+   * same schema registered under its subject. The gateway tails {@code referral.submitted}, so
+   * records a baseline wrote there would cost the gateway's reader CPU during the baseline.
    */
-  private static void createPlainTopic(String bootstrap, String registryUrl) throws Exception {
+  private static void createTwinTopic(String bootstrap, String registryUrl, String topic)
+      throws Exception {
     TopicSpec spec = Topics.REFERRAL_SUBMITTED;
     try (Admin admin =
         Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap))) {
       admin
           .createTopics(
-              List.of(
-                  new NewTopic(PLAIN_TOPIC, spec.partitions(), (short) -1).configs(spec.config())))
+              List.of(new NewTopic(topic, spec.partitions(), (short) -1).configs(spec.config())))
           .all()
           .get(30, TimeUnit.SECONDS);
     }
     SchemaRegistryClient client =
         new SchemaRegistryClient(
             SerdeConfig.from(Map.of(SerdeConfig.SCHEMA_REGISTRY_URL, registryUrl)));
-    int plainId = client.register(PLAIN_TOPIC + "-value", ReferralSubmitted.getClassSchema());
+    int twinId = client.register(topic + "-value", ReferralSubmitted.getClassSchema());
     int gatewayId = client.latest(spec.valueSubject()).id();
-    if (plainId != gatewayId) {
+    if (twinId != gatewayId) {
       throw new IllegalStateException(
-          "Schema ids differ: plain " + plainId + ", gateway " + gatewayId);
+          "Schema ids differ: " + topic + " " + twinId + ", gateway " + gatewayId);
     }
   }
 
@@ -623,8 +717,16 @@ public final class GatewayPublishBenchmark {
     return Harness.avroProducer(bootstrap, registryUrl, 0);
   }
 
-  /** Size of one record value the gateway wrote, read back raw. */
-  private static int gatewayRecordSize(String bootstrap) {
+  /** The hex SHA-256 of an API key, as the gateway's configuration holds keys. */
+  private static String sha256Hex(String key) throws java.security.NoSuchAlgorithmException {
+    return java.util.HexFormat.of()
+        .formatHex(
+            java.security.MessageDigest.getInstance("SHA-256")
+                .digest(key.getBytes(java.nio.charset.StandardCharsets.UTF_8)));
+  }
+
+  /** Size of one record value written to {@code topic}, read back raw. */
+  private static int recordSize(String bootstrap, String topic) {
     Map<String, Object> config = new HashMap<>();
     config.put("bootstrap.servers", bootstrap);
     config.put("enable.auto.commit", false);
@@ -634,7 +736,7 @@ public final class GatewayPublishBenchmark {
             new org.apache.kafka.common.serialization.StringDeserializer(),
             new org.apache.kafka.common.serialization.ByteArrayDeserializer())) {
       List<org.apache.kafka.common.TopicPartition> partitions =
-          consumer.partitionsFor(Topics.REFERRAL_SUBMITTED.name(), Duration.ofSeconds(10)).stream()
+          consumer.partitionsFor(topic, Duration.ofSeconds(10)).stream()
               .map(p -> new org.apache.kafka.common.TopicPartition(p.topic(), p.partition()))
               .toList();
       consumer.assign(partitions);

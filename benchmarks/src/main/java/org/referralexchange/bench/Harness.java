@@ -174,7 +174,13 @@ final class Harness {
    */
   static <V extends SpecificRecord> KafkaProducer<String, V> avroProducer(
       String bootstrap, String registryUrl, int lingerMs) {
-    Map<String, Object> config = new HashMap<>();
+    return avroProducer(bootstrap, registryUrl, lingerMs, Map.of());
+  }
+
+  /** The same with further producer settings (a bulk loader's batch size, say). */
+  static <V extends SpecificRecord> KafkaProducer<String, V> avroProducer(
+      String bootstrap, String registryUrl, int lingerMs, Map<String, Object> more) {
+    Map<String, Object> config = new HashMap<>(more);
     config.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
     config.put(ProducerConfig.ACKS_CONFIG, "all");
     config.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);

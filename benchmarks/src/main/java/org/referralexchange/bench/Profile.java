@@ -39,6 +39,9 @@ final class Profile {
     PIECES.put(
         "ReferralController.submit (after body read and validation)",
         List.of("o.r.gateway.referral.ReferralController.submit"));
+    PIECES.put(
+        "MinimalReferralController.submit (the baseline, after body read and validation)",
+        List.of("o.r.bench.minimal.MinimalReferralController.submit"));
     PIECES.put("  ReferralService.submit", List.of("o.r.gateway.referral.ReferralService.submit"));
     PIECES.put(
         "    EnvelopeCipher.seal (Tink AEAD, identity + narrative)",

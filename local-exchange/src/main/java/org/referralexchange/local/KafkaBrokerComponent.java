@@ -35,10 +35,17 @@ final class KafkaBrokerComponent implements LocalComponent {
 
   private static final Duration FORMAT_TIMEOUT = Duration.ofSeconds(60);
   private static final Duration POLL_INTERVAL = Duration.ofMillis(100);
+
+  /**
+   * A small heap, the serial collector and C1 only, as the child services run: the format step
+   * lives for a second and the broker of a local run or a test for minutes at a light load, where
+   * C2's compiling costs more CPU than it saves on a 2-core box.
+   */
   private static final List<String> JVM_OPTIONS =
       List.of(
           "-Xmx256m",
           "-XX:+UseSerialGC",
+          "-XX:TieredStopAtLevel=1",
           "-Djava.awt.headless=true",
           "-Dorg.slf4j.simpleLogger.showDateTime=true",
           "-Dorg.slf4j.simpleLogger.dateTimeFormat=yyyy-MM-dd'T'HH:mm:ss.SSS",

@@ -63,6 +63,8 @@ abstract class SpringServiceComponent implements LocalComponent {
   private volatile Path childLog;
   // Set with childLog: arguments only the child gets, after the service's own.
   private volatile List<String> childArguments = List.of();
+  // Set with childLog: JVM options after CHILD_JVM_OPTIONS, so a later -Xmx outranks the default.
+  private volatile List<String> childJvmOptions = List.of();
   // The child's port, chosen at its first start and kept, so its URL survives restarts.
   private volatile int childPort;
   private volatile Process child;
@@ -152,7 +154,16 @@ abstract class SpringServiceComponent implements LocalComponent {
    * shortening a clock that is only waited out, say).
    */
   void runInChildProcess(Path log, List<String> arguments) {
+    runInChildProcess(log, arguments, List.of());
+  }
+
+  /**
+   * The same, with JVM options after the child's defaults (a benchmark's larger heap, say: a later
+   * {@code -Xmx} outranks the default one).
+   */
+  void runInChildProcess(Path log, List<String> arguments, List<String> jvmOptions) {
     childArguments = List.copyOf(arguments);
+    childJvmOptions = List.copyOf(jvmOptions);
     childLog = log;
   }
 
@@ -165,6 +176,7 @@ abstract class SpringServiceComponent implements LocalComponent {
         StandardOpenOption.CREATE,
         StandardOpenOption.APPEND);
     List<String> jvm = new ArrayList<>(CHILD_JVM_OPTIONS);
+    jvm.addAll(childJvmOptions);
     jvm.add("-D" + LocalExchange.AVRO_TRUSTED_PACKAGES + "=" + LocalExchange.avroTrustedPackages());
     Process started =
         ChildJvm.command(jvm, System.getProperty("java.class.path"), application.getName(), args)

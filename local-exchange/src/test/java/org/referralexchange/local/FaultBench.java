@@ -743,6 +743,19 @@ final class FaultBench {
    */
   Map<String, Long> reminders() {
     Map<String, Set<UUID>> reminders = new java.util.HashMap<>();
+    for (SpecificRecord event : events(Topics.REFERRAL_OVERDUE.name())) {
+      if (event instanceof ReferralOverdue overdue && overdue.getStage() == OverdueStage.REMINDER) {
+        reminders
+            .computeIfAbsent(overdue.getReferralId(), id -> new java.util.HashSet<>())
+            .add(overdue.getEventId());
+      }
+    }
+    return reminders.entrySet().stream()
+        .collect(Collectors.toMap(Map.Entry::getKey, e -> (long) e.getValue().size()));
+  }
+
+  /** Every record on the topic, decoded with the registry's schemas, in partition order. */
+  List<SpecificRecord> events(String topic) {
     try (AvroDeserializer<SpecificRecord> values = new AvroDeserializer<>()) {
       values.configure(
           Map.of(
@@ -751,18 +764,12 @@ final class FaultBench {
               SerdeConfig.SPECIFIC_AVRO_READER,
               true),
           false);
-      for (ConsumerRecord<byte[], byte[]> record : readAll(Topics.REFERRAL_OVERDUE.name())) {
-        if (values.deserialize(Topics.REFERRAL_OVERDUE.name(), record.value())
-                instanceof ReferralOverdue overdue
-            && overdue.getStage() == OverdueStage.REMINDER) {
-          reminders
-              .computeIfAbsent(overdue.getReferralId(), id -> new java.util.HashSet<>())
-              .add(overdue.getEventId());
-        }
+      List<SpecificRecord> events = new ArrayList<>();
+      for (ConsumerRecord<byte[], byte[]> record : readAll(topic)) {
+        events.add(values.deserialize(topic, record.value()));
       }
+      return events;
     }
-    return reminders.entrySet().stream()
-        .collect(Collectors.toMap(Map.Entry::getKey, e -> (long) e.getValue().size()));
   }
 
   Map<String, Long> emailsAbout(Set<String> ids) {

@@ -17,7 +17,6 @@ import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
 import org.apache.avro.specific.SpecificRecord;
-import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
@@ -26,8 +25,6 @@ import org.junit.jupiter.api.io.TempDir;
 import org.referralexchange.events.v1.NotificationOutcome;
 import org.referralexchange.events.v1.NotificationRecorded;
 import org.referralexchange.schemas.Topics;
-import org.referralexchange.serde.AvroDeserializer;
-import org.referralexchange.serde.SerdeConfig;
 
 /**
  * Issue 7, scenarios 2 and 7 with real kills. Scenario 2: the agency adapter, then the notifier,
@@ -587,21 +584,11 @@ class ServiceCrashTests extends FaultSuite {
   /** Referral ids with a SENT {@code NotificationRecorded} on this channel in the log. */
   private Set<String> recordedSent(String channel) {
     Set<String> ids = new HashSet<>();
-    try (AvroDeserializer<SpecificRecord> values = new AvroDeserializer<>()) {
-      values.configure(
-          Map.of(
-              SerdeConfig.SCHEMA_REGISTRY_URL,
-              registry.url(),
-              SerdeConfig.SPECIFIC_AVRO_READER,
-              true),
-          false);
-      for (ConsumerRecord<byte[], byte[]> record : bench.readAll(Topics.NOTIFICATIONS.name())) {
-        if (values.deserialize(Topics.NOTIFICATIONS.name(), record.value())
-                instanceof NotificationRecorded recorded
-            && recorded.getOutcome() == NotificationOutcome.SENT
-            && recorded.getChannel().name().equals(channel)) {
-          ids.add(recorded.getReferralId());
-        }
+    for (SpecificRecord event : bench.events(Topics.NOTIFICATIONS.name())) {
+      if (event instanceof NotificationRecorded recorded
+          && recorded.getOutcome() == NotificationOutcome.SENT
+          && recorded.getChannel().name().equals(channel)) {
+        ids.add(recorded.getReferralId());
       }
     }
     return ids;

@@ -60,11 +60,17 @@ public final class ExchangeInfrastructure {
   public static synchronized String bootstrapServers() {
     if (broker == null) {
       broker = new EmbeddedKafkaKraftBroker(1, 1);
-      // Transactions (Kafka Streams' exactly_once_v2) on a one-broker cluster.
+      // Transactions (Kafka Streams' exactly_once_v2) on a one-broker cluster. The group and
+      // transaction coordinators' topics get 4 partitions instead of 50 each: the first consumer
+      // group and the first transactional producer of the JVM each waited seconds for 50 logs to
+      // be created and loaded, and nothing depends on their count (a coordinator is found by the
+      // hash of the group or transactional id).
       broker.brokerProperties(
           Map.of(
               "transaction.state.log.replication.factor", "1",
-              "transaction.state.log.min.isr", "1"));
+              "transaction.state.log.min.isr", "1",
+              "transaction.state.log.num.partitions", "4",
+              "offsets.topic.num.partitions", "4"));
       broker.afterPropertiesSet();
       Runtime.getRuntime().addShutdownHook(new Thread(broker::destroy, "test-broker-shutdown"));
     }

@@ -25,7 +25,8 @@ import org.springframework.kafka.streams.RecoveringDeserializationExceptionHandl
  *       again); any other failure stops the client, so the service reports itself down instead of
  *       looping on a bug;
  *   <li>{@link StoreRestores} counting what each store restored;
- *   <li>an instance that stops leaves its group at once.
+ *   <li>an instance that stops leaves its group at once, if it is a static member (see {@link
+ *       #configure}).
  * </ul>
  */
 public class ExchangeStreamsDefaults implements StreamsBuilderFactoryBeanConfigurer {
@@ -59,6 +60,11 @@ public class ExchangeStreamsDefaults implements StreamsBuilderFactoryBeanConfigu
     factory.setStateRestoreListener(restores);
     // A stopping instance hands its tasks over at once (to a standby) rather than leaving them
     // unprocessed until its session times out; a restart still finds its checkpointed stores.
+    // Kafka Streams (4.1) honours this for static members only: with a group.instance.id (set it
+    // in spring.kafka.streams.properties, e.g. to a stable pod name) close removes the member
+    // through the admin client. A dynamic member's consumer closes without a LeaveGroup, and the
+    // group waits session.timeout.ms (45 s) for it: an instance restarted sooner is not assigned
+    // anything until then.
     factory.setLeaveGroupOnClose(true);
     factory.setStreamsUncaughtExceptionHandler(
         failure ->

@@ -7,7 +7,6 @@ import java.security.Principal;
 import java.util.List;
 import org.springframework.http.MediaType;
 import org.springframework.http.ResponseEntity;
-import org.springframework.validation.annotation.Validated;
 import org.springframework.web.bind.annotation.GetMapping;
 import org.springframework.web.bind.annotation.PathVariable;
 import org.springframework.web.bind.annotation.PostMapping;
@@ -18,7 +17,9 @@ import org.springframework.web.bind.annotation.RestController;
 
 /** Consents to share, recorded, revoked and ended by their event by the disclosing agency. */
 @RestController
-@Validated
+// No class-level @Validated: Spring MVC validates constrained parameters itself (raising
+// HandlerMethodValidationException) and @Valid bodies in their resolvers; the AOP proxy that
+// @Validated adds validated every body a second time.
 // JSON in and out, decided by the mapping before the handler runs: any other Content-Type is 415
 // and an Accept that excludes JSON is 406, and neither publishes anything.
 @RequestMapping(path = "/api/v1/consents", produces = MediaType.APPLICATION_JSON_VALUE)

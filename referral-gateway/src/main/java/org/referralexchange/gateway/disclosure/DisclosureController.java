@@ -8,7 +8,6 @@ import org.referralexchange.gateway.problem.GatewayProblem;
 import org.referralexchange.gateway.problem.ProblemTypes;
 import org.springframework.http.HttpStatus;
 import org.springframework.http.MediaType;
-import org.springframework.validation.annotation.Validated;
 import org.springframework.web.bind.annotation.GetMapping;
 import org.springframework.web.bind.annotation.PathVariable;
 import org.springframework.web.bind.annotation.RequestMapping;
@@ -20,7 +19,9 @@ import org.springframework.web.bind.annotation.RestController;
  * the agency recorded no consent for is not found, as another agency's consents are not.
  */
 @RestController
-@Validated
+// No class-level @Validated: Spring MVC validates constrained parameters itself (raising
+// HandlerMethodValidationException) and @Valid bodies in their resolvers; the AOP proxy that
+// @Validated adds validated every body a second time.
 @RequestMapping(path = "/api/v1/clients", produces = MediaType.APPLICATION_JSON_VALUE)
 class DisclosureController {
 

@@ -86,9 +86,10 @@ class ApiExceptionHandler {
   }
 
   /**
-   * A constraint on a request parameter of a {@code @Validated} controller (e.g. {@code size=0}),
-   * checked by method validation before the handler runs. Found by {@code GatewayFuzzTests}: it
-   * used to fall through to the 500 below.
+   * A constraint checked by a {@code @Validated} bean's method validation. The controllers' own
+   * parameters (e.g. {@code size=0}) arrive as {@link HandlerMethodValidationException} above; this
+   * keeps any other method-validated call out of the 500 below, where {@code GatewayFuzzTests} once
+   * found one.
    */
   @ExceptionHandler(ConstraintViolationException.class)
   ResponseEntity<ProblemDetail> invalidConstraints(ConstraintViolationException e) {

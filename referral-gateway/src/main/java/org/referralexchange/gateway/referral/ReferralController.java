@@ -10,7 +10,6 @@ import org.referralexchange.events.v1.ReferralStatus;
 import org.springframework.http.HttpStatus;
 import org.springframework.http.MediaType;
 import org.springframework.http.ResponseEntity;
-import org.springframework.validation.annotation.Validated;
 import org.springframework.web.bind.annotation.GetMapping;
 import org.springframework.web.bind.annotation.PathVariable;
 import org.springframework.web.bind.annotation.PostMapping;
@@ -22,7 +21,9 @@ import org.springframework.web.bind.annotation.RestController;
 
 /** Referrals: submitted by the referring agency, readable by it and by the receiving provider. */
 @RestController
-@Validated
+// No class-level @Validated: Spring MVC validates constrained parameters itself (raising
+// HandlerMethodValidationException) and @Valid bodies in their resolvers; the AOP proxy that
+// @Validated adds validated every body a second time.
 // JSON in and out, decided by the mapping before the handler runs: any other Content-Type is 415
 // and an Accept that excludes JSON is 406, and neither publishes anything.
 @RequestMapping(path = "/api/v1/referrals", produces = MediaType.APPLICATION_JSON_VALUE)

@@ -18,11 +18,12 @@ import org.referralexchange.events.v1.NotificationChannel;
 import org.referralexchange.events.v1.Priority;
 
 /**
- * What agencies send to submit and cancel referrals. Only these fields are accepted: ids, statuses,
- * consent verification and timestamps are the exchange's to set, and a body that tries is refused
- * naming the field.
+ * What agencies send to submit and cancel referrals (public: the benchmarks' minimal endpoint
+ * validates the very same records). Only these fields are accepted: ids, statuses, consent
+ * verification and timestamps are the exchange's to set, and a body that tries is refused naming
+ * the field.
  */
-final class ReferralRequests {
+public final class ReferralRequests {
 
   private static final String E164 = "\\+[1-9][0-9]{6,14}";
   private static final String CODE = "[A-Za-z0-9._:/-]{1,128}";
@@ -38,7 +39,7 @@ final class ReferralRequests {
    * <p>{@code needs} may be left out: need codes are SOCIAL_NEEDS information, and a referral whose
    * consent does not cover it carries the target service alone ({@link ReferralContent}).
    */
-  record Submit(
+  public record Submit(
       @NotNull @Valid Target target,
       @Size(max = 20) List<@NotNull @Valid NeedCode> needs,
       @Valid Narrative narrative,
@@ -49,16 +50,16 @@ final class ReferralRequests {
       @NotNull @Valid CaseManager caseManager,
       boolean contactingSubjectProhibited) {}
 
-  record Target(
+  public record Target(
       @NotBlank @Pattern(regexp = CODE) String providerId,
       @NotBlank @Pattern(regexp = CODE) String serviceId) {}
 
-  record NeedCode(
+  public record NeedCode(
       @NotBlank @Size(max = 300) String system,
       @NotBlank @Pattern(regexp = CODE) String code,
       @Size(max = 200) String display) {}
 
-  record Narrative(
+  public record Narrative(
       @Size(max = 4000) String needsDescription,
       @Size(max = 20) List<@NotBlank @Size(max = 500) String> goals,
       @Size(max = 4000) String notes) {}
@@ -69,7 +70,7 @@ final class ReferralRequests {
    * @param narrativeCategories the categories the narrative contains; left out, it may contain any
    *     sensitive category, and goes only under a consent (and a declaration) covering them all
    */
-  record ConsentUse(
+  public record ConsentUse(
       @NotBlank @Size(max = 64) String consentId,
       @NotEmpty List<@NotNull InformationCategory> informationCategories,
       @NotBlank @Pattern(regexp = "[A-Z]{2,12}", message = "must be an HL7 v3 PurposeOfUse code")
@@ -81,7 +82,7 @@ final class ReferralRequests {
    * disclosed only when the consent covers its category, so a referral under a consent without
    * DEMOGRAPHICS leaves the names out.
    */
-  record Client(
+  public record Client(
       @NotBlank @Size(max = 128) String clientId,
       @Size(max = 200) String givenName,
       @Size(max = 200) String familyName,
@@ -92,17 +93,17 @@ final class ReferralRequests {
       @Size(max = 10) List<@NotNull @Valid Identifier> identifiers,
       @Size(max = 35) String preferredLanguage) {}
 
-  record Address(
+  public record Address(
       @Size(max = 4) List<@NotBlank @Size(max = 200) String> lines,
       @Size(max = 100) String city,
       @Size(max = 50) String state,
       @Size(max = 20) String postalCode,
       @Size(max = 2) String country) {}
 
-  record Identifier(
+  public record Identifier(
       @NotBlank @Size(max = 300) String system, @NotBlank @Size(max = 100) String value) {}
 
-  record CaseManager(
+  public record CaseManager(
       @NotBlank @Size(max = 64) String id,
       @NotBlank @Size(max = 200) String name,
       @NotBlank @Email @Size(max = 254) String email,
@@ -128,6 +129,6 @@ final class ReferralRequests {
   }
 
   /** The referring agency withdraws the referral. */
-  record Cancel(
+  public record Cancel(
       @NotBlank @Pattern(regexp = CODE) String reasonCode, @Size(max = 500) String reasonText) {}
 }

@@ -54,6 +54,11 @@ class IdempotencyRaceTests {
 
     GatewayClient.Response first =
         client.post("county-hhs", "/api/v1/referrals", body, "Idempotency-Key", key);
+    String referralId = first.json().path("referralId").asString();
+    // Stub only once the event log has applied the first record: Mockito does not support stubbing
+    // a spy while another thread (the event log's) calls it, and the stale read below stands for
+    // exactly that moment anyway.
+    await().atMost(Duration.ofSeconds(60)).until(() -> view.get(referralId).isPresent());
     // The late request's first read of the view is the one it made before that record was applied
     // (what it would have seen had it read a moment earlier); its claim comes after the other
     // released. Every later read is the real view's.
@@ -69,7 +74,6 @@ class IdempotencyRaceTests {
     assertThat(first.header("Idempotent-Replayed")).isEqualTo("false");
     assertThat(late.status()).as(late.body()).isEqualTo(202);
     assertThat(late.header("Idempotent-Replayed")).isEqualTo("true");
-    String referralId = first.json().path("referralId").asString();
     assertThat(late.json().path("referralId").asString()).isEqualTo(referralId);
     assertThat(
             TestInfrastructure.readAll(Topics.REFERRAL_SUBMITTED.name()).stream()
