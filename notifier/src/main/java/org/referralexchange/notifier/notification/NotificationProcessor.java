@@ -7,6 +7,7 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.OptionalLong;
 import java.util.UUID;
 import org.apache.avro.specific.SpecificRecord;
 import org.apache.kafka.common.TopicPartition;
@@ -89,23 +90,16 @@ class NotificationProcessor implements Processor<String, SpecificRecord, String,
   private final RecordedProgress progress;
 
   /**
-   * Whether this task had read its {@code notifications} partition to the end at the last tick:
-   * until it has, triggers wait (see {@link RecordedProgress}).
+   * Whether this task has processed what was already told when it started: until it has, triggers
+   * wait (see {@link RecordedProgress}).
    */
   private boolean caughtUp;
-
-  /** Records this task processed, and that count a tick ago. */
-  private long processed;
-
-  private long processedAtTick = -1;
 
   /** When this task started; a record stamped later means the history before it was processed. */
   private long startedAt;
 
-  private boolean sawNewRecord;
-
-  /** Whether the stream consumer had fetched its {@code notifications} partition a tick ago. */
-  private boolean fetchedAtTick;
+  /** The end of this task's {@code notifications} partition when it started, once known. */
+  private OptionalLong toldEnd = OptionalLong.empty();
 
   private ProcessorContext<String, SpecificRecord> context;
   private KeyValueStore<String, ReferralSubmitted> contacts;
@@ -145,14 +139,16 @@ class NotificationProcessor implements Processor<String, SpecificRecord, String,
     told = context.getStateStore(TOLD);
     pending = context.getStateStore(PENDING);
     deferred = context.getStateStore(DEFERRED);
-    startedAt = context.currentSystemTimeMs();
+    startedAt = System.currentTimeMillis(); // the real time: record stamps are real too
     context.schedule(properties.tickInterval(), PunctuationType.WALL_CLOCK_TIME, now -> tick());
   }
 
   @Override
   public void process(Record<String, SpecificRecord> record) {
-    processed++;
-    sawNewRecord = sawNewRecord || record.timestamp() >= startedAt;
+    // Kafka Streams takes the oldest record of the task's partitions first, and waits to fetch
+    // what the broker holds for any of them: a record stamped after this task started comes after
+    // every older record of its notifications partition.
+    caughtUp = caughtUp || record.timestamp() >= startedAt;
     SpecificRecord event = record.value();
     if (event == null) {
       return;
@@ -384,14 +380,14 @@ class NotificationProcessor implements Processor<String, SpecificRecord, String,
   private void tick() {
     Instant now = clock.instant();
     if (!caughtUp) {
-      // Fetched to the end is not processed: Kafka Streams buffers what its consumer fetched, and
-      // takes the oldest record of the task's partitions first (waiting to fetch what the broker
-      // has). So once fetched, either a record stamped after this task started was processed (all
-      // older ones were before it), or a whole tick went by without any record processed.
-      boolean fetched = progress.caughtUp(context.taskId().partition());
-      caughtUp = fetched && (sawNewRecord || (fetchedAtTick && processed == processedAtTick));
-      fetchedAtTick = fetched;
-      processedAtTick = processed;
+      // No newer record came: ask the broker whether the group processed what was there.
+      if (toldEnd.isEmpty()) {
+        toldEnd = progress.end(context.taskId().partition());
+      }
+      caughtUp =
+          toldEnd.isPresent()
+              && progress.reached(
+                  context.applicationId(), context.taskId().partition(), toldEnd.getAsLong());
     }
     if (caughtUp) {
       releaseWaiting(waitingStatuses, now);

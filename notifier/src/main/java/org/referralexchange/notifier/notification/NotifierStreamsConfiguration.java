@@ -17,7 +17,6 @@ import org.referralexchange.kafka.streams.ListenerErrorHandlers;
 import org.referralexchange.notifier.channel.ChannelUnavailableException;
 import org.referralexchange.notifier.config.NotifierProperties;
 import org.referralexchange.schemas.Topics;
-import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.boot.health.contributor.Health;
 import org.springframework.boot.health.contributor.HealthIndicator;
 import org.springframework.boot.kafka.autoconfigure.KafkaProperties;
@@ -28,6 +27,7 @@ import org.springframework.kafka.config.KafkaStreamsInfrastructureCustomizer;
 import org.springframework.kafka.config.StreamsBuilderFactoryBean;
 import org.springframework.kafka.config.StreamsBuilderFactoryBeanConfigurer;
 import org.springframework.kafka.core.DefaultKafkaConsumerFactory;
+import org.springframework.kafka.core.KafkaAdmin;
 import org.springframework.kafka.listener.ConcurrentMessageListenerContainer;
 import org.springframework.kafka.listener.ContainerProperties;
 import org.springframework.kafka.listener.DefaultErrorHandler;
@@ -46,8 +46,8 @@ import org.springframework.util.backoff.ExponentialBackOff;
 class NotifierStreamsConfiguration {
 
   @Bean
-  RecordedProgress recordedProgress(ObjectProvider<StreamsBuilderFactoryBean> streams) {
-    return new RecordedProgress(streams);
+  RecordedProgress recordedProgress(KafkaAdmin admin) {
+    return new RecordedProgress(admin);
   }
 
   @Bean

@@ -1,57 +1,110 @@
 package org.referralexchange.notifier.notification;
 
-import org.apache.kafka.common.Metric;
-import org.apache.kafka.common.MetricName;
-import org.apache.kafka.streams.KafkaStreams;
+import java.time.Duration;
+import java.util.Map;
+import java.util.OptionalLong;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.ListOffsetsOptions;
+import org.apache.kafka.clients.admin.OffsetSpec;
+import org.apache.kafka.clients.consumer.OffsetAndMetadata;
+import org.apache.kafka.common.IsolationLevel;
+import org.apache.kafka.common.TopicPartition;
 import org.referralexchange.schemas.Topics;
-import org.springframework.beans.factory.ObjectProvider;
-import org.springframework.kafka.config.StreamsBuilderFactoryBean;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.springframework.beans.factory.DisposableBean;
+import org.springframework.kafka.core.KafkaAdmin;
 
 /**
- * Whether this instance has read a partition of {@code notifications} to its end, by its stream
- * consumer's own {@code records-lag}. Kafka Streams reads its inputs in timestamp order, so an
- * application reading old history (its first start, a new application id) would decide a status
- * before it read the {@code NotificationRecorded} that followed it and send it again: until the
- * partition is fetched to its end (and, the processor checks, its buffer drained), the processor
- * only keeps its triggers, and decides them then.
+ * How far an application has processed a partition of {@code notifications}, asked of the broker.
+ *
+ * <p>Kafka Streams reads its inputs in timestamp order, so an application reading old history (its
+ * first start, a new application id) reads a status before the {@code NotificationRecorded} that
+ * followed it. To decide nothing twice, a task keeps its triggers until it has processed the
+ * partition's records that existed when it started: its group's committed offset (which Kafka
+ * Streams commits with the task's state, in one transaction) has reached the partition's end as it
+ * was then (the last stable offset: what a {@code read_committed} reader can see). Both are the
+ * broker's own numbers, not a client metric, so the answer holds across threads, instances and
+ * rebalances.
  */
-class RecordedProgress {
+class RecordedProgress implements DisposableBean {
 
-  private final ObjectProvider<StreamsBuilderFactoryBean> streams;
+  private static final Logger log = LoggerFactory.getLogger(RecordedProgress.class);
+  private static final Duration TIMEOUT = Duration.ofSeconds(5);
 
-  RecordedProgress(ObjectProvider<StreamsBuilderFactoryBean> streams) {
-    this.streams = streams;
+  private final KafkaAdmin kafkaAdmin;
+  private Admin admin;
+
+  RecordedProgress(KafkaAdmin kafkaAdmin) {
+    this.kafkaAdmin = kafkaAdmin;
+  }
+
+  /** The end of the partition now, or empty when the broker did not answer in time. */
+  OptionalLong end(int partition) {
+    TopicPartition topicPartition = notifications(partition);
+    try {
+      long end =
+          admin()
+              .listOffsets(
+                  Map.of(topicPartition, OffsetSpec.latest()),
+                  new ListOffsetsOptions(IsolationLevel.READ_COMMITTED))
+              .partitionResult(topicPartition)
+              .get(TIMEOUT.toMillis(), TimeUnit.MILLISECONDS)
+              .offset();
+      return OptionalLong.of(end);
+    } catch (ExecutionException | TimeoutException e) {
+      log.warn("End of {} not known yet ({}); asked again at the next tick", topicPartition, e);
+      return OptionalLong.empty();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return OptionalLong.empty();
+    }
   }
 
   /**
-   * True once the stream consumer's lag on the partition is known and zero (everything fetched);
-   * false while unknown.
+   * Whether the application's committed offset on the partition has reached {@code end}. An
+   * unanswered question is a no: the triggers wait one more tick.
    */
-  boolean caughtUp(int partition) {
-    StreamsBuilderFactoryBean factory = streams.getIfAvailable();
-    KafkaStreams kafkaStreams = factory == null ? null : factory.getKafkaStreams();
-    if (kafkaStreams == null) {
+  boolean reached(String applicationId, int partition, long end) {
+    if (end == 0) {
+      return true;
+    }
+    TopicPartition topicPartition = notifications(partition);
+    try {
+      OffsetAndMetadata committed =
+          admin()
+              .listConsumerGroupOffsets(applicationId)
+              .partitionsToOffsetAndMetadata()
+              .get(TIMEOUT.toMillis(), TimeUnit.MILLISECONDS)
+              .get(topicPartition);
+      return committed != null && committed.offset() >= end;
+    } catch (ExecutionException | TimeoutException e) {
+      log.warn("Committed offset of {} not known yet ({})", topicPartition, e.toString());
+      return false;
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
       return false;
     }
-    String wanted = Integer.toString(partition);
-    double lag = Double.NaN;
-    for (var entry : kafkaStreams.metrics().entrySet()) {
-      MetricName name = entry.getKey();
-      if (name.name().equals("records-lag")
-          && name.group().equals("consumer-fetch-manager-metrics")
-          && Topics.NOTIFICATIONS.name().equals(name.tags().get("topic"))
-          && wanted.equals(name.tags().get("partition"))
-          && !String.valueOf(name.tags().get("client-id")).contains("restore")) {
-        double value = value(entry.getValue());
-        // A thread that owned the partition before may still show its last lag: the lowest wins.
-        lag = Double.isNaN(lag) ? value : Math.min(lag, value);
-      }
-    }
-    return lag == 0.0;
   }
 
-  private static double value(Metric metric) {
-    Object value = metric.metricValue();
-    return value instanceof Number number ? number.doubleValue() : Double.NaN;
+  private static TopicPartition notifications(int partition) {
+    return new TopicPartition(Topics.NOTIFICATIONS.name(), partition);
+  }
+
+  private synchronized Admin admin() {
+    if (admin == null) {
+      admin = Admin.create(kafkaAdmin.getConfigurationProperties());
+    }
+    return admin;
+  }
+
+  @Override
+  public synchronized void destroy() {
+    if (admin != null) {
+      admin.close(TIMEOUT);
+    }
   }
 }

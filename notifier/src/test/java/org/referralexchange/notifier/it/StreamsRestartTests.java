@@ -5,8 +5,10 @@ import static org.awaitility.Awaitility.await;
 
 import java.nio.file.Path;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.UUID;
 import org.apache.kafka.streams.KafkaStreams;
 import org.junit.jupiter.api.AfterEach;
@@ -17,9 +19,13 @@ import org.referralexchange.events.v1.NotificationChannel;
 import org.referralexchange.events.v1.NotificationOutcome;
 import org.referralexchange.events.v1.NotificationRecorded;
 import org.referralexchange.events.v1.ReferralStatus;
+import org.referralexchange.events.v1.ReferralStatusChanged;
 import org.referralexchange.kafka.streams.StoreRestores;
 import org.referralexchange.notifier.NotifierApplication;
+import org.referralexchange.schemas.TopicSchemaRegistration;
 import org.referralexchange.schemas.Topics;
+import org.referralexchange.serde.SchemaRegistryClient;
+import org.referralexchange.serde.SerdeConfig;
 import org.springframework.boot.builder.SpringApplicationBuilder;
 import org.springframework.context.ConfigurableApplicationContext;
 import org.springframework.kafka.config.StreamsBuilderFactoryBean;
@@ -27,7 +33,9 @@ import org.springframework.kafka.config.StreamsBuilderFactoryBean;
 /**
  * The notifier's state lives in its local stores, not in the heap: a restart on the same state dir
  * finds what it knew (nothing read back from the changelogs, nothing sent again), and a status read
- * before its referral keeps waiting across a restart.
+ * before its referral keeps waiting across a restart. And the first start of this version over the
+ * previous version's history (a new application id) sends what the previous one had not told, and
+ * nothing it had.
  */
 class StreamsRestartTests {
 
@@ -75,7 +83,10 @@ class StreamsRestartTests {
                 "--notifier.gateway-base-url=https://gateway.test",
                 "--exchange.kafka.ownership.group-id=" + applicationId,
                 "--exchange.streams.state-dir=" + stateDir,
-                "--exchange.streams.standby-replicas=0");
+                "--exchange.streams.standby-replicas=0",
+                // Static membership: a restarted instance takes its tasks back at once instead of
+                // waiting for the session of the one before it to time out.
+                "--spring.kafka.streams.properties.group.instance.id=" + applicationId);
     running.add(notifier);
     await()
         .atMost(Duration.ofSeconds(60))
@@ -193,5 +204,73 @@ class StreamsRestartTests {
                 assertThat(((NotificationRecorded) r).getOutcome())
                     .isEqualTo(NotificationOutcome.SENT));
     assertThat(streams(again).state()).isEqualTo(KafkaStreams.State.RUNNING);
+  }
+
+  @Test
+  void aNewApplicationOverThePreviousVersionsHistorySendsOnlyWhatWasNotTold() {
+    // History as the previous version left it: five referrals accepted and their case managers
+    // emailed (the SENT record follows the status, as it did), two accepted just before it stopped.
+    // Its services had registered the topics' schemas.
+    TopicSchemaRegistration.registerAll(
+        new SchemaRegistryClient(
+            SerdeConfig.from(
+                Map.of(SerdeConfig.SCHEMA_REGISTRY_URL, NotifierInfrastructure.registryUrl()))));
+    List<NotifierFlowTests.Referral> toldBefore = new ArrayList<>();
+    List<NotifierFlowTests.Referral> notYetTold = new ArrayList<>();
+    for (int i = 0; i < 7; i++) {
+      NotifierFlowTests.Referral referral =
+          NotifierFlowTests.referral(
+              NotifierFlowTests.uniqueEmail(), null, "UTC", NotificationChannel.EMAIL);
+      NotifierInfrastructure.publish(
+          Topics.REFERRAL_SUBMITTED, referral.id(), referral.submitted());
+      ReferralStatusChanged accepted =
+          NotifierFlowTests.status(
+              referral, ReferralStatus.ACCEPTED, ActorRole.PROVIDER, null, null, null);
+      NotifierInfrastructure.publish(Topics.REFERRAL_STATUS_CHANGED, referral.id(), accepted);
+      if (i < 5) {
+        NotifierInfrastructure.publish(
+            Topics.NOTIFICATIONS, referral.id(), sentBefore(referral, accepted));
+        toldBefore.add(referral);
+      } else {
+        notYetTold.add(referral);
+      }
+    }
+
+    notifier(); // a new application id, an empty state dir: everything is read from offset 0
+
+    await()
+        .atMost(Duration.ofSeconds(60))
+        .until(
+            () ->
+                notYetTold.stream()
+                    .allMatch(r -> NotifierInfrastructure.mailTo(r.email()).size() == 1));
+    awaitRead();
+    assertThat(toldBefore)
+        .as("case managers the previous version emailed are not emailed again")
+        .allMatch(r -> NotifierInfrastructure.mailTo(r.email()).isEmpty());
+    assertThat(notYetTold)
+        .as("one email each for what the previous version had not told")
+        .allMatch(r -> NotifierInfrastructure.mailTo(r.email()).size() == 1);
+    assertThat(toldBefore)
+        .as("no second record of what was told")
+        .allMatch(
+            r -> NotifierInfrastructure.events(Topics.NOTIFICATIONS.name(), r.id()).size() == 1);
+  }
+
+  /** The record the previous version wrote once it had emailed the case manager. */
+  static NotificationRecorded sentBefore(
+      NotifierFlowTests.Referral referral, ReferralStatusChanged status) {
+    return NotificationRecorded.newBuilder()
+        .setEventId(UUID.randomUUID())
+        .setOccurredAt(Instant.now())
+        .setReferralId(referral.id())
+        .setSourceEventId(status.getEventId())
+        .setChannel(NotificationChannel.EMAIL)
+        .setRecipientId(referral.submitted().getReferrer().getCaseManager().getId())
+        .setTopic("accepted")
+        .setOutcome(NotificationOutcome.SENT)
+        .setDetail(null)
+        .setProviderMessageId("<previous-version@smtp>")
+        .build();
   }
 }
