@@ -16,23 +16,27 @@ FROM ${MAVEN_IMAGE} AS build
 WORKDIR /build
 
 # Poms first: the dependency download below is cached until a pom changes. Maven reads every
-# module of the reactor, so every module's pom is copied, also those not built here. (A module
-# added to the root pom only costs this cache until it is listed here: the build below copies
-# everything.)
+# module of the reactor, so the pom of every module in the root pom's <modules> is copied, also
+# those not built here: with one missing, Maven refuses the whole reactor ("Child module ... does
+# not exist"). DockerComposeConfigTests fails when a module has no COPY line here.
 COPY pom.xml ./
 COPY schemas/pom.xml schemas/
 COPY schema-registry/pom.xml schema-registry/
 COPY kafka-support/pom.xml kafka-support/
 COPY test-support/pom.xml test-support/
+COPY exchange-ops/pom.xml exchange-ops/
 COPY referral-gateway/pom.xml referral-gateway/
+COPY demo-providers/pom.xml demo-providers/
 COPY agency-adapter/pom.xml agency-adapter/
 COPY notifier/pom.xml notifier/
 COPY local-exchange/pom.xml local-exchange/
 COPY benchmarks/pom.xml benchmarks/
-# Warms the local repository only; whatever it misses, the package step fetches.
+# Downloads the plugins and the dependencies of the three services and of the modules they use
+# (excludeReactor: those modules themselves are built below, not downloaded). A failure fails the
+# build: a pre-fetch that failed silently would leave this layer empty and make every source
+# change download everything again.
 RUN mvn -B -q -pl referral-gateway,agency-adapter,notifier -am \
-        dependency:go-offline -DexcludeReactor=true \
-    || echo "dependency pre-fetch incomplete; the package step resolves the rest"
+        dependency:go-offline -DexcludeReactor=true
 
 COPY . .
 # Tests run in CI, not in the image build. Formatting (spotless) and coverage (jacoco) are

@@ -4,10 +4,17 @@
 # org.referralexchange.schemas.Topics with their dead-letter topics, and the registry's _schemas,
 # (3) grants each user the ACLs of docs/kafka-security.md, nothing more. Every step is idempotent:
 # run it again (docker compose run --rm kafka-init) after changing a password in .env to rotate it.
+#
+# Each Kafka tool call is a JVM start (a second or more), so the calls are few: one per user (a
+# kafka-configs call sets one entity), one listing the topics and one per topic still missing
+# (kafka-topics creates one topic per call), and one kafka-acls call per user and set of
+# operations (kafka-acls grants every --operation on every --topic and --group it is given).
+# A first run makes 38 calls, a rerun 17 (it was 82 each time with one call per ACL and topic).
 set -euo pipefail
 
 : "${KAFKA_BOOTSTRAP:?}" "${SCRAM_ADMIN_PASSWORD:?}"
-bin=/opt/kafka/bin
+# KAFKA_BIN is for DockerComposeConfigTests, which runs this script against stand-in tools.
+bin=${KAFKA_BIN:-/opt/kafka/bin}
 admin_config=$(mktemp)
 trap 'rm -f "${admin_config}"' EXIT
 cat > "${admin_config}" <<PROPERTIES
@@ -30,9 +37,16 @@ user schema-registry "${SCHEMA_REGISTRY_KAFKA_PASSWORD:?}"
 user kafka-ui "${KAFKA_UI_KAFKA_PASSWORD:?}"
 
 # --- 2. Topics (partitions and configs as in Topics.java; dead letters kept 30 days) ----------
+# Listed once, so that a rerun starts no JVM for a topic that is there (its settings are left as
+# they are, as --if-not-exists would leave them).
+existing_topics=$("${bin}/kafka-topics.sh" "${as_admin[@]}" --list)
 topic() { # name partitions config...
   local name=$1 partitions=$2
   shift 2
+  if grep -qxF -e "${name}" <<< "${existing_topics}"; then
+    echo "Topic ${name} exists."
+    return
+  fi
   local configs=()
   for config in "$@"; do configs+=(--config "${config}"); done
   "${bin}/kafka-topics.sh" "${as_admin[@]}" --create --if-not-exists --topic "${name}" \
@@ -56,84 +70,77 @@ referral_topic consent.disclosures 3 delete 220924800000
 referral_topic intake.page-viewed 6 delete 220924800000
 topic _schemas 1 cleanup.policy=compact
 
-# --- 3. ACLs: one line per row of docs/kafka-security.md (a test compares the two) ------------
-allow() { # user operation topic
-  "${bin}/kafka-acls.sh" "${as_admin[@]}" --add --allow-principal "User:$1" \
-    --operation "$2" --topic "$3" > /dev/null
-  echo "allowed User:$1 $2 on topic $3"
+# --- 3. ACLs: the table of docs/kafka-security.md (DockerComposeConfigTests compares the two) ---
+# grant [--prefixed] USER OPERATIONS RESOURCE...: one kafka-acls call allowing User:USER every
+# operation of OPERATIONS (comma-separated) on every RESOURCE: topic:NAME, group:NAME or cluster.
+# With --prefixed, every NAME is a prefix; otherwise a literal name ('*' meaning all).
+grant() {
+  local pattern=literal
+  if [ "$1" = --prefixed ]; then
+    pattern=prefixed
+    shift
+  fi
+  local user=$1 operations=$2
+  shift 2
+  local args=(--add --allow-principal "User:${user}" --resource-pattern-type "${pattern}")
+  local operation resource
+  for operation in ${operations//,/ }; do
+    args+=(--operation "${operation}")
+  done
+  for resource in "$@"; do
+    case "${resource}" in
+      topic:*) args+=(--topic "${resource#topic:}") ;;
+      group:*) args+=(--group "${resource#group:}") ;;
+      cluster) args+=(--cluster) ;;
+      *)
+        echo "grant: unknown resource ${resource}" >&2
+        exit 1
+        ;;
+    esac
+  done
+  "${bin}/kafka-acls.sh" "${as_admin[@]}" "${args[@]}" > /dev/null
+  echo "allowed User:${user} ${operations} on ${pattern} $*"
 }
-allow referral-gateway Read consent.events
-allow referral-gateway Read referral.submitted
-allow referral-gateway Read referral.status-changed
-allow referral-gateway Read provider.directory
-allow referral-gateway Read consent.disclosures
-allow referral-gateway Write consent.events
-allow referral-gateway Write referral.submitted
-allow referral-gateway Write referral.status-changed
-allow agency-adapter Read referral.submitted
-allow agency-adapter Read referral.status-changed
-allow agency-adapter Read referral.delivered
-allow agency-adapter Read referral.overdue
-allow agency-adapter Read referral.report-refused
-allow agency-adapter Read consent.events
-allow agency-adapter Read provider.directory
-allow agency-adapter Read consent.disclosures
-allow agency-adapter Read referral.submitted-dlt
-allow agency-adapter Read referral.status-changed-dlt
-allow agency-adapter Read referral.delivered-dlt
-allow agency-adapter Read referral.overdue-dlt
-allow agency-adapter Read referral.report-refused-dlt
-allow agency-adapter Read consent.events-dlt
-allow agency-adapter Read provider.directory-dlt
-allow agency-adapter Read consent.disclosures-dlt
-allow agency-adapter Write referral.delivered
-allow agency-adapter Write referral.status-changed
-allow agency-adapter Write referral.overdue
-allow agency-adapter Write referral.report-refused
-allow agency-adapter Write provider.directory
-allow agency-adapter Write consent.disclosures
-allow agency-adapter Write referral.submitted-dlt
-allow agency-adapter Write referral.status-changed-dlt
-allow agency-adapter Write referral.delivered-dlt
-allow agency-adapter Write referral.overdue-dlt
-allow agency-adapter Write referral.report-refused-dlt
-allow agency-adapter Write consent.events-dlt
-allow agency-adapter Write provider.directory-dlt
-allow agency-adapter Write consent.disclosures-dlt
-allow agency-adapter Write intake.page-viewed
-allow notifier Read referral.submitted
-allow notifier Read referral.status-changed
-allow notifier Read referral.overdue
-allow notifier Read notifications
-allow notifier Read provider.directory
-allow notifier Write notifications
-allow notifier Write referral.status-changed-dlt
-allow notifier Write referral.overdue-dlt
-allow schema-registry Read _schemas
-allow schema-registry Write _schemas
-allow schema-registry DescribeConfigs _schemas
 
-# The consumer groups that divide the adapter's and the notifier's work between their instances
-# (WorkOwnership): READ on its own group, nothing else. A test compares these lines too.
-allow_group() { # user group
-  "${bin}/kafka-acls.sh" "${as_admin[@]}" --add --allow-principal "User:$1" \
-    --operation Read --group "$2" > /dev/null
-  echo "allowed User:$1 Read on group $2"
-}
-allow_group agency-adapter agency-adapter
-allow_group notifier notifier
+grant referral-gateway Read \
+  topic:consent.events topic:referral.submitted topic:referral.status-changed \
+  topic:provider.directory topic:consent.disclosures
+grant referral-gateway Write \
+  topic:consent.events topic:referral.submitted topic:referral.status-changed
 
+# The adapter's group divides its work between its instances (WorkOwnership): READ on it.
+grant agency-adapter Read \
+  topic:referral.submitted topic:referral.status-changed topic:referral.delivered \
+  topic:referral.overdue topic:referral.report-refused topic:consent.events \
+  topic:provider.directory topic:consent.disclosures \
+  topic:referral.submitted-dlt topic:referral.status-changed-dlt topic:referral.delivered-dlt \
+  topic:referral.overdue-dlt topic:referral.report-refused-dlt topic:consent.events-dlt \
+  topic:provider.directory-dlt topic:consent.disclosures-dlt \
+  group:agency-adapter
+grant agency-adapter Write \
+  topic:referral.delivered topic:referral.status-changed topic:referral.overdue \
+  topic:referral.report-refused topic:provider.directory topic:consent.disclosures \
+  topic:referral.submitted-dlt topic:referral.status-changed-dlt topic:referral.delivered-dlt \
+  topic:referral.overdue-dlt topic:referral.report-refused-dlt topic:consent.events-dlt \
+  topic:provider.directory-dlt topic:consent.disclosures-dlt \
+  topic:intake.page-viewed
+
+# The notifier's group, likewise.
+grant notifier Read \
+  topic:referral.submitted topic:referral.status-changed topic:referral.overdue \
+  topic:notifications topic:provider.directory \
+  group:notifier
+grant notifier Write \
+  topic:notifications topic:referral.status-changed-dlt topic:referral.overdue-dlt
+
+grant schema-registry Read,Write,DescribeConfigs topic:_schemas
 # Confluent's Schema Registry also joins the group schema-registry (leader election) and names
 # its reader's group schema-registry-<host>-<port>: READ on groups with that prefix.
-"${bin}/kafka-acls.sh" "${as_admin[@]}" --add --allow-principal User:schema-registry \
-  --operation Read --group schema-registry --resource-pattern-type prefixed > /dev/null
+grant --prefixed schema-registry Read group:schema-registry
 
 # kafka-ui is read-only: it may describe and read every topic and group, and the cluster.
-"${bin}/kafka-acls.sh" "${as_admin[@]}" --add --allow-principal User:kafka-ui \
-  --operation Describe --operation DescribeConfigs --operation Read --topic '*' > /dev/null
-"${bin}/kafka-acls.sh" "${as_admin[@]}" --add --allow-principal User:kafka-ui \
-  --operation Describe --group '*' > /dev/null
-"${bin}/kafka-acls.sh" "${as_admin[@]}" --add --allow-principal User:kafka-ui \
-  --operation Describe --operation DescribeConfigs --cluster > /dev/null
+grant kafka-ui Describe,DescribeConfigs 'topic:*' cluster
+grant kafka-ui Read 'topic:*'
+grant kafka-ui Describe 'group:*'
 
 echo "===> Topics, users and ACLs are in place"

@@ -1,5 +1,6 @@
 package org.referralexchange.local;
 
+import static java.nio.charset.StandardCharsets.UTF_8;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
@@ -10,16 +11,28 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.TreeMap;
 import java.util.TreeSet;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import org.apache.kafka.common.acl.AccessControlEntry;
+import org.apache.kafka.common.acl.AclBinding;
 import org.apache.kafka.common.acl.AclOperation;
+import org.apache.kafka.common.acl.AclPermissionType;
+import org.apache.kafka.common.resource.PatternType;
+import org.apache.kafka.common.resource.ResourcePattern;
+import org.apache.kafka.common.resource.ResourceType;
+import org.apache.kafka.common.utils.SecurityUtils;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 import org.referralexchange.schemas.TopicSpec;
 import org.referralexchange.schemas.Topics;
 import org.springframework.boot.context.properties.bind.Bindable;
@@ -48,8 +61,21 @@ class DockerComposeConfigTests {
 
   private static final Path INIT_SCRIPT = ROOT.resolve("docker/kafka/init-topics-and-acls.sh");
 
-  /** One-shot services: they run to completion, so others wait for that, not for health. */
-  private static final Set<String> ONE_SHOT = Set.of("kafka-init");
+  /**
+   * One-shot services: they run to completion, so others wait for that, not for health. {@code
+   * keyset} (profile setup) makes the keyset; {@code keyset-check} stops the start when the
+   * services could not read it.
+   */
+  private static final Set<String> ONE_SHOT = Set.of("kafka-init", "keyset-check", "keyset");
+
+  /** The services that run no JVM; every other one sizes its heap to its memory limit. */
+  private static final Set<String> NOT_JVM = Set.of("mailpit", "keyset-check");
+
+  /** The variable every published port is bound to, and its default: this machine only. */
+  private static final String BIND_ADDRESS = "${EXCHANGE_BIND_ADDRESS:-127.0.0.1}:";
+
+  /** Where the gateway and the adapter find the keyset, as compose mounts it. */
+  private static final String KEYSET_IN_CONTAINER = "/run/keyset/client-data-keyset.json";
 
   /**
    * The passwords {@code docker compose config} needs (the file has no defaults for them); made up
@@ -63,6 +89,14 @@ class DockerComposeConfigTests {
           "NOTIFIER_KAFKA_PASSWORD", "testNotifier1",
           "SCHEMA_REGISTRY_KAFKA_PASSWORD", "testRegistry1",
           "KAFKA_UI_KAFKA_PASSWORD", "testUi1");
+
+  /**
+   * The other secrets without a local default, which the compose file requires (made up here too).
+   */
+  private static final Map<String, String> OTHER_SECRETS =
+      Map.of(
+          "GATEWAY_HMAC_SECRET", "test-hmac-secret",
+          "NORTHSIDE_WEBHOOK_SECRET", "whsec_dGVzdC13ZWJob29rLXNlY3JldA");
 
   /** Each exchange service's Kafka user and the variable holding its password. */
   private static final Map<String, String> SERVICE_PASSWORD_VARIABLES =
@@ -181,19 +215,153 @@ class DockerComposeConfigTests {
   }
 
   @Test
-  void gatewayAndAdapterReadTheSameKeysetFromASecretFile() throws Exception {
-    Map<String, Object> config = resolvedConfig();
-    Map<String, Object> services = section(config, "services");
-    assertThat(section(section(config, "secrets"), "client-data-keyset")).containsKey("file");
+  void gatewayAndAdapterReadTheSameKeysetFolderOnceItsCheckHasPassed() throws Exception {
+    Map<String, Object> services = section(resolvedConfig(), "services");
+    Map<String, Object> check = section(services, "keyset-check");
+    List<String> checkVolumes = strings(check.get("volumes"));
+    String keysetMount =
+        checkVolumes.stream()
+            .filter(volume -> volume.endsWith(":/run/keyset:ro"))
+            .findFirst()
+            .orElseThrow(() -> new AssertionError("keyset-check mounts no /run/keyset: " + check));
+    String hostFolder = keysetMount.substring(0, keysetMount.length() - ":/run/keyset:ro".length());
+    assertThat(hostFolder).endsWith(".local/compose/keyset");
+    assertThat(check.get("user")).isEqualTo("10001:10001");
 
     for (String name : List.of("referral-gateway", "agency-adapter")) {
       Map<String, Object> service = section(services, name);
-      assertThat(service.get("secrets").toString()).as(name).contains("client-data-keyset");
+      assertThat(strings(service.get("volumes"))).as(name).contains(keysetMount);
+      assertThat(service.get("user")).as(name).isEqualTo(check.get("user"));
+      assertThat(section(service, "depends_on")).as(name).containsKey("keyset-check");
+      assertThat(service).as(name).doesNotContainKey("secrets");
     }
     assertThat(section(section(services, "referral-gateway"), "environment"))
-        .containsEntry("GATEWAY_KEYSET_FILE", "/run/secrets/client-data-keyset");
+        .containsEntry("GATEWAY_KEYSET_FILE", KEYSET_IN_CONTAINER);
     assertThat(section(section(services, "agency-adapter"), "environment"))
-        .containsEntry("ADAPTER_KEYSET_FILE", "/run/secrets/client-data-keyset");
+        .containsEntry("ADAPTER_KEYSET_FILE", KEYSET_IN_CONTAINER);
+
+    // The generator writes into the same host folder, and hands the file to the services' user.
+    Map<String, Object> generator = section(services, "keyset");
+    assertThat(strings(generator.get("profiles"))).containsExactly("setup");
+    assertThat(strings(generator.get("volumes"))).contains(hostFolder + ":/keyset:rw");
+    assertThat(section(generator, "environment"))
+        .containsEntry("EXCHANGE_UID", "10001")
+        .containsEntry("EXCHANGE_GID", "10001");
+    assertThat(section(generator, "build").get("target")).isEqualTo("referral-gateway");
+  }
+
+  /** Nothing is reachable from other machines unless EXCHANGE_BIND_ADDRESS says so. */
+  @Test
+  void everyPublishedPortIsBoundToTheBindAddressVariable() throws Exception {
+    Map<String, Object> file = new Yaml().load(Files.readString(COMPOSE_FILE, UTF_8));
+    int ports = 0;
+    for (Map.Entry<String, Object> entry : section(file, "services").entrySet()) {
+      @SuppressWarnings("unchecked")
+      Map<String, Object> service = (Map<String, Object>) entry.getValue();
+      for (String port : strings(service.get("ports"))) {
+        assertThat(port).as("port of %s", entry.getKey()).startsWith(BIND_ADDRESS);
+        ports++;
+      }
+    }
+    assertThat(ports).isEqualTo(9);
+
+    for (Map.Entry<String, Object> entry : section(resolvedConfig(), "services").entrySet()) {
+      @SuppressWarnings("unchecked")
+      Map<String, Object> service = (Map<String, Object>) entry.getValue();
+      for (String port : strings(service.get("ports"))) {
+        assertThat(port).as("resolved port of %s", entry.getKey()).contains("127.0.0.1");
+      }
+    }
+  }
+
+  /** The secrets with local defaults in the services' configuration have none in compose. */
+  @Test
+  void secretsWithoutDefaultsAreRequiredAndNamedWhenMissing() throws Exception {
+    String text = Files.readString(COMPOSE_FILE, UTF_8);
+    for (String secret : OTHER_SECRETS.keySet()) {
+      assertThat(text).contains(secret + ": ${" + secret + ":?");
+      Result result = run(composeConfig("--quiet"), secret);
+      assertThat(result.exitCode()).as("compose config without %s", secret).isNotZero();
+      assertThat(result.output()).as("compose config without %s", secret).contains(secret);
+    }
+    for (String password : KAFKA_PASSWORDS.keySet()) {
+      assertThat(text).doesNotContain("${" + password + ":-").doesNotContain("${" + password + "}");
+    }
+  }
+
+  /** Every container has a memory limit, and every JVM's heap is sized to fit inside it. */
+  @Test
+  void everyServiceHasAMemoryLimitThatItsHeapFits() throws Exception {
+    Pattern percentage = Pattern.compile("-XX:MaxRAMPercentage=(\\d+)");
+    Pattern maxHeap = Pattern.compile("-Xmx(\\d+[kmgKMG]?)");
+    long total = 0;
+    for (Map.Entry<String, Object> entry : section(resolvedConfig(), "services").entrySet()) {
+      String name = entry.getKey();
+      @SuppressWarnings("unchecked")
+      Map<String, Object> service = (Map<String, Object>) entry.getValue();
+      assertThat(service.get("mem_limit")).as("%s mem_limit", name).isNotNull();
+      long limit = bytes(service.get("mem_limit").toString());
+      if (!ONE_SHOT.contains(name)) {
+        total += limit;
+      }
+      if (NOT_JVM.contains(name)) {
+        continue;
+      }
+      Map<String, Object> environment = section(service, "environment");
+      Object toolOptions = environment.get("JAVA_TOOL_OPTIONS");
+      Matcher byPercentage = percentage.matcher(toolOptions == null ? "" : toolOptions.toString());
+      Optional<String> heapOptions =
+          environment.entrySet().stream()
+              .filter(e -> e.getKey().endsWith("_HEAP_OPTS"))
+              .map(e -> e.getValue().toString())
+              .findFirst();
+      if (byPercentage.find()) {
+        assertThat(Integer.parseInt(byPercentage.group(1)))
+            .as("%s heap %%", name)
+            .isBetween(25, 75);
+      } else {
+        assertThat(heapOptions).as("%s: MaxRAMPercentage or a *_HEAP_OPTS -Xmx", name).isPresent();
+        Matcher xmx = maxHeap.matcher(heapOptions.get());
+        assertThat(xmx.find()).as("%s heap options %s", name, heapOptions.get()).isTrue();
+        assertThat(bytes(xmx.group(1))).as("%s -Xmx", name).isLessThanOrEqualTo(limit * 3 / 4);
+      }
+    }
+    // README, "Real infrastructure with docker-compose", states what these add up to.
+    assertThat(total).as("sum of the long-running limits").isEqualTo(bytes("6016m"));
+  }
+
+  /**
+   * The image's dependency layer works only when Maven can read the whole reactor from the poms
+   * alone: one COPY line per module of the root pom, and a pre-fetch whose failure fails the build.
+   */
+  @Test
+  void dockerfileCopiesThePomOfEveryModuleBeforeAPrefetchThatMayNotFail() throws IOException {
+    String rootPom = Files.readString(ROOT.resolve("pom.xml"), UTF_8);
+    Matcher module = Pattern.compile("<module>([^<]+)</module>").matcher(rootPom);
+    List<String> modules = new ArrayList<>();
+    while (module.find()) {
+      modules.add(module.group(1).trim());
+    }
+    assertThat(modules).contains("exchange-ops", "demo-providers", "referral-gateway");
+
+    List<String> lines = Files.readString(ROOT.resolve("Dockerfile"), UTF_8).lines().toList();
+    for (String name : modules) {
+      assertThat(lines)
+          .as("Dockerfile copies %s/pom.xml before the pre-fetch", name)
+          .contains("COPY " + name + "/pom.xml " + name + "/");
+    }
+    String dockerfile = String.join("\n", lines);
+    int prefetch = dockerfile.indexOf("dependency:go-offline");
+    assertThat(prefetch).isPositive();
+    String prefetchStep =
+        dockerfile.substring(
+            dockerfile.lastIndexOf("RUN ", prefetch), dockerfile.indexOf("\n\n", prefetch));
+    assertThat(prefetchStep).as("the pre-fetch step").doesNotContain("||");
+    for (String name : modules) {
+      assertThat(dockerfile.indexOf("COPY " + name + "/pom.xml"))
+          .as("%s's pom is copied before the pre-fetch", name)
+          .isLessThan(prefetch);
+    }
   }
 
   /**
@@ -283,33 +451,80 @@ class DockerComposeConfigTests {
     }
   }
 
-  /** kafka-init creates the topics of {@link Topics} and grants exactly the tested ACL table. */
+  /**
+   * kafka-init, run against stand-in Kafka tools that record their arguments, creates the topics of
+   * {@link Topics} and grants exactly the tested ACL table plus the registry's and Kafka UI's ACLs,
+   * read from the kafka-acls arguments as kafka-acls reads them (every operation on every resource
+   * for every principal). Each tool call is a JVM start, so their number is bounded too.
+   */
   @Test
-  void kafkaInitCreatesTheTopicsAndGrantsTheTestedAclTable() throws IOException {
-    String script = Files.readString(INIT_SCRIPT, StandardCharsets.UTF_8);
-    Set<String> granted = new TreeSet<>();
-    Matcher allow = Pattern.compile("(?m)^allow (\\S+) (\\S+) (\\S+)$").matcher(script);
-    while (allow.find()) {
-      granted.add(allow.group(1) + " " + operation(allow.group(2)) + " " + allow.group(3));
+  void kafkaInitCreatesTheTopicsAndGrantsTheTestedAclTableInFewToolCalls(@TempDir Path tools)
+      throws Exception {
+    assumeTrue(onPath("bash"), "no bash on PATH");
+    List<List<String>> calls = runKafkaInit(tools, "");
+
+    List<String> expectedTopics = new ArrayList<>();
+    Topics.ALL.forEach(
+        topic -> expectedTopics.addAll(List.of(topic.name(), topic.deadLetterTopic())));
+    expectedTopics.add("_schemas");
+    Map<String, String> created = new LinkedHashMap<>();
+    calls.stream()
+        .filter(call -> call.get(0).equals("kafka-topics.sh") && call.contains("--create"))
+        .forEach(call -> created.put(argument(call, "--topic"), argument(call, "--partitions")));
+    assertThat(created.keySet()).containsExactlyInAnyOrderElementsOf(expectedTopics);
+    for (TopicSpec topic : Topics.ALL) {
+      assertThat(created)
+          .containsEntry(topic.name(), String.valueOf(topic.partitions()))
+          .containsEntry(topic.deadLetterTopic(), String.valueOf(topic.partitions()));
     }
-    Set<String> tested = new TreeSet<>();
+
+    Set<AclBinding> expected = new HashSet<>();
     KafkaAclTests.ACLS.forEach(
         (user, operations) ->
             operations.forEach(
                 (operation, topics) ->
-                    topics.forEach(t -> tested.add(user + " " + operation + " " + t))));
-    assertThat(granted).isEqualTo(tested);
-
-    Set<String> groups = new TreeSet<>();
-    Matcher allowGroup = Pattern.compile("(?m)^allow_group (\\S+) (\\S+)$").matcher(script);
-    while (allowGroup.find()) {
-      groups.add(allowGroup.group(1) + " " + allowGroup.group(2));
+                    topics.forEach(
+                        t -> expected.add(binding(user, operation, ResourceType.TOPIC, t)))));
+    KafkaAclTests.GROUPS.forEach(
+        (user, group) -> expected.add(binding(user, AclOperation.READ, ResourceType.GROUP, group)));
+    expected.add(
+        new AclBinding(
+            new ResourcePattern(ResourceType.GROUP, "schema-registry", PatternType.PREFIXED),
+            allow("schema-registry", AclOperation.READ)));
+    for (AclOperation operation :
+        List.of(AclOperation.DESCRIBE, AclOperation.DESCRIBE_CONFIGS, AclOperation.READ)) {
+      expected.add(binding("kafka-ui", operation, ResourceType.TOPIC, "*"));
     }
-    Set<String> testedGroups = new TreeSet<>();
-    KafkaAclTests.GROUPS.forEach((user, group) -> testedGroups.add(user + " " + group));
-    assertThat(groups).isEqualTo(testedGroups);
+    expected.add(binding("kafka-ui", AclOperation.DESCRIBE, ResourceType.GROUP, "*"));
+    for (AclOperation operation : List.of(AclOperation.DESCRIBE, AclOperation.DESCRIBE_CONFIGS)) {
+      expected.add(binding("kafka-ui", operation, ResourceType.CLUSTER, "kafka-cluster"));
+    }
+    List<List<String>> aclCalls =
+        calls.stream().filter(call -> call.get(0).equals("kafka-acls.sh")).toList();
+    Set<AclBinding> granted = new HashSet<>();
+    aclCalls.forEach(call -> granted.addAll(bindings(call)));
+    assertThat(granted).containsExactlyInAnyOrderElementsOf(expected);
 
-    List<String> lines = script.lines().toList();
+    // One kafka-configs call per user, one topic listing plus one call per missing topic, and a
+    // few kafka-acls calls per user (one per set of operations), not one per ACL.
+    Map<String, Long> aclCallsPerUser = new TreeMap<>();
+    aclCalls.forEach(
+        call -> aclCallsPerUser.merge(argument(call, "--allow-principal"), 1L, Long::sum));
+    assertThat(aclCallsPerUser)
+        .hasSize(5)
+        .allSatisfy((user, count) -> assertThat(count).as(user).isLessThanOrEqualTo(3));
+    assertThat(calls.stream().filter(call -> call.get(0).equals("kafka-configs.sh"))).hasSize(5);
+    assertThat(calls)
+        .as("tool calls of a first run")
+        .hasSize(5 + 1 + expectedTopics.size() + aclCalls.size());
+
+    // A rerun (a password rotation) finds every topic and starts no JVM to create one.
+    List<List<String>> rerun = runKafkaInit(tools, String.join("\n", expectedTopics) + "\n");
+    assertThat(rerun.stream().filter(call -> call.contains("--create"))).isEmpty();
+    assertThat(rerun).as("tool calls of a rerun").hasSize(5 + 1 + aclCalls.size());
+
+    // The topic lines also carry cleanup and retention, as Topics says.
+    List<String> lines = Files.readString(INIT_SCRIPT, UTF_8).lines().toList();
     for (TopicSpec topic : Topics.ALL) {
       String retention = topic.config().get("retention.ms");
       assertThat(lines)
@@ -359,12 +574,120 @@ class DockerComposeConfigTests {
     return SCRAM_LOGIN + " username=\"" + user + "\" password=\"" + password + "\";";
   }
 
-  private static AclOperation operation(String cliName) {
-    return switch (cliName) {
-      case "Read" -> AclOperation.READ;
-      case "Write" -> AclOperation.WRITE;
-      case "DescribeConfigs" -> AclOperation.DESCRIBE_CONFIGS;
-      default -> throw new AssertionError("operation not in the table: " + cliName);
+  /**
+   * Runs kafka-init with stand-in kafka-configs/-topics/-acls.sh that record each call (tool name,
+   * then its arguments); kafka-topics --list answers {@code existingTopics}.
+   */
+  private static List<List<String>> runKafkaInit(Path tools, String existingTopics)
+      throws IOException, InterruptedException {
+    Path log = tools.resolve("calls.log");
+    Path topics = tools.resolve("existing-topics");
+    Files.writeString(topics, existingTopics, UTF_8);
+    Files.deleteIfExists(log);
+    for (String tool : List.of("kafka-configs.sh", "kafka-topics.sh", "kafka-acls.sh")) {
+      Path script = tools.resolve(tool);
+      Files.writeString(
+          script,
+          """
+          #!/bin/bash
+          { printf '%s' "$(basename "$0")"; printf '\\t%s' "$@"; echo; } >> "$STAND_IN_LOG"
+          if [[ " $* " == *" --list "* ]]; then cat "$STAND_IN_TOPICS"; fi
+          """,
+          UTF_8);
+      script.toFile().setExecutable(true);
+    }
+    ProcessBuilder builder = new ProcessBuilder("bash", INIT_SCRIPT.toString());
+    builder.environment().putAll(KAFKA_PASSWORDS);
+    builder
+        .environment()
+        .putAll(
+            Map.of(
+                "SCRAM_ADMIN_PASSWORD", "testAdmin1",
+                "KAFKA_BOOTSTRAP", "kafka:19092",
+                "KAFKA_BIN", tools.toString(),
+                "STAND_IN_LOG", log.toString(),
+                "STAND_IN_TOPICS", topics.toString()));
+    Path output = tools.resolve("output");
+    builder.redirectErrorStream(true).redirectOutput(output.toFile());
+    Process process = builder.start();
+    assertThat(process.waitFor(60, TimeUnit.SECONDS)).as("kafka-init finished").isTrue();
+    assertThat(process.exitValue())
+        .as("kafka-init exit code; output:%n%s", Files.readString(output, UTF_8))
+        .isZero();
+    return Files.readString(log, UTF_8).lines().map(line -> List.of(line.split("\t"))).toList();
+  }
+
+  /** The value after the first {@code option} in a recorded call. */
+  private static String argument(List<String> call, String option) {
+    int index = call.indexOf(option);
+    assertThat(index).as("%s in %s", option, call).isNotNegative();
+    return call.get(index + 1);
+  }
+
+  /** The ACLs a kafka-acls --add call creates: each operation on each resource, per principal. */
+  private static List<AclBinding> bindings(List<String> call) {
+    assertThat(call).contains("--add");
+    List<String> principals = new ArrayList<>();
+    List<AclOperation> operations = new ArrayList<>();
+    List<Map.Entry<ResourceType, String>> resources = new ArrayList<>();
+    PatternType pattern = PatternType.LITERAL;
+    for (int i = 1; i < call.size(); i++) {
+      switch (call.get(i)) {
+        case "--allow-principal" -> principals.add(call.get(++i));
+        case "--operation" -> operations.add(SecurityUtils.operation(call.get(++i)));
+        case "--topic" -> resources.add(Map.entry(ResourceType.TOPIC, call.get(++i)));
+        case "--group" -> resources.add(Map.entry(ResourceType.GROUP, call.get(++i)));
+        case "--cluster" -> resources.add(Map.entry(ResourceType.CLUSTER, "kafka-cluster"));
+        case "--resource-pattern-type" ->
+            pattern = PatternType.valueOf(call.get(++i).toUpperCase(Locale.ROOT));
+        case "--bootstrap-server", "--command-config" -> i++;
+        case "--add" -> {}
+        default -> throw new AssertionError("kafka-acls option not read here: " + call.get(i));
+      }
+    }
+    List<AclBinding> bindings = new ArrayList<>();
+    for (String principal : principals) {
+      for (AclOperation operation : operations) {
+        for (Map.Entry<ResourceType, String> resource : resources) {
+          bindings.add(
+              new AclBinding(
+                  new ResourcePattern(resource.getKey(), resource.getValue(), pattern),
+                  new AccessControlEntry(principal, "*", operation, AclPermissionType.ALLOW)));
+        }
+      }
+    }
+    return bindings;
+  }
+
+  private static AclBinding binding(
+      String user, AclOperation operation, ResourceType type, String name) {
+    return new AclBinding(
+        new ResourcePattern(type, name, PatternType.LITERAL), allow(user, operation));
+  }
+
+  private static AccessControlEntry allow(String user, AclOperation operation) {
+    return new AccessControlEntry("User:" + user, "*", operation, AclPermissionType.ALLOW);
+  }
+
+  /** A list of strings from a YAML value (absent: empty); port entries may be maps in config. */
+  private static List<String> strings(Object value) {
+    if (value == null) {
+      return List.of();
+    }
+    assertThat(value).isInstanceOf(List.class);
+    return ((List<?>) value).stream().map(String::valueOf).toList();
+  }
+
+  /** A compose or JVM memory size ({@code 768m}, {@code 1g}, or bytes) in bytes. */
+  private static long bytes(String size) {
+    Matcher matcher = Pattern.compile("(\\d+)([kmgKMG]?)[bB]?").matcher(size.trim());
+    assertThat(matcher.matches()).as("memory size %s", size).isTrue();
+    long number = Long.parseLong(matcher.group(1));
+    return switch (matcher.group(2).toLowerCase(Locale.ROOT)) {
+      case "k" -> number << 10;
+      case "m" -> number << 20;
+      case "g" -> number << 30;
+      default -> number;
     };
   }
 
@@ -406,7 +729,19 @@ class DockerComposeConfigTests {
     assumeTrue(compose.isPresent(), "docker CLI without the compose plugin or docker-compose");
     assertThat(COMPOSE_FILE).isRegularFile();
     List<String> command = new ArrayList<>(compose.get());
-    command.addAll(List.of("-f", COMPOSE_FILE.toString(), "config"));
+    // An empty env file: a developer's .env must not hide a missing variable. The setup profile:
+    // newer compose leaves the keyset generator out of config otherwise.
+    Path emptyEnvFile = Files.createTempFile("compose-", ".env");
+    emptyEnvFile.toFile().deleteOnExit();
+    command.addAll(
+        List.of(
+            "--env-file",
+            emptyEnvFile.toString(),
+            "--profile",
+            "setup",
+            "-f",
+            COMPOSE_FILE.toString(),
+            "config"));
     command.addAll(List.of(options));
     return command;
   }
@@ -427,15 +762,19 @@ class DockerComposeConfigTests {
   }
 
   /**
-   * Runs the command; the output is its standard output, with standard error (warnings) added only
-   * when it failed. Both go to files, so a long output never blocks the process.
+   * Runs the command with the required secrets set, but for {@code unset}; the output is its
+   * standard output, with standard error (warnings) added only when it failed. Both go to files, so
+   * a long output never blocks the process.
    */
-  private static Result run(List<String> command) throws IOException, InterruptedException {
+  private static Result run(List<String> command, String... unset)
+      throws IOException, InterruptedException {
     Path out = Files.createTempFile("compose-", ".out");
     Path err = Files.createTempFile("compose-", ".err");
     try {
       ProcessBuilder builder = new ProcessBuilder(command);
       builder.environment().putAll(KAFKA_PASSWORDS);
+      builder.environment().putAll(OTHER_SECRETS);
+      List.of(unset).forEach(builder.environment()::remove);
       builder.redirectOutput(out.toFile()).redirectError(err.toFile());
       Process process = builder.start();
       if (!process.waitFor(60, TimeUnit.SECONDS)) {
