@@ -8,6 +8,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.OptionalLong;
+import java.util.Set;
 import java.util.UUID;
 import org.apache.avro.specific.SpecificRecord;
 import org.apache.kafka.common.TopicPartition;
@@ -89,6 +90,9 @@ class NotificationProcessor implements Processor<String, SpecificRecord, String,
   private final DeadLetters deadLetters;
   private final RecordedProgress progress;
 
+  /** The source topics whose refused records this application dead-letters; others it skips. */
+  private final Set<String> deadLetterTopics;
+
   /**
    * Whether this task has processed what was already told when it started: until it has, triggers
    * wait (see {@link RecordedProgress}).
@@ -117,8 +121,10 @@ class NotificationProcessor implements Processor<String, SpecificRecord, String,
       Clock clock,
       NotificationCounts counts,
       MeterRegistry meters,
-      RecordedProgress progress) {
+      RecordedProgress progress,
+      Set<String> deadLetterTopics) {
     this.progress = progress;
+    this.deadLetterTopics = deadLetterTopics;
     this.rules = new NotificationRules(properties.notifyOn());
     this.properties = properties;
     this.quietHours = properties.quietHours();
@@ -502,6 +508,17 @@ class NotificationProcessor implements Processor<String, SpecificRecord, String,
   /** A record that cannot be true: to its dead-letter topic once, with why, and nothing told. */
   private void refuse(Record<String, SpecificRecord> record, PolicyDecision.Rejected refused) {
     RecordMetadata from = context.recordMetadata().orElseThrow();
+    if (!deadLetterTopics.contains(from.topic())) {
+      // Read by the adapter too, which owns the topic's dead letters: written once, by it.
+      log.warn(
+          "Refused a record of {}-{} at offset {}: {} ({}); skipped",
+          from.topic(),
+          from.partition(),
+          from.offset(),
+          refused.policy(),
+          refused.reason());
+      return;
+    }
     DeadLetters.Why why = DeadLetters.Why.refused(refused.policy(), refused.reason());
     Headers headers = new RecordHeaders(record.headers().toArray());
     DeadLetters.headers(why, new TopicPartition(from.topic(), from.partition()), from.offset())

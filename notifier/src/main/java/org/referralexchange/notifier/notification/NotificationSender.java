@@ -1,16 +1,21 @@
 package org.referralexchange.notifier.notification;
 
 import java.time.Clock;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import org.apache.avro.specific.SpecificRecord;
 import org.referralexchange.events.v1.NotificationChannel;
 import org.referralexchange.events.v1.NotificationOutcome;
 import org.referralexchange.events.v1.NotificationRecorded;
 import org.referralexchange.events.v1.NotificationRequested;
-import org.referralexchange.kafka.EventPublisher;
+import org.referralexchange.kafka.ExchangeKafkaProperties;
 import org.referralexchange.notifier.channel.ChannelUnavailableException;
 import org.referralexchange.notifier.channel.RecipientRejectedException;
 import org.referralexchange.notifier.config.NotifierProperties;
@@ -21,7 +26,10 @@ import org.referralexchange.schemas.Topics;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.slf4j.MDC;
+import org.springframework.kafka.core.KafkaOperations;
 import org.springframework.stereotype.Component;
+import org.springframework.transaction.support.TransactionSynchronization;
+import org.springframework.transaction.support.TransactionSynchronizationManager;
 
 /**
  * Carries out one {@link NotificationRequested} on its channel, off the stream threads, and records
@@ -37,8 +45,10 @@ import org.springframework.stereotype.Component;
  *       event dead-lettered with {@code exchange-dlt-reason=notification-failed}.
  * </ul>
  *
- * A record the broker did not take is kept and published when the container retries the command,
- * instead of sending again: a broker outage alone never causes a duplicate.
+ * The record is written in the container's transaction, which also commits the command's offset, so
+ * a command whose record is committed is never carried out again. Until that commit the record is
+ * kept: if the broker did not take it, or the commit failed, the retried command publishes the kept
+ * record instead of sending again, so a broker outage alone never causes a duplicate.
  */
 @Component
 class NotificationSender {
@@ -46,49 +56,53 @@ class NotificationSender {
   private static final Logger log = LoggerFactory.getLogger(NotificationSender.class);
 
   private final Map<NotificationChannel, ChannelDelivery> deliveries;
-  private final EventPublisher publisher;
+  private final Duration publishTimeout;
   private final SourceDeadLetters deadLetters;
   private final NotificationCounts counts;
   private final QuietHours quietHours;
   private final Clock clock;
 
-  /** Records of commands carried out whose publish failed, by command id. */
+  /** Records of commands carried out and not yet committed, by command id. */
   private final Map<UUID, NotificationRecorded> unrecorded = new ConcurrentHashMap<>();
 
   private final Map<NotificationChannel, Boolean> inOutage = new ConcurrentHashMap<>();
 
   NotificationSender(
       java.util.List<ChannelDelivery> deliveries,
-      EventPublisher publisher,
+      ExchangeKafkaProperties publishing,
       SourceDeadLetters deadLetters,
       NotificationCounts counts,
       NotifierProperties properties,
       Clock clock) {
     this.deliveries = new java.util.EnumMap<>(NotificationChannel.class);
     deliveries.forEach(d -> this.deliveries.put(d.channel(), d));
-    this.publisher = publisher;
+    this.publishTimeout = publishing.publishTimeout();
     this.deadLetters = deadLetters;
     this.counts = counts;
     this.quietHours = properties.quietHours();
     this.clock = clock;
   }
 
-  void handle(NotificationRequested due) {
+  /**
+   * Carries out the command, or publishes the record kept from an earlier attempt; {@code records}
+   * writes in the listener container's transaction.
+   */
+  void handle(NotificationRequested due, KafkaOperations<String, SpecificRecord> records) {
     MDC.put("referralId", due.getReferralId());
     try {
       NotificationRecorded kept = unrecorded.get(due.getEventId());
       if (kept != null) {
-        publisher.publish(Topics.NOTIFICATIONS, kept.getReferralId(), kept);
-        unrecorded.remove(due.getEventId());
+        publish(records, due.getEventId(), kept);
         return;
       }
-      carryOut(due);
+      carryOut(due, records);
     } finally {
       MDC.remove("referralId");
     }
   }
 
-  private void carryOut(NotificationRequested due) {
+  private void carryOut(
+      NotificationRequested due, KafkaOperations<String, SpecificRecord> records) {
     NotificationChannel channel = due.getChannel();
     Trigger trigger = Trigger.of(due);
     Contact contact = Contact.of(due);
@@ -97,7 +111,12 @@ class NotificationSender {
       if (opens.isPresent()) {
         log.info("{} SMS deferred: quiet hours until {}", trigger.topic(), opens.get());
         record(
-            due, trigger, NotificationOutcome.DEFERRED, "quiet hours until " + opens.get(), null);
+            records,
+            due,
+            trigger,
+            NotificationOutcome.DEFERRED,
+            "quiet hours until " + opens.get(),
+            null);
         return;
       }
     }
@@ -114,7 +133,7 @@ class NotificationSender {
     } catch (RecipientRejectedException e) {
       log.warn(
           "{} {} to {} failed for good: {}", trigger.topic(), channel, recipient, e.getMessage());
-      record(due, trigger, NotificationOutcome.FAILED, e.getMessage(), null);
+      record(records, due, trigger, NotificationOutcome.FAILED, e.getMessage(), null);
       deadLetters.deadLetter(due, e);
       return;
     }
@@ -122,11 +141,12 @@ class NotificationSender {
       log.info("{} is available again", channel);
     }
     log.info("Sent {} {} to {}", trigger.topic(), channel, recipient);
-    record(due, trigger, NotificationOutcome.SENT, null, messageId);
+    record(records, due, trigger, NotificationOutcome.SENT, null, messageId);
   }
 
-  /** Publishes the record and waits for its acknowledgement; kept for the retry if not taken. */
+  /** Publishes the record, kept for a retry of the command until its transaction commits. */
   private void record(
+      KafkaOperations<String, SpecificRecord> records,
       NotificationRequested due,
       Trigger trigger,
       NotificationOutcome outcome,
@@ -136,13 +156,47 @@ class NotificationSender {
     NotificationRecorded recorded =
         NotificationRecords.recorded(
             trigger, due.getChannel(), due.getCaseManagerId(), outcome, detail, messageId, clock);
+    if (outcome == NotificationOutcome.DEFERRED) {
+      // Nothing was sent: a retry decides again.
+      send(records, recorded);
+      return;
+    }
+    unrecorded.put(due.getEventId(), recorded);
+    publish(records, due.getEventId(), recorded);
+  }
+
+  /** Publishes a kept record; forgets it once the container's transaction has committed. */
+  private void publish(
+      KafkaOperations<String, SpecificRecord> records, UUID commandId, NotificationRecorded kept) {
+    send(records, kept);
+    if (TransactionSynchronizationManager.isSynchronizationActive()) {
+      TransactionSynchronizationManager.registerSynchronization(
+          new TransactionSynchronization() {
+            @Override
+            public void afterCompletion(int status) {
+              if (status == STATUS_COMMITTED) {
+                unrecorded.remove(commandId);
+              }
+            }
+          });
+    } else {
+      unrecorded.remove(commandId);
+    }
+  }
+
+  /** Sends and waits for the broker's acknowledgement, so a failure is this attempt's. */
+  private void send(
+      KafkaOperations<String, SpecificRecord> records, NotificationRecorded recorded) {
     try {
-      publisher.publish(Topics.NOTIFICATIONS, due.getReferralId(), recorded);
-    } catch (RuntimeException e) {
-      if (outcome != NotificationOutcome.DEFERRED) {
-        unrecorded.put(due.getEventId(), recorded);
-      }
-      throw e;
+      records
+          .send(Topics.NOTIFICATIONS.name(), recorded.getReferralId(), recorded)
+          .get(publishTimeout.toMillis(), TimeUnit.MILLISECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException("Interrupted while recording a notification", e);
+    } catch (ExecutionException | TimeoutException e) {
+      throw new IllegalStateException(
+          "notifications did not take the record of " + recorded.getSourceEventId(), e);
     }
   }
 }

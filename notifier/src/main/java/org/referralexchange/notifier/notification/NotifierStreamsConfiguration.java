@@ -5,14 +5,20 @@ import java.time.Clock;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.Map;
+import java.util.Set;
+import java.util.UUID;
+import org.apache.avro.specific.SpecificRecord;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.common.serialization.StringDeserializer;
+import org.apache.kafka.common.serialization.StringSerializer;
 import org.apache.kafka.streams.KafkaStreams;
 import org.apache.kafka.streams.Topology;
 import org.referralexchange.events.v1.NotificationChannel;
 import org.referralexchange.events.v1.NotificationRequested;
 import org.referralexchange.kafka.streams.BackoffPolicy;
 import org.referralexchange.kafka.streams.EventSerdes;
+import org.referralexchange.kafka.streams.ExchangeStreamsProperties;
 import org.referralexchange.kafka.streams.ListenerErrorHandlers;
 import org.referralexchange.notifier.channel.ChannelUnavailableException;
 import org.referralexchange.notifier.config.NotifierProperties;
@@ -27,11 +33,14 @@ import org.springframework.kafka.config.KafkaStreamsInfrastructureCustomizer;
 import org.springframework.kafka.config.StreamsBuilderFactoryBean;
 import org.springframework.kafka.config.StreamsBuilderFactoryBeanConfigurer;
 import org.springframework.kafka.core.DefaultKafkaConsumerFactory;
+import org.springframework.kafka.core.DefaultKafkaProducerFactory;
 import org.springframework.kafka.core.KafkaAdmin;
+import org.springframework.kafka.core.KafkaTemplate;
 import org.springframework.kafka.listener.ConcurrentMessageListenerContainer;
 import org.springframework.kafka.listener.ContainerProperties;
-import org.springframework.kafka.listener.DefaultErrorHandler;
+import org.springframework.kafka.listener.DefaultAfterRollbackProcessor;
 import org.springframework.kafka.listener.MessageListener;
+import org.springframework.kafka.transaction.KafkaTransactionManager;
 import org.springframework.util.backoff.ExponentialBackOff;
 
 /**
@@ -58,7 +67,9 @@ class NotifierStreamsConfiguration {
       SmsDelivery sms,
       Clock clock,
       NotificationCounts counts,
-      MeterRegistry meters) {
+      MeterRegistry meters,
+      ExchangeStreamsProperties streamsProperties) {
+    Set<String> deadLetterTopics = Set.copyOf(streamsProperties.deadLetterTopics());
     return factory ->
         factory.setInfrastructureCustomizer(
             new KafkaStreamsInfrastructureCustomizer() {
@@ -72,7 +83,8 @@ class NotifierStreamsConfiguration {
                     clock,
                     counts,
                     meters,
-                    progress);
+                    progress,
+                    deadLetterTopics);
               }
             });
   }
@@ -95,8 +107,16 @@ class NotifierStreamsConfiguration {
       EventSerdes serdes,
       NotificationSender sender,
       ListenerErrorHandlers errorHandlers,
-      NotifierProperties properties) {
-    return sends(NotificationChannel.EMAIL, kafka, serdes, sender, errorHandlers, properties);
+      NotifierProperties properties,
+      ExchangeStreamsProperties streamsProperties) {
+    return sends(
+        NotificationChannel.EMAIL,
+        kafka,
+        serdes,
+        sender,
+        errorHandlers,
+        properties,
+        streamsProperties);
   }
 
   @Bean
@@ -105,8 +125,16 @@ class NotifierStreamsConfiguration {
       EventSerdes serdes,
       NotificationSender sender,
       ListenerErrorHandlers errorHandlers,
-      NotifierProperties properties) {
-    return sends(NotificationChannel.SMS, kafka, serdes, sender, errorHandlers, properties);
+      NotifierProperties properties,
+      ExchangeStreamsProperties streamsProperties) {
+    return sends(
+        NotificationChannel.SMS,
+        kafka,
+        serdes,
+        sender,
+        errorHandlers,
+        properties,
+        streamsProperties);
   }
 
   private static ConcurrentMessageListenerContainer<String, NotificationRequested> sends(
@@ -115,12 +143,18 @@ class NotifierStreamsConfiguration {
       EventSerdes serdes,
       NotificationSender sender,
       ListenerErrorHandlers errorHandlers,
-      NotifierProperties properties) {
+      NotifierProperties properties,
+      ExchangeStreamsProperties streamsProperties) {
     Map<String, Object> config = new HashMap<>(kafka.buildConsumerProperties());
     String applicationId = kafka.getStreams().getApplicationId();
-    config.put(
-        ConsumerConfig.GROUP_ID_CONFIG,
-        applicationId + "-sends-" + channel.name().toLowerCase(java.util.Locale.ROOT));
+    String group = applicationId + "-sends-" + channel.name().toLowerCase(java.util.Locale.ROOT);
+    config.put(ConsumerConfig.GROUP_ID_CONFIG, group);
+    if (!streamsProperties.instanceId().isEmpty()) {
+      // Static membership, as for the stream threads: a restarted instance has its command
+      // partitions back at once (the container suffixes each consumer's id with its index).
+      config.put(
+          ConsumerConfig.GROUP_INSTANCE_ID_CONFIG, streamsProperties.instanceId() + "-" + group);
+    }
     config.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
     config.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
     // Only committed commands: the processor writes them in transactions.
@@ -134,28 +168,58 @@ class NotifierStreamsConfiguration {
             config,
             new StringDeserializer(),
             serdes.events(NotificationRequested.class).deserializer());
+    // What a sender records and the command's offset are committed in one transaction, per
+    // command: a crash repeats at most the message being sent, never one already recorded.
+    KafkaTemplate<String, SpecificRecord> records =
+        recordsTemplate(kafka, serdes, group, streamsProperties.instanceId());
     ContainerProperties container = new ContainerProperties(Topics.NOTIFIER_SENDS.name());
     container.setAckMode(ContainerProperties.AckMode.RECORD);
+    container.setKafkaAwareTransactionManager(
+        new KafkaTransactionManager<>(records.getProducerFactory()));
     container.setMessageListener(
         (MessageListener<String, NotificationRequested>)
             record -> {
               if (record.value() != null
                   && record.value().getChannel() == channel
                   && issuedBy(record, applicationId)) {
-                sender.handle(record.value());
+                sender.handle(record.value(), records);
               }
             });
     ConcurrentMessageListenerContainer<String, NotificationRequested> sends =
         new ConcurrentMessageListenerContainer<>(consumers, container);
     sends.setConcurrency(properties.senderConcurrency());
     sends.setBeanName("notifier-sends-" + channel.name().toLowerCase(java.util.Locale.ROOT));
-    DefaultErrorHandler handler = errorHandlers.errorHandler(BackoffPolicy.SIDE_EFFECTS);
-    // An outage is waited out however long it lasts (notifier.backoff.*): nothing is recorded or
+    // In a transaction a failure rolls back, and the after-rollback processor retries. An outage
+    // is waited out however long it lasts (notifier.backoff.*): nothing is recorded or
     // dead-lettered for it. Anything else follows the shared side-effects policy.
-    handler.setBackOffFunction(
+    DefaultAfterRollbackProcessor<String, NotificationRequested> afterRollback =
+        errorHandlers.afterRollback(BackoffPolicy.SIDE_EFFECTS, records);
+    afterRollback.setBackOffFunction(
         (record, failure) -> isOutage(failure) ? outageBackOff(properties.backoff()) : null);
-    sends.setCommonErrorHandler(handler);
+    sends.setAfterRollbackProcessor(afterRollback);
     return sends;
+  }
+
+  /**
+   * A transactional producer for one channel's senders. Its transactional ids start with the sender
+   * group and the instance's stable name ({@code exchange.streams.instance-id}), so a restarted
+   * instance fences and aborts what its predecessor left open; without one, a random name, and an
+   * open transaction of a crashed instance is aborted when it times out.
+   */
+  private static KafkaTemplate<String, SpecificRecord> recordsTemplate(
+      KafkaProperties kafka, EventSerdes serdes, String group, String instanceId) {
+    Map<String, Object> config = new HashMap<>(kafka.buildProducerProperties());
+    config.put(ProducerConfig.ACKS_CONFIG, "all");
+    config.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
+    // One record per transaction: nothing to batch.
+    config.put(ProducerConfig.LINGER_MS_CONFIG, 0);
+    config.put(ProducerConfig.TRANSACTION_TIMEOUT_CONFIG, 10_000);
+    DefaultKafkaProducerFactory<String, SpecificRecord> producers =
+        new DefaultKafkaProducerFactory<>(
+            config, new StringSerializer(), serdes.events().serializer());
+    String name = instanceId.isEmpty() ? UUID.randomUUID().toString() : instanceId;
+    producers.setTransactionIdPrefix(group + "-" + name + "-");
+    return new KafkaTemplate<>(producers);
   }
 
   /**

@@ -2,6 +2,7 @@ package org.referralexchange.notifier.notification;
 
 import io.micrometer.core.instrument.MeterRegistry;
 import java.time.Clock;
+import java.util.Set;
 import org.apache.avro.specific.SpecificRecord;
 import org.apache.kafka.common.serialization.Serde;
 import org.apache.kafka.common.serialization.Serdes;
@@ -42,7 +43,8 @@ final class NotifierTopology {
       Clock clock,
       NotificationCounts counts,
       MeterRegistry meters,
-      RecordedProgress progress) {
+      RecordedProgress progress,
+      Set<String> deadLetterTopics) {
     Serde<String> keys = EventSerdes.keys();
     Serde<SpecificRecord> events = serdes.events();
     topology.addSource(
@@ -55,7 +57,9 @@ final class NotifierTopology {
         Topics.NOTIFICATIONS.name());
     topology.addProcessor(
         PROCESSOR,
-        () -> new NotificationProcessor(properties, smsConfigured, clock, counts, meters, progress),
+        () ->
+            new NotificationProcessor(
+                properties, smsConfigured, clock, counts, meters, progress, deadLetterTopics),
         SOURCE);
     topology.addStateStore(
         store(NotificationProcessor.CONTACTS, serdes.stored(ReferralSubmitted.class)), PROCESSOR);
