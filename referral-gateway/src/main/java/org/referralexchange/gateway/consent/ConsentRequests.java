@@ -1,5 +1,6 @@
 package org.referralexchange.gateway.consent;
 
+import io.swagger.v3.oas.annotations.media.Schema;
 import jakarta.validation.Valid;
 import jakarta.validation.constraints.AssertTrue;
 import jakarta.validation.constraints.Max;
@@ -29,6 +30,7 @@ final class ConsentRequests {
    * @param clientId the agency's own identifier of the client; the exchange keeps only a pseudonym
    *     of it
    */
+  @Schema(name = "ConsentRecording")
   record RecordConsent(
       @NotBlank @Size(max = 128) String clientId,
       @NotNull @Valid Recipients recipients,
@@ -110,6 +112,7 @@ final class ConsentRequests {
   }
 
   /** An intermediary as the signed form names it. */
+  @Schema(name = "RecipientIntermediary")
   record Intermediary(
       @NotBlank @Size(max = 64) String id, @NotBlank @Size(max = 200) String name) {}
 
@@ -138,9 +141,11 @@ final class ConsentRequests {
    *
    * @param expiredAt when it happened (default now)
    */
+  @Schema(name = "ConsentExpiryEvent")
   record RecordExpiryEvent(Instant expiredAt) {}
 
   /** A revocation: when the client revoked (default now) and why, if they said. */
+  @Schema(name = "ConsentRevocation")
   record Revoke(
       Instant revokedAt, @Size(max = 64) String reasonCode, @Size(max = 500) String reasonText) {}
 }
