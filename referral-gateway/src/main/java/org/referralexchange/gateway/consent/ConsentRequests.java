@@ -35,7 +35,8 @@ final class ConsentRequests {
       @NotBlank @Size(max = 128) String clientId,
       @NotNull @Valid Recipients recipients,
       @NotEmpty List<@NotNull InformationCategory> informationCategories,
-      boolean part2,
+      // Primitives are required in fact: Jackson 3 refuses an absent one (400 malformed-request).
+      @Schema(requiredMode = Schema.RequiredMode.REQUIRED) boolean part2,
       @NotBlank @Pattern(regexp = "[A-Z]{2,12}", message = "must be an HL7 v3 PurposeOfUse code")
           String purpose,
       Instant effectiveFrom,
@@ -44,9 +45,11 @@ final class ConsentRequests {
       @Size(max = 200) String expiryEvent,
       @NotNull @Valid Signature signature,
       @AssertTrue(message = "the form must state the client's right to revoke in writing")
+          @Schema(requiredMode = Schema.RequiredMode.REQUIRED)
           boolean revocationRightAcknowledged,
       @NotNull Boolean servicesConditionedOnSigning,
       @AssertTrue(message = "the form must state that re-disclosure may occur")
+          @Schema(requiredMode = Schema.RequiredMode.REQUIRED)
           boolean redisclosureNoticeAcknowledged,
       @Size(max = 200) String sourceReference,
       Boolean returnDisclosureAllowed) {

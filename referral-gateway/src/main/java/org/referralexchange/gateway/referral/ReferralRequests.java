@@ -50,7 +50,9 @@ public final class ReferralRequests {
       @NotNull @Valid ConsentUse consent,
       @NotNull @Valid Client client,
       @NotNull @Valid CaseManager caseManager,
-      boolean contactingSubjectProhibited) {}
+      // Required in fact: Jackson 3 refuses an absent primitive (400 malformed-request), so the
+      // contract says so rather than let a generated client leave it out.
+      @Schema(requiredMode = Schema.RequiredMode.REQUIRED) boolean contactingSubjectProhibited) {}
 
   @Schema(name = "ReferralTarget")
   public record Target(

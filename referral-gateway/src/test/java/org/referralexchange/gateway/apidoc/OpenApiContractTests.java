@@ -10,18 +10,41 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.time.OffsetDateTime;
+import java.time.ZoneOffset;
+import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Set;
+import java.util.UUID;
 import java.util.stream.Stream;
+import org.apache.avro.specific.SpecificRecord;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.referralexchange.events.v1.ReferralSubmitted;
+import org.referralexchange.gateway.client.ApiClient;
+import org.referralexchange.gateway.client.ApiException;
+import org.referralexchange.gateway.client.api.ConsentsApi;
+import org.referralexchange.gateway.client.api.ReferralsApi;
+import org.referralexchange.gateway.client.model.CaseManager;
+import org.referralexchange.gateway.client.model.Client;
+import org.referralexchange.gateway.client.model.ConsentRecording;
+import org.referralexchange.gateway.client.model.ConsentUse;
+import org.referralexchange.gateway.client.model.NeedCode;
+import org.referralexchange.gateway.client.model.Problem;
+import org.referralexchange.gateway.client.model.Recipients;
+import org.referralexchange.gateway.client.model.ReferralAccepted;
+import org.referralexchange.gateway.client.model.ReferralSubmission;
+import org.referralexchange.gateway.client.model.ReferralTarget;
+import org.referralexchange.gateway.client.model.Signature;
 import org.referralexchange.gateway.it.GatewayClient;
 import org.referralexchange.gateway.it.TestInfrastructure;
 import org.referralexchange.gateway.problem.ProblemTypes;
 import org.referralexchange.policy.ConsentPolicy;
+import org.referralexchange.schemas.Topics;
+import org.referralexchange.testing.ExchangeInfrastructure;
 import org.referralexchange.testing.openapi.OpenApiChecks;
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.boot.info.BuildProperties;
@@ -222,6 +245,141 @@ class OpenApiContractTests {
             .path("value");
     assertThat(example.path("consent").path("consentId").asString()).isNotBlank();
     assertThat(example.path("client").path("familyName").asString()).isEqualTo("Example");
+  }
+
+  // --- A client generated from the committed contract (openapi-generator, see the pom) ---
+
+  /** The generated client, pointed at this gateway, sending the API key the contract names. */
+  ApiClient generatedClient(String apiKey) throws IOException {
+    JsonNode contract = JSON.readTree(Files.readString(CONTRACT));
+    JsonNode scheme = contract.path("components").path("securitySchemes").path("agencyApiKey");
+    assertThat(scheme.path("in").asString()).isEqualTo("header");
+    String header = scheme.path("name").asString();
+    // The native library leaves authentication to the caller: the scheme's header on each call.
+    ApiClient client = new ApiClient();
+    client.updateBaseUri("http://127.0.0.1:" + port);
+    client.setRequestInterceptor(request -> request.header(header, apiKey));
+    return client;
+  }
+
+  String recordConsentWithGeneratedClient(ApiClient client, String clientId) throws ApiException {
+    OffsetDateTime now = OffsetDateTime.now(ZoneOffset.UTC).truncatedTo(ChronoUnit.SECONDS);
+    return new ConsentsApi(client)
+        .recordConsent(
+            new ConsentRecording()
+                .clientId(clientId)
+                .recipients(new Recipients().providerIds(List.of("northside-food-bank")))
+                .informationCategories(
+                    List.of(
+                        ConsentRecording.InformationCategoriesEnum.DEMOGRAPHICS,
+                        ConsentRecording.InformationCategoriesEnum.SOCIAL_NEEDS))
+                .part2(false)
+                .purpose("COC")
+                .expiresAt(now.plusDays(365))
+                .signature(
+                    new Signature()
+                        .method(Signature.MethodEnum.ELECTRONIC)
+                        .signedAt(now.minusHours(1))
+                        .signerRole(Signature.SignerRoleEnum.CLIENT))
+                .revocationRightAcknowledged(true)
+                .servicesConditionedOnSigning(false)
+                .redisclosureNoticeAcknowledged(true))
+        .getConsentId();
+  }
+
+  static ReferralSubmission referral(String consentId, String clientId) {
+    return new ReferralSubmission()
+        .target(
+            new ReferralTarget().providerId("northside-food-bank").serviceId("emergency-groceries"))
+        .needs(
+            List.of(
+                new NeedCode()
+                    .system(
+                        "http://hl7.org/fhir/us/sdoh-clinicalcare/CodeSystem/SDOHCC-CodeSystemTemporaryCodes")
+                    .code("food-insecurity")))
+        .priority(ReferralSubmission.PriorityEnum.URGENT)
+        .contactingSubjectProhibited(false)
+        .consent(
+            new ConsentUse()
+                .consentId(consentId)
+                .informationCategories(
+                    List.of(
+                        ConsentUse.InformationCategoriesEnum.DEMOGRAPHICS,
+                        ConsentUse.InformationCategoriesEnum.SOCIAL_NEEDS))
+                .purpose("COC"))
+        .client(new Client().clientId(clientId).givenName("Ada").familyName("Example"))
+        .caseManager(
+            new CaseManager()
+                .id("cm-7")
+                .name("Casey Manager")
+                .email("casey@county.example")
+                .preferredChannels(List.of(CaseManager.PreferredChannelsEnum.EMAIL))
+                .timeZone("America/Chicago"));
+  }
+
+  @Test
+  void generatedClientSubmitsAReferralTheGatewayAcceptsAndPublishes() throws Exception {
+    ApiClient client = generatedClient(GatewayClient.KEYS.get("county-hhs"));
+    String clientId = "client-" + UUID.randomUUID();
+    String consentId = recordConsentWithGeneratedClient(client, clientId);
+
+    var accepted =
+        new ReferralsApi(client)
+            .submitReferralWithHttpInfo("key-" + UUID.randomUUID(), referral(consentId, clientId));
+
+    assertThat(accepted.getStatusCode()).isEqualTo(202);
+    ReferralAccepted body = accepted.getData();
+    assertThat(body.getStatus()).isEqualTo("REQUESTED");
+    assertThat(body.getLocation()).isEqualTo("/api/v1/referrals/" + body.getReferralId());
+    List<SpecificRecord> events =
+        ExchangeInfrastructure.events(Topics.REFERRAL_SUBMITTED.name(), body.getReferralId());
+    assertThat(events).hasSize(1);
+    ReferralSubmitted submitted = (ReferralSubmitted) events.get(0);
+    assertThat(submitted.getReferralId()).isEqualTo(body.getReferralId());
+    assertThat(submitted.getConsent().getConsentId()).isEqualTo(consentId);
+  }
+
+  /**
+   * A referral under a consent nobody recorded comes back through the generated client as the
+   * problem the contract documents for that operation and status, and publishes nothing.
+   */
+  @Test
+  void generatedClientGetsTheDocumentedProblemForARefusedReferral() throws Exception {
+    ApiClient client = generatedClient(GatewayClient.KEYS.get("county-hhs"));
+    String topic = Topics.REFERRAL_SUBMITTED.name();
+    long before =
+        ExchangeInfrastructure.endOffsets(List.of(topic)).values().stream()
+            .mapToLong(Long::longValue)
+            .sum();
+
+    ApiException refused =
+        org.junit.jupiter.api.Assertions.assertThrows(
+            ApiException.class,
+            () ->
+                new ReferralsApi(client)
+                    .submitReferral(
+                        "key-" + UUID.randomUUID(),
+                        referral("cns-nobody-recorded", "client-" + UUID.randomUUID())));
+
+    assertThat(refused.getCode()).isEqualTo(422);
+    assertThat(refused.getResponseHeaders().firstValue("Content-Type"))
+        .hasValue("application/problem+json");
+    Problem problem = client.getObjectMapper().readValue(refused.getResponseBody(), Problem.class);
+    assertThat(problem.getType()).isEqualTo("/problems/consent-not-found");
+    assertThat(problem.getStatus()).isEqualTo(422);
+    JsonNode documented =
+        JSON.readTree(Files.readString(CONTRACT))
+            .path("paths")
+            .path("/api/v1/referrals")
+            .path("post")
+            .path("responses")
+            .path("422");
+    assertThat(types(documented)).contains(problem.getType());
+    long after =
+        ExchangeInfrastructure.endOffsets(List.of(topic)).values().stream()
+            .mapToLong(Long::longValue)
+            .sum();
+    assertThat(after).isEqualTo(before);
   }
 
   private static List<String> types(JsonNode response) {
