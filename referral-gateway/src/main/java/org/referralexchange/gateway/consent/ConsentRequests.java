@@ -1,5 +1,6 @@
 package org.referralexchange.gateway.consent;
 
+import io.swagger.v3.oas.annotations.media.Schema;
 import jakarta.validation.Valid;
 import jakarta.validation.constraints.AssertTrue;
 import jakarta.validation.constraints.Max;
@@ -29,11 +30,13 @@ final class ConsentRequests {
    * @param clientId the agency's own identifier of the client; the exchange keeps only a pseudonym
    *     of it
    */
+  @Schema(name = "ConsentRecording")
   record RecordConsent(
       @NotBlank @Size(max = 128) String clientId,
       @NotNull @Valid Recipients recipients,
       @NotEmpty List<@NotNull InformationCategory> informationCategories,
-      boolean part2,
+      // Primitives are required in fact: Jackson 3 refuses an absent one (400 malformed-request).
+      @Schema(requiredMode = Schema.RequiredMode.REQUIRED) boolean part2,
       @NotBlank @Pattern(regexp = "[A-Z]{2,12}", message = "must be an HL7 v3 PurposeOfUse code")
           String purpose,
       Instant effectiveFrom,
@@ -42,9 +45,11 @@ final class ConsentRequests {
       @Size(max = 200) String expiryEvent,
       @NotNull @Valid Signature signature,
       @AssertTrue(message = "the form must state the client's right to revoke in writing")
+          @Schema(requiredMode = Schema.RequiredMode.REQUIRED)
           boolean revocationRightAcknowledged,
       @NotNull Boolean servicesConditionedOnSigning,
       @AssertTrue(message = "the form must state that re-disclosure may occur")
+          @Schema(requiredMode = Schema.RequiredMode.REQUIRED)
           boolean redisclosureNoticeAcknowledged,
       @Size(max = 200) String sourceReference,
       Boolean returnDisclosureAllowed) {
@@ -110,6 +115,7 @@ final class ConsentRequests {
   }
 
   /** An intermediary as the signed form names it. */
+  @Schema(name = "RecipientIntermediary")
   record Intermediary(
       @NotBlank @Size(max = 64) String id, @NotBlank @Size(max = 200) String name) {}
 
@@ -138,9 +144,11 @@ final class ConsentRequests {
    *
    * @param expiredAt when it happened (default now)
    */
+  @Schema(name = "ConsentExpiryEvent")
   record RecordExpiryEvent(Instant expiredAt) {}
 
   /** A revocation: when the client revoked (default now) and why, if they said. */
+  @Schema(name = "ConsentRevocation")
   record Revoke(
       Instant revokedAt, @Size(max = 64) String reasonCode, @Size(max = 500) String reasonText) {}
 }

@@ -1,5 +1,6 @@
 package org.referralexchange.gateway.consent;
 
+import io.swagger.v3.oas.annotations.media.Schema;
 import java.time.Instant;
 import java.util.List;
 import org.referralexchange.events.v1.ConsentDetails;
@@ -9,6 +10,7 @@ import org.referralexchange.events.v1.ConsentDetails;
  * revocation or an expiry event, the referrals open under the consent, which the agency adapter now
  * cancels and withdraws from their providers; empty otherwise.
  */
+@Schema(name = "Consent")
 record ConsentResponse(
     String consentId,
     String status,
@@ -37,9 +39,11 @@ record ConsentResponse(
     boolean returnDisclosureAllowed) {
 
   /** The intermediary a Part 2 consent names. */
+  @Schema(name = "ConsentIntermediary")
   record Intermediary(String id, String name) {}
 
   /** The authority a legal representative signed under. */
+  @Schema(name = "ConsentRepresentativeAuthority")
   record Authority(String kind, String documentReference) {}
 
   static ConsentResponse of(ConsentState state, Instant now, List<String> ending) {

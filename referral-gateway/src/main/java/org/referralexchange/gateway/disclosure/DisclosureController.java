@@ -1,10 +1,14 @@
 package org.referralexchange.gateway.disclosure;
 
+import io.swagger.v3.oas.annotations.Operation;
+import io.swagger.v3.oas.annotations.tags.Tag;
 import jakarta.validation.constraints.Size;
 import java.security.Principal;
 import org.referralexchange.gateway.consent.ConsentView;
 import org.referralexchange.gateway.privacy.Hmac;
 import org.referralexchange.gateway.problem.GatewayProblem;
+import org.referralexchange.gateway.problem.MayRefuseWith;
+import org.referralexchange.gateway.problem.ProblemCatalog.Group;
 import org.referralexchange.gateway.problem.ProblemTypes;
 import org.springframework.http.HttpStatus;
 import org.springframework.http.MediaType;
@@ -19,6 +23,10 @@ import org.springframework.web.bind.annotation.RestController;
  * the agency recorded no consent for is not found, as another agency's consents are not.
  */
 @RestController
+@Tag(
+    name = "Disclosures",
+    description =
+        "The accounting of disclosures a client may ask for (42 CFR 2.24, 45 CFR 164.528).")
 // No class-level @Validated: Spring MVC validates constrained parameters itself (raising
 // HandlerMethodValidationException) and @Valid bodies in their resolvers; the AOP proxy that
 // @Validated adds validated every body a second time.
@@ -35,6 +43,11 @@ class DisclosureController {
     this.hmac = hmac;
   }
 
+  @Operation(
+      operationId = "listDisclosures",
+      summary = "A client's accounting of disclosures",
+      description = "What this agency disclosed about the client, to whom and when, newest first.")
+  @MayRefuseWith(Group.PARAMETERS)
   @GetMapping("/{clientId}/disclosures")
   DisclosureResponse.Accounting list(
       Principal agency, @PathVariable @Size(max = 128) String clientId) {

@@ -1,5 +1,6 @@
 package org.referralexchange.gateway.disclosure;
 
+import io.swagger.v3.oas.annotations.media.Schema;
 import java.time.Instant;
 import java.util.List;
 import org.referralexchange.events.v1.DisclosureRecorded;
@@ -8,6 +9,7 @@ import org.referralexchange.events.v1.DisclosureRecorded;
  * One entry of a client's accounting of disclosures: when, to whom, what categories, for what
  * purpose, under which consent and referral, by which path, delivered or withdrawn. Never content.
  */
+@Schema(name = "Disclosure")
 record DisclosureResponse(
     Instant disclosedAt,
     String kind,
@@ -35,5 +37,6 @@ record DisclosureResponse(
   }
 
   /** A client's accounting. */
+  @Schema(name = "DisclosureAccounting")
   record Accounting(String clientPseudonym, List<DisclosureResponse> disclosures) {}
 }

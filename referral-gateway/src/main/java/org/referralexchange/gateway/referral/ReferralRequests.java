@@ -1,5 +1,6 @@
 package org.referralexchange.gateway.referral;
 
+import io.swagger.v3.oas.annotations.media.Schema;
 import jakarta.validation.Valid;
 import jakarta.validation.constraints.AssertTrue;
 import jakarta.validation.constraints.Email;
@@ -39,6 +40,7 @@ public final class ReferralRequests {
    * <p>{@code needs} may be left out: need codes are SOCIAL_NEEDS information, and a referral whose
    * consent does not cover it carries the target service alone ({@link ReferralContent}).
    */
+  @Schema(name = "ReferralSubmission")
   public record Submit(
       @NotNull @Valid Target target,
       @Size(max = 20) List<@NotNull @Valid NeedCode> needs,
@@ -48,8 +50,11 @@ public final class ReferralRequests {
       @NotNull @Valid ConsentUse consent,
       @NotNull @Valid Client client,
       @NotNull @Valid CaseManager caseManager,
-      boolean contactingSubjectProhibited) {}
+      // Required in fact: Jackson 3 refuses an absent primitive (400 malformed-request), so the
+      // contract says so rather than let a generated client leave it out.
+      @Schema(requiredMode = Schema.RequiredMode.REQUIRED) boolean contactingSubjectProhibited) {}
 
+  @Schema(name = "ReferralTarget")
   public record Target(
       @NotBlank @Pattern(regexp = CODE) String providerId,
       @NotBlank @Pattern(regexp = CODE) String serviceId) {}
@@ -129,6 +134,7 @@ public final class ReferralRequests {
   }
 
   /** The referring agency withdraws the referral. */
+  @Schema(name = "ReferralCancellation")
   public record Cancel(
       @NotBlank @Pattern(regexp = CODE) String reasonCode, @Size(max = 500) String reasonText) {}
 }

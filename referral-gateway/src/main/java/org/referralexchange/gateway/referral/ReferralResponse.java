@@ -1,5 +1,6 @@
 package org.referralexchange.gateway.referral;
 
+import io.swagger.v3.oas.annotations.media.Schema;
 import java.math.BigDecimal;
 import java.time.Instant;
 import java.util.List;
@@ -16,6 +17,7 @@ import org.referralexchange.policy.ReturnDisclosure;
  * first answer as one step {@code ANSWERED} (when, by which provider) and nothing of later ones: no
  * status, reason or outcome. The provider's agency, whose information it is, sees everything.
  */
+@Schema(name = "Referral")
 public record ReferralResponse(
     String referralId,
     String status,
@@ -38,6 +40,7 @@ public record ReferralResponse(
    * @param skipped statuses the referral passed through at the provider that nobody reported, in
    *     order (requested then completed skips ACCEPTED); when they happened is not known
    */
+  @Schema(name = "TimelineStep")
   public record Step(
       String status,
       Instant occurredAt,
@@ -49,6 +52,7 @@ public record ReferralResponse(
       Outcome outcome,
       List<String> skipped) {}
 
+  @Schema(name = "ProviderOutcome")
   public record Outcome(
       String delivered,
       Double units,
@@ -128,8 +132,10 @@ public record ReferralResponse(
   }
 
   /** One page of referrals. */
+  @Schema(name = "ReferralPage")
   public record Page(List<ReferralResponse> items, int page, int size, int total) {}
 
   /** What a submission answers: the id to follow, and where. */
+  @Schema(name = "ReferralAccepted")
   public record Accepted(String referralId, String status, String location) {}
 }

@@ -9,9 +9,10 @@ import org.springframework.security.web.authentication.AuthenticationConverter;
  * Reads the {@code X-Api-Key} header. No header: nothing to authenticate here (a bearer token or
  * nothing at all may follow). A key and a bearer token together are refused rather than guessed at.
  */
-final class ApiKeyAuthenticationConverter implements AuthenticationConverter {
+public final class ApiKeyAuthenticationConverter implements AuthenticationConverter {
 
-  static final String HEADER = "X-Api-Key";
+  /** The header an agency's API key travels in (also named in the OpenAPI document). */
+  public static final String HEADER = "X-Api-Key";
 
   @Override
   public Authentication convert(HttpServletRequest request) {

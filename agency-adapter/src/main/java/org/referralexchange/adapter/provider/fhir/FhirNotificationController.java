@@ -5,6 +5,11 @@ import ca.uhn.fhir.parser.IParser;
 import ca.uhn.fhir.rest.server.exceptions.BaseServerResponseException;
 import ca.uhn.fhir.rest.server.exceptions.ResourceGoneException;
 import ca.uhn.fhir.rest.server.exceptions.ResourceNotFoundException;
+import io.swagger.v3.oas.annotations.Operation;
+import io.swagger.v3.oas.annotations.Parameter;
+import io.swagger.v3.oas.annotations.media.Content;
+import io.swagger.v3.oas.annotations.media.Schema;
+import io.swagger.v3.oas.annotations.security.SecurityRequirement;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.util.LinkedHashSet;
@@ -14,6 +19,7 @@ import org.hl7.fhir.r4.model.IdType;
 import org.hl7.fhir.r4.model.Parameters;
 import org.hl7.fhir.r4.model.Reference;
 import org.hl7.fhir.r4.model.Task;
+import org.referralexchange.adapter.apidoc.CallbackApiDocumentation;
 import org.referralexchange.adapter.provider.ProviderRejectedException;
 import org.referralexchange.adapter.provider.ProviderSettings;
 import org.referralexchange.adapter.provider.ProviderStateSink;
@@ -74,11 +80,36 @@ class FhirNotificationController {
     this.sink = sink;
   }
 
+  @Operation(
+      operationId = "notifyTaskChanged",
+      summary = "Notify that a referral's FHIR Task changed",
+      description =
+          "An R4 Subscriptions Backport notification Bundle (`id-only`) from a FHIR provider's"
+              + " server, for a Subscription the exchange made. The exchange reads each Task the"
+              + " notification names from the provider and judges it as a polled one; handshakes"
+              + " and heartbeats are answered 200 and change nothing.",
+      tags = CallbackApiDocumentation.FHIR_PROVIDERS,
+      security = @SecurityRequirement(name = FhirNotificationDocumentation.SUBSCRIPTION_BEARER))
   @PostMapping(FhirSubscriptions.NOTIFICATION_PATH + "{providerId}")
   ResponseEntity<?> notification(
-      @PathVariable String providerId,
-      @RequestHeader HttpHeaders headers,
-      @RequestBody(required = false) byte[] body) {
+      @Parameter(description = "The provider's id in the exchange's configuration.") @PathVariable
+          String providerId,
+      @Parameter(hidden = true) @RequestHeader HttpHeaders headers,
+      @io.swagger.v3.oas.annotations.parameters.RequestBody(
+              required = true,
+              description =
+                  "A FHIR R4 Bundle of type `history` whose first entry is the"
+                      + " SubscriptionStatus (Parameters), in JSON or XML.",
+              content = {
+                @Content(
+                    mediaType = "application/fhir+json",
+                    schema = @Schema(type = "object", description = "A FHIR R4 Bundle")),
+                @Content(
+                    mediaType = "application/fhir+xml",
+                    schema = @Schema(type = "string", description = "A FHIR R4 Bundle"))
+              })
+          @RequestBody(required = false)
+          byte[] body) {
     if (!subscriptions.serves(providerId)) {
       return problem(
           HttpStatus.NOT_FOUND,

@@ -1,9 +1,16 @@
 package org.referralexchange.adapter.provider.webhook;
 
+import io.swagger.v3.oas.annotations.Operation;
+import io.swagger.v3.oas.annotations.Parameter;
+import io.swagger.v3.oas.annotations.enums.ParameterIn;
+import io.swagger.v3.oas.annotations.media.Content;
+import io.swagger.v3.oas.annotations.media.Schema;
+import io.swagger.v3.oas.annotations.security.SecurityRequirement;
 import java.net.URI;
 import java.time.Clock;
 import java.time.Instant;
 import java.util.List;
+import org.referralexchange.adapter.apidoc.CallbackApiDocumentation;
 import org.referralexchange.adapter.provider.ProviderRejectedException;
 import org.referralexchange.adapter.provider.ProviderSettings;
 import org.referralexchange.adapter.provider.ProviderStatusUpdate;
@@ -84,11 +91,40 @@ class WebhookCallbackController {
     this.replays = replays;
   }
 
+  @Operation(
+      operationId = "reportReferralStatus",
+      summary = "Report what became of a referral",
+      description =
+          "A webhook provider's status update, signed like the webhooks the exchange sends it."
+              + " Verified over the raw body before anything is parsed; a status the referral"
+              + " already has or has passed is answered 202 and recorded nowhere.",
+      tags = CallbackApiDocumentation.WEBHOOK_PROVIDERS,
+      security = @SecurityRequirement(name = WebhookCallbackDocumentation.SIGNATURE_SCHEME))
+  @Parameter(
+      in = ParameterIn.HEADER,
+      name = StandardWebhooks.ID_HEADER,
+      required = true,
+      description = "Unique per event, the same on each retry of it.",
+      schema = @Schema(type = "string"))
+  @Parameter(
+      in = ParameterIn.HEADER,
+      name = StandardWebhooks.TIMESTAMP_HEADER,
+      required = true,
+      description = "When this attempt was sent, integer Unix seconds.",
+      schema = @Schema(type = "string", pattern = "^[0-9]+$"))
   @PostMapping("/providers/{providerId}/status")
   ResponseEntity<?> status(
-      @PathVariable String providerId,
-      @RequestHeader HttpHeaders headers,
-      @RequestBody(required = false) byte[] body) {
+      @Parameter(description = "The provider's id in the exchange's configuration.") @PathVariable
+          String providerId,
+      @Parameter(hidden = true) @RequestHeader HttpHeaders headers,
+      @io.swagger.v3.oas.annotations.parameters.RequestBody(
+              required = true,
+              content =
+                  @Content(
+                      mediaType = "application/json",
+                      schema = @Schema(implementation = StatusCallback.class)))
+          @RequestBody(required = false)
+          byte[] body) {
     ProviderSettings provider =
         providers
             .find(providerId)
