@@ -74,5 +74,9 @@ COPY --from=build /out/agency-adapter.jar /app/app.jar
 EXPOSE 8082
 
 FROM runtime AS notifier
+# Its Kafka Streams state: a new named volume mounted here takes this owner and mode.
+USER root
+RUN mkdir -p /var/lib/exchange && chown 10001:10001 /var/lib/exchange && chmod 0700 /var/lib/exchange
+USER 10001:10001
 COPY --from=build /out/notifier.jar /app/app.jar
 EXPOSE 8083

@@ -62,6 +62,8 @@ referral_topic referral.delivered 6 delete
 referral_topic referral.overdue 6 delete
 referral_topic referral.report-refused 6 delete
 referral_topic notifications 6 delete
+# The notifier's commands to its senders: 30 days (Topics.NOTIFIER_SENDS), not history.
+referral_topic notifier.sends 6 delete 2592000000
 referral_topic consent.events 3 compact
 referral_topic provider.directory 1 compact
 # The accounting of disclosures: kept 7 years (Topics.DISCLOSURE_RETENTION), not forever.
@@ -72,7 +74,8 @@ topic _schemas 1 cleanup.policy=compact
 
 # --- 3. ACLs: the table of docs/kafka-security.md (DockerComposeConfigTests compares the two) ---
 # grant [--prefixed] USER OPERATIONS RESOURCE...: one kafka-acls call allowing User:USER every
-# operation of OPERATIONS (comma-separated) on every RESOURCE: topic:NAME, group:NAME or cluster.
+# operation of OPERATIONS (comma-separated) on every RESOURCE: topic:NAME, group:NAME, txn:NAME
+# (a transactional id) or cluster.
 # With --prefixed, every NAME is a prefix; otherwise a literal name ('*' meaning all).
 grant() {
   local pattern=literal
@@ -91,6 +94,7 @@ grant() {
     case "${resource}" in
       topic:*) args+=(--topic "${resource#topic:}") ;;
       group:*) args+=(--group "${resource#group:}") ;;
+      txn:*) args+=(--transactional-id "${resource#txn:}") ;;
       cluster) args+=(--cluster) ;;
       *)
         echo "grant: unknown resource ${resource}" >&2
@@ -125,13 +129,22 @@ grant agency-adapter Write \
   topic:provider.directory-dlt topic:consent.disclosures-dlt \
   topic:intake.page-viewed
 
-# The notifier's group, likewise.
+# The notifier runs on Kafka Streams (application id notifier): the referral topics and what it
+# told in, commands on notifier.sends out, a refused record to <its topic>-dlt; its senders read
+# notifier.sends and write notifications (and notifier.sends-dlt for a command given up on).
 grant notifier Read \
   topic:referral.submitted topic:referral.status-changed topic:referral.overdue \
-  topic:notifications topic:provider.directory \
-  group:notifier
+  topic:notifications topic:notifier.sends topic:provider.directory
 grant notifier Write \
-  topic:notifications topic:referral.status-changed-dlt topic:referral.overdue-dlt
+  topic:notifications topic:notifier.sends \
+  topic:referral.submitted-dlt topic:referral.status-changed-dlt topic:referral.overdue-dlt \
+  topic:notifications-dlt topic:notifier.sends-dlt
+# Its internal topics (notifier-<store>-changelog, created and checked by Kafka Streams), its
+# groups (the application's, notifier-sends-email, notifier-sends-sms) and its transactional ids
+# (exactly_once_v2): each a prefix. A deployment that changes NOTIFIER_GROUP_ID grants that instead.
+grant --prefixed notifier Create,Read,Write,DescribeConfigs topic:notifier-
+grant --prefixed notifier Read group:notifier
+grant --prefixed notifier Write,Describe txn:notifier
 
 grant schema-registry Read,Write,DescribeConfigs topic:_schemas
 # Confluent's Schema Registry also joins the group schema-registry (leader election) and names

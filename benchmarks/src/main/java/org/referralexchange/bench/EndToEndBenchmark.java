@@ -247,7 +247,10 @@ public final class EndToEndBenchmark {
               "--notifier.tick-interval=" + options.tick,
               "--notifier.sms-quiet-hours=",
               "--notifier.gateway-base-url=" + gatewayUrl,
-              "--notifier.twilio.enabled=false"));
+              "--notifier.twilio.enabled=false",
+              // Its Kafka Streams stores: this run's own, as its broker is.
+              "--exchange.streams.state-dir="
+                  + java.nio.file.Files.createTempDirectory("e2e-notifier-streams")));
 
       // Started together, as the launcher does (TogetherComponent).
       Map<Class<?>, List<String>> toStart = new LinkedHashMap<>();

@@ -20,9 +20,15 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
 import org.apache.avro.specific.SpecificRecord;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.ListOffsetsOptions;
+import org.apache.kafka.clients.admin.OffsetSpec;
+import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.IsolationLevel;
+import org.apache.kafka.common.TopicPartition;
 import org.referralexchange.events.v1.Actor;
 import org.referralexchange.events.v1.ActorRole;
 import org.referralexchange.events.v1.CaseManager;
@@ -68,11 +74,14 @@ import org.referralexchange.testing.ExchangeInfrastructure;
  * (kafka-support's {@code KafkaReadiness}); its restore rate is N over that time. Live heap is the
  * used heap after {@code jcmd <pid> GC.run} (a full collection with the serial collector the child
  * runs), from {@code jcmd <pid> GC.heap_info}. "Cold" starts without the service's state directory,
- * "warm" with the one the cold start left; today the services keep no local state, so the two
- * differ only by noise, but the same command measures the Kafka Streams version. Records refused or
- * dead-lettered would mean the slow path is measured: the run fails if there is any. Options:
- * {@code --n=100000,1000000 --services=gateway,adapter,notifier --heap=4g
- * --startup-timeout-minutes=30}.
+ * "warm" with the one the cold start left. A service on Kafka Streams (the notifier) is started
+ * once more before those, with no state under an application that has not read this history (its
+ * first start, as after an upgrade): that start processes the history, timed until the application
+ * has committed the ends of its input topics; its cold start then restores its stores from their
+ * changelogs, and its warm start finds them on disk. The others keep no local state, so their cold
+ * and warm starts differ only by noise. Records refused or dead-lettered would mean the slow path
+ * is measured: the run fails if there is any. Options: {@code --n=100000,1000000
+ * --services=gateway,adapter,notifier --heap=4g --startup-timeout-minutes=30}.
  */
 public final class HistoryBenchmark {
 
@@ -94,9 +103,11 @@ public final class HistoryBenchmark {
 
   private static final int CASE_MANAGERS_PER_AGENCY = 200;
 
-  /** Refusals and skips as kafka-support's EventLog logs them. */
+  /** Refusals and skips as kafka-support's EventLog and the Kafka Streams services log them. */
   private static final Pattern REFUSED_LINE =
-      Pattern.compile("Refusing impossible record|Skipping undecodable record");
+      Pattern.compile(
+          "Refusing impossible record|Skipping undecodable record|Refused a record of|Skipped an"
+              + " undecodable record");
 
   private static final Pattern HEAP_USED =
       Pattern.compile("(?:def new generation|tenured generation)\\s+total \\d+K, used (\\d+)K");
@@ -135,10 +146,34 @@ public final class HistoryBenchmark {
   }
 
   /** One start of one service. */
-  record Start(double readySeconds, double liveHeapMb, int refusedLines) {}
+  /**
+   * @param caughtUpSeconds from the start until its Kafka Streams application had committed the
+   *     ends of its input topics (as they were at the start): the history processed; NaN where not
+   *     measured
+   */
+  record Start(double readySeconds, double caughtUpSeconds, double liveHeapMb, int refusedLines) {}
 
   /** One service at one N. */
-  record Result(String service, int n, Start cold, Start warm) {}
+  /**
+   * @param first a Kafka Streams service's start with no state under an application that has not
+   *     read this history yet (the first start of that version: it processes the history); null for
+   *     the others, whose every start reads everything
+   * @param cold a start without local state: a Kafka Streams service restores its stores from their
+   *     changelogs
+   */
+  record Result(String service, int n, Start first, Start cold, Start warm) {}
+
+  /** The services on Kafka Streams, with their application id and input topics. */
+  private static final Map<String, Map.Entry<String, List<String>>> ON_STREAMS =
+      Map.of(
+          "notifier",
+          Map.entry(
+              "notifier",
+              List.of(
+                  Topics.REFERRAL_SUBMITTED.name(),
+                  Topics.REFERRAL_STATUS_CHANGED.name(),
+                  Topics.REFERRAL_OVERDUE.name(),
+                  Topics.NOTIFICATIONS.name())));
 
   public static void main(String[] args) throws Exception {
     Harness.prepareJvm();
@@ -176,19 +211,27 @@ public final class HistoryBenchmark {
                     "--spring.main.banner-mode=off"),
                 options.startupTimeout());
         deleteTree(state);
-        Start cold = measure(child, service, n, "cold", work);
-        Start warm = measure(child, service, n, "warm", work);
+        Map.Entry<String, List<String>> streams = ON_STREAMS.get(service);
+        Start first = null;
+        if (streams != null) {
+          first = measure(child, service, n, "first", work, streams);
+          deleteTree(state);
+        }
+        Start cold = measure(child, service, n, "cold", work, null);
+        Start warm = measure(child, service, n, "warm", work, null);
         long deadLetters = deadLetters();
-        if (deadLetters > 0 || cold.refusedLines() > 0 || warm.refusedLines() > 0) {
+        int refused =
+            cold.refusedLines() + warm.refusedLines() + (first == null ? 0 : first.refusedLines());
+        if (deadLetters > 0 || refused > 0) {
           throw new IllegalStateException(
               service
                   + " refused records: "
                   + deadLetters
                   + " dead letters, "
-                  + (cold.refusedLines() + warm.refusedLines())
+                  + refused
                   + " refusal or skip lines in its log; the history is not what it expects");
         }
-        results.add(new Result(service, n, cold, warm));
+        results.add(new Result(service, n, first, cold, warm));
       }
     }
     report(options, results);
@@ -198,33 +241,101 @@ public final class HistoryBenchmark {
     System.exit(0); // the broker and registry stop in a shutdown hook
   }
 
-  /** Starts the service, waits for readiness, measures its live heap, stops it. */
-  private static Start measure(ChildService child, String service, int n, String kind, Path work)
+  /**
+   * Starts the service, waits for readiness (and, given a Kafka Streams application and its input
+   * topics, until it committed their ends as they were at the start), measures its live heap, stops
+   * it.
+   */
+  private static Start measure(
+      ChildService child,
+      String service,
+      int n,
+      String kind,
+      Path work,
+      Map.Entry<String, List<String>> streams)
       throws Exception {
     Path log = work.resolve("logs").resolve(service + "-" + n + ".log");
     int refusedBefore = refusedLines(log);
+    Map<TopicPartition, Long> ends = streams == null ? Map.of() : ends(streams.getValue());
     long start = System.nanoTime();
     child.start();
     double ready = (System.nanoTime() - start) / 1e9;
+    double caughtUp = Double.NaN;
     double heap;
     try {
+      if (streams != null) {
+        awaitCommitted(streams.getKey(), ends);
+        caughtUp = (System.nanoTime() - start) / 1e9;
+      }
       jcmd(child.pid(), "GC.run");
       heap = usedHeapMb(jcmd(child.pid(), "GC.heap_info"));
     } finally {
       child.stop();
     }
-    Start measured = new Start(ready, heap, refusedLines(log) - refusedBefore);
+    Start measured = new Start(ready, caughtUp, heap, refusedLines(log) - refusedBefore);
     System.out.printf(
         Locale.ROOT,
-        "%s N=%,d %s: ready in %.1f s (%,.0f referrals/s), live heap %.0f MB; load average %s%n",
+        "%s N=%,d %s: ready in %.1f s (%,.0f referrals/s)%s, live heap %.0f MB; load average %s%n",
         service,
         n,
         kind,
         ready,
         n / ready,
+        Double.isNaN(caughtUp)
+            ? ""
+            : String.format(Locale.ROOT, ", history processed in %.1f s", caughtUp),
         heap,
         Harness.loadAverage());
     return measured;
+  }
+
+  private static Map<TopicPartition, Long> ends(List<String> topics) throws Exception {
+    try (Admin admin = Admin.create(Map.of("bootstrap.servers", bootstrapServers()))) {
+      Map<TopicPartition, OffsetSpec> latest = new LinkedHashMap<>();
+      for (var described : admin.describeTopics(topics).allTopicNames().get().values()) {
+        described
+            .partitions()
+            .forEach(
+                p ->
+                    latest.put(
+                        new TopicPartition(described.name(), p.partition()), OffsetSpec.latest()));
+      }
+      Map<TopicPartition, Long> ends = new LinkedHashMap<>();
+      admin
+          .listOffsets(latest, new ListOffsetsOptions(IsolationLevel.READ_COMMITTED))
+          .all()
+          .get()
+          .forEach((partition, info) -> ends.put(partition, info.offset()));
+      return ends;
+    }
+  }
+
+  /** Waits until the group has committed at least {@code ends} on every partition. */
+  private static void awaitCommitted(String group, Map<TopicPartition, Long> ends)
+      throws Exception {
+    try (Admin admin = Admin.create(Map.of("bootstrap.servers", bootstrapServers()))) {
+      long deadline = System.nanoTime() + Duration.ofHours(2).toNanos();
+      while (System.nanoTime() < deadline) {
+        Map<TopicPartition, OffsetAndMetadata> committed =
+            admin.listConsumerGroupOffsets(group).partitionsToOffsetAndMetadata().get();
+        boolean all =
+            ends.entrySet().stream()
+                .allMatch(
+                    e ->
+                        e.getValue() == 0
+                            || (committed.get(e.getKey()) != null
+                                && committed.get(e.getKey()).offset() >= e.getValue()));
+        if (all) {
+          return;
+        }
+        Thread.sleep(500);
+      }
+      throw new IllegalStateException(group + " never committed the ends of its topics");
+    }
+  }
+
+  private static String bootstrapServers() {
+    return ExchangeInfrastructure.bootstrapServers();
   }
 
   /**
@@ -498,15 +609,22 @@ public final class HistoryBenchmark {
     Harness.printRunHeader(options);
     System.out.println();
     System.out.println(
-        "| service | N | cold ready s | warm ready s | live heap MB (cold / warm) | referrals/s"
-            + " restored (cold) |");
-    System.out.println("|---|---:|---:|---:|---:|---:|");
+        "| service | N | first start: history processed s (referrals/s) | cold ready s | warm ready"
+            + " s | live heap MB (cold / warm) | referrals/s restored (cold) |");
+    System.out.println("|---|---:|---:|---:|---:|---:|---:|");
     for (Result r : results) {
       System.out.printf(
           Locale.ROOT,
-          "| %s | %,d | %.1f | %.1f | %.0f / %.0f | %,.0f |%n",
+          "| %s | %,d | %s | %.1f | %.1f | %.0f / %.0f | %,.0f |%n",
           r.service(),
           r.n(),
+          r.first() == null
+              ? "n/a (every start reads everything)"
+              : String.format(
+                  Locale.ROOT,
+                  "%.1f (%,.0f)",
+                  r.first().caughtUpSeconds(),
+                  r.n() / r.first().caughtUpSeconds()),
           r.cold().readySeconds(),
           r.warm().readySeconds(),
           r.cold().liveHeapMb(),

@@ -32,8 +32,12 @@ import java.util.Map;
 import java.util.Properties;
 import java.util.UUID;
 import org.apache.avro.specific.SpecificRecord;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.OffsetSpec;
+import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.TopicPartition;
 import org.referralexchange.events.v1.Actor;
 import org.referralexchange.events.v1.ActorRole;
 import org.referralexchange.events.v1.CaseManager;
@@ -42,7 +46,6 @@ import org.referralexchange.events.v1.ReferralStatus;
 import org.referralexchange.events.v1.ReferralStatusChanged;
 import org.referralexchange.events.v1.ReferralSubmitted;
 import org.referralexchange.notifier.NotifierApplication;
-import org.referralexchange.notifier.referral.ContactView;
 import org.referralexchange.schemas.Topics;
 import org.referralexchange.schemas.samples.SampleEvents;
 import org.referralexchange.testing.ExchangeInfrastructure;
@@ -171,6 +174,9 @@ public final class NotifierEmailBenchmark {
                   "--notifier.mail-from=" + FROM,
                   "--notifier.gateway-base-url=https://gateway.test",
                   "--notifier.twilio.enabled=false",
+                  // Its Kafka Streams stores: this run's own, as its broker is.
+                  "--exchange.streams.state-dir="
+                      + java.nio.file.Files.createTempDirectory("notifier-bench-streams"),
                   "--spring.main.banner-mode=off",
                   "--logging.level.root=WARN");
       String base = Harness.baseUrl(notifier);
@@ -189,7 +195,10 @@ public final class NotifierEmailBenchmark {
               bootstrap,
               registryUrl,
               greenMail,
-              notifier.getBean(ContactView.class),
+              notifier
+                  .getBean(org.springframework.boot.kafka.autoconfigure.KafkaProperties.class)
+                  .getStreams()
+                  .getApplicationId(),
               session,
               transport)
           .run();
@@ -212,7 +221,10 @@ public final class NotifierEmailBenchmark {
     private final String bootstrap;
     private final String registryUrl;
     private final GreenMail greenMail;
-    private final ContactView contacts;
+
+    /** The notifier's Kafka Streams application (its consumer group). */
+    private final String applicationId;
+
     private final Session session;
     private final Transport transport;
     private final String runId = Long.toString(System.currentTimeMillis(), 36);
@@ -229,14 +241,14 @@ public final class NotifierEmailBenchmark {
         String bootstrap,
         String registryUrl,
         GreenMail greenMail,
-        ContactView contacts,
+        String applicationId,
         Session session,
         Transport transport) {
       this.options = options;
       this.bootstrap = bootstrap;
       this.registryUrl = registryUrl;
       this.greenMail = greenMail;
-      this.contacts = contacts;
+      this.applicationId = applicationId;
       this.session = session;
       this.transport = transport;
     }
@@ -272,6 +284,38 @@ public final class NotifierEmailBenchmark {
       report(phases);
     }
 
+    /** Waits until the notifier's application has committed the end of {@code topic}. */
+    private void awaitProcessed(String topic) throws Exception {
+      try (Admin admin = Admin.create(Map.of("bootstrap.servers", bootstrap))) {
+        Map<TopicPartition, OffsetSpec> latest = new HashMap<>();
+        admin
+            .describeTopics(List.of(topic))
+            .allTopicNames()
+            .get()
+            .get(topic)
+            .partitions()
+            .forEach(
+                p -> latest.put(new TopicPartition(topic, p.partition()), OffsetSpec.latest()));
+        Map<TopicPartition, Long> ends = new HashMap<>();
+        admin.listOffsets(latest).all().get().forEach((tp, info) -> ends.put(tp, info.offset()));
+        long deadline = System.nanoTime() + options.phaseTimeout.toNanos();
+        while (System.nanoTime() < deadline) {
+          Map<TopicPartition, OffsetAndMetadata> committed =
+              admin.listConsumerGroupOffsets(applicationId).partitionsToOffsetAndMetadata().get();
+          if (ends.entrySet().stream()
+              .allMatch(
+                  e ->
+                      e.getValue() == 0
+                          || (committed.get(e.getKey()) != null
+                              && committed.get(e.getKey()).offset() >= e.getValue()))) {
+            return;
+          }
+          Thread.sleep(5);
+        }
+        throw new IllegalStateException("The notifier did not read " + topic + " in time");
+      }
+    }
+
     private Phase notifierPhase(KafkaProducer<String, SpecificRecord> loader, int round, int seq)
         throws Exception {
       int n = options.emails;
@@ -294,19 +338,9 @@ public final class NotifierEmailBenchmark {
         loader.send(new ProducerRecord<>(Topics.REFERRAL_SUBMITTED.name(), id, submitted));
       }
       loader.flush();
-      // Outside the measurement: the notifier knows every case manager before the first status.
-      long deadline = System.nanoTime() + options.phaseTimeout.toNanos();
-      int known = 0;
-      while (known < n && System.nanoTime() < deadline) {
-        if (contacts.get(ids.get(known)).isPresent()) {
-          known++;
-        } else {
-          Thread.sleep(5);
-        }
-      }
-      if (known < n) {
-        throw new IllegalStateException("The notifier saw " + known + " of " + n + " referrals");
-      }
+      // Outside the measurement: the notifier knows every case manager before the first status
+      // (its application has processed and committed every submission).
+      awaitProcessed(Topics.REFERRAL_SUBMITTED.name());
       List<ReferralStatusChanged> statuses = new ArrayList<>(n);
       for (String id : ids) {
         statuses.add(

@@ -5,6 +5,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
+import java.util.UUID;
 
 /**
  * One of the three services as a child JVM, built with the local launcher's arguments and run the
@@ -68,7 +69,16 @@ public final class ChildService {
               new NotifierComponent(
                   () -> bootstrapServers,
                   () -> registryUrl,
-                  new NotifierComponent.Settings(0, startupTimeout, clocks.tick(), ""),
+                  new NotifierComponent.Settings(
+                      0,
+                      startupTimeout,
+                      clocks.tick(),
+                      "",
+                      // A harness that measures warm starts names its own
+                      // (spring.kafka.streams.state-dir wins).
+                      Path.of(
+                          System.getProperty("java.io.tmpdir"),
+                          "child-notifier-streams-" + UUID.randomUUID())),
                   new NotifierComponent.Channels(
                       () -> NOWHERE, () -> "http://" + NOWHERE, () -> "http://" + NOWHERE));
           default -> throw new IllegalArgumentException("No service " + service);

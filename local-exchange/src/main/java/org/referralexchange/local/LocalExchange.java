@@ -114,7 +114,12 @@ public final class LocalExchange {
             kafka::bootstrapServers,
             registry::url,
             new NotifierComponent.Settings(
-                notifierPort, settings.serviceStartupTimeout(), clocks.tick(), ""),
+                notifierPort,
+                settings.serviceStartupTimeout(),
+                clocks.tick(),
+                "",
+                // Beside the broker's data: kept and wiped with it.
+                settings.kafkaDataDir().resolve("notifier-streams")),
             new NotifierComponent.Channels(mail::smtp, sms::url, () -> gatewayUrl));
     DemoSeedComponent seed = new DemoSeedComponent(gateway::url);
     return List.of(

@@ -1,5 +1,6 @@
 package org.referralexchange.local;
 
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -26,8 +27,12 @@ final class NotifierComponent extends SpringServiceComponent {
    * @param startupTimeout how long the notifier may take to answer readiness with 200
    * @param tick how often the notifier looks for status changes to tell
    * @param quietHours SMS quiet hours, {@code HH:mm-HH:mm}, blank for none
+   * @param stateDir its Kafka Streams stores; one per instance, kept across restarts of this run.
+   *     Its name is also the instance's static-membership name ({@code
+   *     exchange.streams.instance-id}), so a restarted instance takes its tasks back at once
    */
-  record Settings(int port, Duration startupTimeout, Duration tick, String quietHours) {}
+  record Settings(
+      int port, Duration startupTimeout, Duration tick, String quietHours, Path stateDir) {}
 
   /**
    * @param smtp the mail catcher, {@code host:port}
@@ -77,6 +82,8 @@ final class NotifierComponent extends SpringServiceComponent {
         "--spring.mail.host=" + smtp.substring(0, colon),
         "--spring.mail.port=" + smtp.substring(colon + 1),
         "--notifier.tick-interval=" + settings.tick(),
+        "--exchange.streams.state-dir=" + settings.stateDir(),
+        "--exchange.streams.instance-id=" + settings.stateDir().getFileName(),
         "--notifier.sms-quiet-hours=" + settings.quietHours(),
         "--notifier.gateway-base-url=" + channels.gatewayUrl().get(),
         "--notifier.twilio.enabled=true",

@@ -756,6 +756,11 @@ final class FaultBench {
 
   /** Every record on the topic, decoded with the registry's schemas, in partition order. */
   List<SpecificRecord> events(String topic) {
+    return timedEvents(topic).stream().map(Map.Entry::getValue).toList();
+  }
+
+  /** The events on a topic, each with its record's timestamp. */
+  List<Map.Entry<Instant, SpecificRecord>> timedEvents(String topic) {
     try (AvroDeserializer<SpecificRecord> values = new AvroDeserializer<>()) {
       values.configure(
           Map.of(
@@ -764,9 +769,12 @@ final class FaultBench {
               SerdeConfig.SPECIFIC_AVRO_READER,
               true),
           false);
-      List<SpecificRecord> events = new ArrayList<>();
+      List<Map.Entry<Instant, SpecificRecord>> events = new ArrayList<>();
       for (ConsumerRecord<byte[], byte[]> record : readAll(topic)) {
-        events.add(values.deserialize(topic, record.value()));
+        events.add(
+            Map.entry(
+                Instant.ofEpochMilli(record.timestamp()),
+                values.deserialize(topic, record.value())));
       }
       return events;
     }
@@ -846,9 +854,16 @@ final class FaultBench {
       reader =
           new KafkaConsumer<>(
               Map.of(
-                  ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers(),
-                  ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class,
-                  ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class));
+                  ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG,
+                  kafka.bootstrapServers(),
+                  ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG,
+                  ByteArrayDeserializer.class,
+                  ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG,
+                  ByteArrayDeserializer.class,
+                  // As the services read: a record of a transaction a crash left open (and so
+                  // aborted) is not there.
+                  ConsumerConfig.ISOLATION_LEVEL_CONFIG,
+                  "read_committed"));
     }
     return reader;
   }

@@ -11,6 +11,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.UUID;
 import java.util.concurrent.ExecutionException;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
@@ -34,12 +35,24 @@ import org.apache.kafka.common.resource.ResourcePattern;
 import org.apache.kafka.common.resource.ResourceType;
 import org.apache.kafka.common.serialization.StringDeserializer;
 import org.apache.kafka.common.serialization.StringSerializer;
+import org.apache.kafka.streams.KafkaStreams;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.referralexchange.events.v1.ReferralSubmitted;
+import org.referralexchange.notifier.NotifierApplication;
+import org.referralexchange.registry.SchemaRegistryApplication;
+import org.referralexchange.schemas.TopicSchemaRegistration;
 import org.referralexchange.schemas.TopicSpec;
 import org.referralexchange.schemas.Topics;
+import org.referralexchange.schemas.samples.SampleEvents;
+import org.referralexchange.serde.AvroSerializer;
+import org.referralexchange.serde.SchemaRegistryClient;
+import org.referralexchange.serde.SerdeConfig;
+import org.springframework.boot.builder.SpringApplicationBuilder;
+import org.springframework.context.ConfigurableApplicationContext;
+import org.springframework.kafka.config.StreamsBuilderFactoryBean;
 
 /**
  * The broker secured as docker-compose secures it (SCRAM-SHA-512 for clients, the
@@ -65,10 +78,43 @@ class KafkaAclTests {
   static final Map<String, Map<AclOperation, List<String>>> ACLS = acls();
 
   /**
-   * The consumer group each service may join (READ on the group): the adapter's and the notifier's
-   * instances divide their work through it ({@code WorkOwnership}); the others join none.
+   * The consumer group each service may join (READ on the group): the adapter's instances divide
+   * their work through it ({@code WorkOwnership}); the notifier's groups are in {@link #PREFIXED}.
    */
-  static final Map<String, String> GROUPS = Map.of(ADAPTER, ADAPTER, NOTIFIER, NOTIFIER);
+  static final Map<String, String> GROUPS = Map.of(ADAPTER, ADAPTER);
+
+  /**
+   * What a Kafka Streams application needs beyond its topics, for the notifier (application id
+   * {@code notifier}): its internal topics ({@code notifier-<store>-changelog}), which it creates
+   * and checks the configuration of; its groups (the application's, and one per sender: {@code
+   * notifier-sends-email}, {@code notifier-sends-sms}); its transactional ids ({@code
+   * exactly_once_v2}: {@code notifier-<process>-<thread>}). Each is a prefix.
+   */
+  static final List<AclBinding> PREFIXED = prefixed();
+
+  private static List<AclBinding> prefixed() {
+    List<AclBinding> bindings = new ArrayList<>();
+    for (AclOperation operation :
+        List.of(
+            AclOperation.CREATE,
+            AclOperation.READ,
+            AclOperation.WRITE,
+            AclOperation.DESCRIBE_CONFIGS)) {
+      bindings.add(prefixed(NOTIFIER, operation, ResourceType.TOPIC, NOTIFIER + "-"));
+    }
+    bindings.add(prefixed(NOTIFIER, AclOperation.READ, ResourceType.GROUP, NOTIFIER));
+    bindings.add(prefixed(NOTIFIER, AclOperation.WRITE, ResourceType.TRANSACTIONAL_ID, NOTIFIER));
+    bindings.add(
+        prefixed(NOTIFIER, AclOperation.DESCRIBE, ResourceType.TRANSACTIONAL_ID, NOTIFIER));
+    return List.copyOf(bindings);
+  }
+
+  static AclBinding prefixed(
+      String service, AclOperation operation, ResourceType type, String prefix) {
+    return new AclBinding(
+        new ResourcePattern(type, prefix, PatternType.PREFIXED),
+        new AccessControlEntry("User:" + service, "*", operation, AclPermissionType.ALLOW));
+  }
 
   private static final Map<String, String> PASSWORDS =
       Map.of(
@@ -118,17 +164,25 @@ class KafkaAclTests {
     acls.put(
         ADAPTER,
         Map.of(AclOperation.READ, adapterReadsToo, AclOperation.WRITE, List.copyOf(adapterWrites)));
+    String sends = Topics.NOTIFIER_SENDS.name();
     acls.put(
         NOTIFIER,
         Map.of(
-            // ContactView, TriggerView, NotificationLog, ProviderDirectoryView
-            AclOperation.READ, List.of(submitted, status, overdue, notifications, directory),
-            // NotificationWorker: its records, and the triggers it gave up on
+            // Its Kafka Streams topology (the referral topics and what it told), its senders
+            // (notifier.sends), ProviderDirectoryView
+            AclOperation.READ, List.of(submitted, status, overdue, notifications, sends, directory),
+            // The topology: commands, what it recorded itself, and a refused record to the
+            // dead-letter topic of the topic it came from; the senders: what they sent, and a
+            // command they gave up on
             AclOperation.WRITE,
                 List.of(
                     notifications,
+                    sends,
+                    submitted + Topics.DEAD_LETTER_SUFFIX,
                     status + Topics.DEAD_LETTER_SUFFIX,
-                    overdue + Topics.DEAD_LETTER_SUFFIX)));
+                    overdue + Topics.DEAD_LETTER_SUFFIX,
+                    notifications + Topics.DEAD_LETTER_SUFFIX,
+                    sends + Topics.DEAD_LETTER_SUFFIX)));
     acls.put(
         REGISTRY,
         Map.of(
@@ -179,6 +233,7 @@ class KafkaAclTests {
                       new ResourcePattern(ResourceType.GROUP, group, PatternType.LITERAL),
                       new AccessControlEntry(
                           "User:" + service, "*", AclOperation.READ, AclPermissionType.ALLOW))));
+      bindings.addAll(PREFIXED);
       admin.createAcls(bindings).all().get();
       // createAcls returns once the controller has committed them; the broker applies them from
       // the metadata log a moment later. Until it serves every one, the first tests could be
@@ -272,6 +327,132 @@ class KafkaAclTests {
         consumer.poll(Duration.ofMillis(200));
       }
       return consumer.assignment();
+    }
+  }
+
+  /**
+   * The notifier itself, on Kafka Streams with {@code exactly_once_v2}, as {@code User:notifier}
+   * with the table's grants and nothing more: it creates its changelog topics, joins its groups,
+   * commits in transactions, and emails the case manager of a completed referral. The registry runs
+   * as {@code User:schema-registry}; the referral is written by the admin, standing in for the
+   * gateway and the adapter.
+   */
+  @Test
+  void theNotifierOnKafkaStreamsWorksWithItsGrantsAlone(@TempDir Path stateDir) throws Exception {
+    MailCatcherComponent mail =
+        new MailCatcherComponent(new MailCatcherComponent.Settings(0, stateDir.resolve("mail")));
+    ConfigurableApplicationContext registry = null;
+    ConfigurableApplicationContext notifier = null;
+    mail.start();
+    try {
+      registry =
+          SchemaRegistryApplication.builder()
+              .main(SchemaRegistryApplication.class)
+              .run(
+                  withClientSettings(
+                      "--registry.kafka.properties.",
+                      REGISTRY,
+                      "--server.port=0",
+                      "--"
+                          + SchemaRegistryComponent.BOOTSTRAP_PROPERTY
+                          + "="
+                          + broker.bootstrapServers(),
+                      "--springdoc.api-docs.enabled=false",
+                      "--springdoc.swagger-ui.enabled=false"));
+      String registryUrl =
+          "http://127.0.0.1:" + registry.getEnvironment().getProperty("local.server.port");
+      TopicSchemaRegistration.registerAll(
+          new SchemaRegistryClient(
+              SerdeConfig.from(Map.of(SerdeConfig.SCHEMA_REGISTRY_URL, registryUrl))));
+
+      notifier =
+          new SpringApplicationBuilder(NotifierApplication.class)
+              .run(
+                  withClientSettings(
+                      "--spring.kafka.properties.",
+                      NOTIFIER,
+                      "--server.port=0",
+                      "--spring.autoconfigure.exclude="
+                          + SpringServiceComponent.SECURITY_AUTO_CONFIGURATION,
+                      "--springdoc.api-docs.enabled=false",
+                      "--springdoc.swagger-ui.enabled=false",
+                      "--spring.kafka.bootstrap-servers=" + broker.bootstrapServers(),
+                      "--spring.kafka.security.protocol=SASL_PLAINTEXT",
+                      // Topics are the admin's; the notifier may not create the exchange's topics.
+                      "--spring.kafka.admin.auto-create=false",
+                      "--spring.kafka.properties.schema.registry.url=" + registryUrl,
+                      "--spring.mail.host=127.0.0.1",
+                      "--spring.mail.port="
+                          + mail.smtp().substring(mail.smtp().lastIndexOf(':') + 1),
+                      "--notifier.tick-interval=PT0.2S",
+                      "--notifier.gateway-base-url=https://gateway.test",
+                      "--exchange.streams.state-dir=" + stateDir.resolve("streams")));
+
+      String referralId = "acl-" + UUID.randomUUID();
+      ReferralSubmitted submitted = SampleEvents.referralSubmitted(referralId);
+      submitted.getReferrer().getCaseManager().setEmail(referralId + "@county.example");
+      Map<String, Object> config = new HashMap<>(adminConfig());
+      config.put(ProducerConfig.ACKS_CONFIG, "all");
+      config.put(SerdeConfig.SCHEMA_REGISTRY_URL, registryUrl);
+      config.put(SerdeConfig.AUTO_REGISTER_SCHEMAS, false);
+      config.put(SerdeConfig.USE_LATEST_VERSION, true);
+      try (KafkaProducer<String, Object> producer =
+          new KafkaProducer<>(config, new StringSerializer(), avroSerializer(config))) {
+        producer
+            .send(new ProducerRecord<>(Topics.REFERRAL_SUBMITTED.name(), referralId, submitted))
+            .get();
+        producer
+            .send(
+                new ProducerRecord<>(
+                    Topics.REFERRAL_STATUS_CHANGED.name(),
+                    referralId,
+                    SampleEvents.completed(referralId)))
+            .get();
+      }
+
+      String address = referralId + "@county.example";
+      org.awaitility.Awaitility.await()
+          .atMost(Duration.ofSeconds(90))
+          .until(() -> mail.messages().stream().anyMatch(m -> recipients(m).contains(address)));
+      KafkaStreams streams = notifier.getBean(StreamsBuilderFactoryBean.class).getKafkaStreams();
+      assertThat(streams.state()).isEqualTo(KafkaStreams.State.RUNNING);
+      assertThat(mail.messages().stream().filter(m -> recipients(m).contains(address)))
+          .singleElement()
+          .satisfies(m -> assertThat(m.getSubject()).contains("completed"));
+    } finally {
+      if (notifier != null) {
+        notifier.close();
+      }
+      if (registry != null) {
+        registry.close();
+      }
+      mail.stop();
+    }
+  }
+
+  /** Arguments, with the SASL settings of {@code user} under {@code prefix}. */
+  private static String[] withClientSettings(String prefix, String user, String... args) {
+    List<String> all = new ArrayList<>(List.of(args));
+    KafkaBrokerComponent.Security.clientConfig(user, PASSWORDS.get(user))
+        .forEach((key, value) -> all.add(prefix + key + "=" + value));
+    return all.toArray(String[]::new);
+  }
+
+  @SuppressWarnings({"unchecked", "rawtypes"})
+  private static org.apache.kafka.common.serialization.Serializer<Object> avroSerializer(
+      Map<String, Object> config) {
+    AvroSerializer serializer = new AvroSerializer<>();
+    serializer.configure(config, false);
+    return serializer;
+  }
+
+  private static List<String> recipients(jakarta.mail.internet.MimeMessage message) {
+    try {
+      return java.util.Arrays.stream(message.getAllRecipients())
+          .map(a -> a.toString().toLowerCase(java.util.Locale.ROOT))
+          .toList();
+    } catch (jakarta.mail.MessagingException e) {
+      throw new IllegalStateException(e);
     }
   }
 

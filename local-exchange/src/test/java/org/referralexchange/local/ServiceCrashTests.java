@@ -44,8 +44,9 @@ import org.referralexchange.schemas.Topics;
  *       the provider can tell it is the same message. Every referral still reaches the provider
  *       once as distinct deliveries; raw POSTs are counted and reported too;
  *   <li>the notifier: an email or text sent whose {@code NotificationRecorded} was not in the log
- *       at the kill is sent again (SMTP and SMS have no idempotency key), at most {@code
- *       notifier.records-in-flight} of them.
+ *       at the kill is sent again (SMTP and SMS have no idempotency key): at most one per sender
+ *       thread (one email sender and one SMS sender by default), which records each message before
+ *       it takes the next.
  * </ul>
  *
  * <p>Short form in the build ({@value FaultBench#DEFAULT_REFERRALS} referrals per scenario at
@@ -54,8 +55,11 @@ import org.referralexchange.schemas.Topics;
  */
 class ServiceCrashTests extends FaultSuite {
 
-  /** The notifier's default {@code notifier.records-in-flight}, which this run does not change. */
-  private static final int NOTIFIER_RECORDS_IN_FLIGHT = 64;
+  /**
+   * Messages an instance can have sent and not yet recorded: one per sender thread, and this run
+   * keeps the default {@code notifier.sender-concurrency} of 1 for each of the two channels.
+   */
+  private static final int NOTIFIER_UNRECORDED_AT_MOST = 2;
 
   private static final Path LOGS = Path.of("target", "service-crash");
 
@@ -167,7 +171,7 @@ class ServiceCrashTests extends FaultSuite {
   /**
    * The notifier killed while it sends the load's notifications, restarted at once: every status
    * change notified on each channel, a repeat only for a message sent but not yet recorded at the
-   * kill, and no more of those than {@code notifier.records-in-flight}.
+   * kill, and no more of those than one per sender thread.
    */
   @Test
   @Order(2)
@@ -196,8 +200,7 @@ class ServiceCrashTests extends FaultSuite {
       bench.sms.holdAnswers(Duration.ZERO);
     }
     awaitWhatWasOnTheWire(kill, () -> bench.sms.messages().size(), true);
-    SentAtKill atKill = sentAtKill(load);
-    int window = atKill.window();
+    CaughtAtKill caught = caughtAtKill(load, kill);
 
     Instant restartAt = Instant.now();
     notifier.start();
@@ -212,6 +215,8 @@ class ServiceCrashTests extends FaultSuite {
             bench.emailsAbout(backlog).keySet().containsAll(backlog)
                 && bench.textsAbout(backlog).keySet().containsAll(backlog));
     Instant backlogAt = Instant.now();
+    SentAtKill atKill = sentAtKill(caught);
+    int window = atKill.window();
     FaultBench.Row row =
         bench.endAndCount(
             load,
@@ -233,8 +238,8 @@ class ServiceCrashTests extends FaultSuite {
                 seconds(Duration.between(kill.at, backlogAt)));
     assertNotificationsRepeatedOnlyInTheWindow("2b", load, atKill);
     assertThat(window)
-        .as("sent but not recorded at the kill, at most notifier.records-in-flight")
-        .isBetween(1, NOTIFIER_RECORDS_IN_FLIGHT);
+        .as("sent but not recorded at the kill, at most one per sender thread")
+        .isBetween(1, NOTIFIER_UNRECORDED_AT_MOST);
     row.assertHolds(0, window);
   }
 
@@ -336,7 +341,7 @@ class ServiceCrashTests extends FaultSuite {
       bench.sms.holdAnswers(Duration.ZERO);
     }
     awaitWhatWasOnTheWire(kill, () -> bench.sms.messages().size(), false);
-    SentAtKill atKill = sentAtKill(load);
+    CaughtAtKill caught = caughtAtKill(load, kill);
 
     Set<String> backlog = new HashSet<>(acceptedIds(load));
     backlog.retainAll(bench.providers.webhook().receivedReferralIds());
@@ -346,6 +351,7 @@ class ServiceCrashTests extends FaultSuite {
             bench.emailsAbout(backlog).keySet().containsAll(backlog)
                 && bench.textsAbout(backlog).keySet().containsAll(backlog));
     Instant backlogAt = Instant.now();
+    SentAtKill atKill = sentAtKill(caught);
     FaultBench.Row row =
         bench.endAndCount(
             load,
@@ -363,26 +369,33 @@ class ServiceCrashTests extends FaultSuite {
                 backlog.size(), seconds(Duration.between(kill.at, backlogAt)), SESSION_TIMEOUT);
     int repeats = assertNotificationsRepeatedOnlyInTheWindow("7b", load, atKill);
     assertThat(repeats)
-        .as("repeated messages, at most notifier.records-in-flight per instance")
-        .isLessThanOrEqualTo(2 * NOTIFIER_RECORDS_IN_FLIGHT);
+        .as("repeated messages, at most one per sender thread of each instance")
+        .isLessThanOrEqualTo(2 * NOTIFIER_UNRECORDED_AT_MOST);
     row.assertHolds(0, atKill.window());
   }
 
   // --- helpers ---
 
   /**
-   * The instances' {@code exchange.kafka.ownership.session-timeout} here: 8 s instead of the
-   * services' default 15 s. The group gives a killed instance's partitions away only when its own
-   * session timeout has run out, so each kill waited out 15 s for nothing the scenarios check; 8 s
-   * (with a 2 s heartbeat, four to a session) still outlasts any stall of a live instance on a
-   * loaded box, and a takeover still has to wait for it.
+   * The instances' session timeouts here (the adapter's {@code
+   * exchange.kafka.ownership.session-timeout}, the notifier's Kafka Streams group and its senders'
+   * groups): 8 s instead of the defaults (15 s, 45 s). The group gives a killed instance's
+   * partitions away only when its own session timeout has run out, so each kill waited out 15 s for
+   * nothing the scenarios check; 8 s (with a 2 s heartbeat, four to a session) still outlasts any
+   * stall of a live instance on a loaded box, and a takeover still has to wait for it.
    */
   private static final String SESSION_TIMEOUT = "8 s";
 
   private static final List<String> SHORT_SESSION =
       List.of(
           "--exchange.kafka.ownership.session-timeout=PT8S",
-          "--exchange.kafka.ownership.heartbeat-interval=PT2S");
+          "--exchange.kafka.ownership.heartbeat-interval=PT2S",
+          // The notifier's Kafka Streams group
+          "--spring.kafka.streams.properties.session.timeout.ms=8000",
+          "--spring.kafka.streams.properties.heartbeat.interval.ms=2000",
+          // and its senders' groups
+          "--spring.kafka.consumer.properties.session.timeout.ms=8000",
+          "--spring.kafka.consumer.properties.heartbeat.interval.ms=2000");
 
   /** A second adapter beside the bench's, same configuration and group, as a child JVM. */
   private AdapterComponent anotherAdapter(Path log) {
@@ -414,7 +427,12 @@ class ServiceCrashTests extends FaultSuite {
             bench.kafka::bootstrapServers,
             registry::url,
             new NotifierComponent.Settings(
-                0, bench.settings.serviceStartupTimeout(), FaultBench.CLOCKS.tick(), ""),
+                0,
+                bench.settings.serviceStartupTimeout(),
+                FaultBench.CLOCKS.tick(),
+                "",
+                // Its own stores: two instances never share a state dir.
+                bench.settings.kafkaDataDir().resolve("another-notifier-streams")),
             new NotifierComponent.Channels(bench.mail::smtp, bench.sms::url, gateway::url));
     another.runInChildProcess(log, SHORT_SESSION);
     return another;
@@ -460,7 +478,11 @@ class ServiceCrashTests extends FaultSuite {
     }
   }
 
-  /** Messages at the catchers at a kill, and those of them with no SENT record in the log. */
+  /**
+   * Messages at the catchers at a kill, and those of them with no SENT record committed before it.
+   * Asked once the services settled: a record of a transaction the kill left open is aborted then
+   * (never there), and one written after the kill is not counted.
+   */
   private record SentAtKill(
       Map<String, Long> emails,
       Map<String, Long> texts,
@@ -471,15 +493,21 @@ class ServiceCrashTests extends FaultSuite {
     }
   }
 
-  private SentAtKill sentAtKill(FaultBench.Load load) {
+  /** The messages about the load's referrals at the catchers now, just after a kill. */
+  private record CaughtAtKill(
+      Instant killedAt, Map<String, Long> emails, Map<String, Long> texts) {}
+
+  private CaughtAtKill caughtAtKill(FaultBench.Load load, Kill kill) {
     Set<String> sent = new HashSet<>(acceptedIds(load));
-    Map<String, Long> emails = bench.emailsAbout(sent);
-    Map<String, Long> texts = bench.textsAbout(sent);
-    Set<String> emailsNotRecorded = new LinkedHashSet<>(emails.keySet());
-    emailsNotRecorded.removeAll(recordedSent("EMAIL"));
-    Set<String> textsNotRecorded = new LinkedHashSet<>(texts.keySet());
-    textsNotRecorded.removeAll(recordedSent("SMS"));
-    return new SentAtKill(emails, texts, emailsNotRecorded, textsNotRecorded);
+    return new CaughtAtKill(kill.at, bench.emailsAbout(sent), bench.textsAbout(sent));
+  }
+
+  private SentAtKill sentAtKill(CaughtAtKill caught) {
+    Set<String> emailsNotRecorded = new LinkedHashSet<>(caught.emails().keySet());
+    emailsNotRecorded.removeAll(recordedSentBefore("EMAIL", caught.killedAt()));
+    Set<String> textsNotRecorded = new LinkedHashSet<>(caught.texts().keySet());
+    textsNotRecorded.removeAll(recordedSentBefore("SMS", caught.killedAt()));
+    return new SentAtKill(caught.emails(), caught.texts(), emailsNotRecorded, textsNotRecorded);
   }
 
   /**
@@ -581,11 +609,16 @@ class ServiceCrashTests extends FaultSuite {
         .collect(Collectors.toSet());
   }
 
-  /** Referral ids with a SENT {@code NotificationRecorded} on this channel in the log. */
-  private Set<String> recordedSent(String channel) {
+  /**
+   * Referral ids with a SENT {@code NotificationRecorded} on this channel in the log, committed and
+   * stamped before {@code at}.
+   */
+  private Set<String> recordedSentBefore(String channel, Instant at) {
     Set<String> ids = new HashSet<>();
-    for (SpecificRecord event : bench.events(Topics.NOTIFICATIONS.name())) {
-      if (event instanceof NotificationRecorded recorded
+    for (Map.Entry<Instant, SpecificRecord> event :
+        bench.timedEvents(Topics.NOTIFICATIONS.name())) {
+      if (event.getKey().isBefore(at)
+          && event.getValue() instanceof NotificationRecorded recorded
           && recorded.getOutcome() == NotificationOutcome.SENT
           && recorded.getChannel().name().equals(channel)) {
         ids.add(recorded.getReferralId());

@@ -10,6 +10,7 @@ import org.referralexchange.events.v1.ConsentRevoked;
 import org.referralexchange.events.v1.DisclosureRecorded;
 import org.referralexchange.events.v1.IntakePageViewed;
 import org.referralexchange.events.v1.NotificationRecorded;
+import org.referralexchange.events.v1.NotificationRequested;
 import org.referralexchange.events.v1.ProviderListed;
 import org.referralexchange.events.v1.ProviderReportRefused;
 import org.referralexchange.events.v1.ReferralDelivered;
@@ -106,6 +107,23 @@ public final class Topics {
           false);
 
   /**
+   * The notifier's commands to its senders, keyed by referral id: one {@code NotificationRequested}
+   * per source event and channel the case manager is to be told on (again once quiet hours end).
+   * Written by the notifier's Kafka Streams processor in the same transaction as its state, read by
+   * its email and SMS senders, which record the result on {@link #NOTIFICATIONS}.
+   */
+  public static final TopicSpec NOTIFIER_SENDS =
+      new TopicSpec(
+          "notifier.sends",
+          "referralId",
+          NotificationRequested.getClassSchema(),
+          List.of(NotificationRequested.class),
+          REFERRAL_PARTITIONS,
+          // Commands, not history: kept long enough for senders down for weeks to catch up.
+          Optional.of(Duration.ofDays(30)),
+          false);
+
+  /**
    * Consents, keyed by consent id and compacted: the latest event of each consent (recorded,
    * revoked or expired by its event, each carrying the full consent) is its current state. The
    * value schema is the union of the events, registered once under {@code consent.events-value}.
@@ -187,6 +205,7 @@ public final class Topics {
           REFERRAL_OVERDUE,
           REFERRAL_REPORT_REFUSED,
           NOTIFICATIONS,
+          NOTIFIER_SENDS,
           CONSENT_EVENTS,
           PROVIDER_DIRECTORY,
           CONSENT_DISCLOSURES,

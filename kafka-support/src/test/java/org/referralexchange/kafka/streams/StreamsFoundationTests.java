@@ -96,7 +96,9 @@ class StreamsFoundationTests {
                 // 45 s session timeout out: about 130 of this class's 170 s.
                 "--spring.kafka.streams.properties.group.instance.id=" + applicationId,
                 "--exchange.streams.state-dir=" + stateDir,
-                "--exchange.streams.standby-replicas=0");
+                "--exchange.streams.standby-replicas=0",
+                // This application writes the dead letters of the status topic it reads.
+                "--exchange.streams.dead-letter-topics=" + STATUS.name());
     await()
         .atMost(Duration.ofSeconds(60))
         .until(() -> streams(context).state() == KafkaStreams.State.RUNNING);

@@ -14,7 +14,8 @@ import org.springframework.validation.annotation.Validated;
 /**
  * What the notifier does, under {@code notifier.*}.
  *
- * @param tickInterval how often the worker looks for notifications to send
+ * @param tickInterval how often the processor ends the waits that are over (a referral that never
+ *     came, quiet hours that ended)
  * @param waitForReferral how long a status event waits for its referral's submission before it is
  *     recorded as skipped ("unknown referral")
  * @param gatewayBaseUrl base of the links to the referral in the gateway
@@ -24,9 +25,9 @@ import org.springframework.validation.annotation.Validated;
  *     for none
  * @param mailFrom sender address of the emails
  * @param backoff how a channel in an outage is retried
- * @param recordsInFlight how many {@code NotificationRecorded} the worker hands to the producer
- *     before it waits for their acknowledgements (it also waits at the end of every tick): each of
- *     them may be sent once more if the process dies before its record was acknowledged
+ * @param senderConcurrency consumer threads per channel on the {@code notifier.sends} commands (at
+ *     most its 6 partitions per channel across the instances): each holds at most one message sent
+ *     and not yet recorded, which a crash may send again
  * @param twilio the Twilio SMS plug-in
  */
 @Validated
@@ -39,7 +40,7 @@ public record NotifierProperties(
     String smsQuietHours,
     @NotBlank String mailFrom,
     @NotNull @Valid Backoff backoff,
-    @Positive int recordsInFlight,
+    @Positive int senderConcurrency,
     @NotNull @Valid Twilio twilio) {
 
   public NotifierProperties {
@@ -57,7 +58,7 @@ public record NotifierProperties(
             : notifyOn;
     mailFrom = mailFrom == null ? "referrals@exchange.example" : mailFrom;
     backoff = backoff == null ? new Backoff(null, null, 2.0) : backoff;
-    recordsInFlight = recordsInFlight <= 0 ? 64 : recordsInFlight;
+    senderConcurrency = senderConcurrency <= 0 ? 1 : senderConcurrency;
     twilio = twilio == null ? new Twilio(false, null, null, null, null) : twilio;
   }
 

@@ -52,10 +52,7 @@ import org.referralexchange.events.v1.ReferralOverdue;
 import org.referralexchange.events.v1.ReferralStatus;
 import org.referralexchange.events.v1.ReferralStatusChanged;
 import org.referralexchange.events.v1.ReferralSubmitted;
-import org.referralexchange.kafka.EventLog;
-import org.referralexchange.kafka.WorkOwnership;
 import org.referralexchange.notifier.NotifierApplication;
-import org.referralexchange.notifier.referral.TriggerView;
 import org.referralexchange.schemas.Topics;
 import org.referralexchange.schemas.samples.SampleEvents;
 import org.referralexchange.testing.ProviderDirectoryRecords;
@@ -67,6 +64,7 @@ import org.springframework.boot.test.web.server.LocalServerPort;
 import org.springframework.context.ConfigurableApplicationContext;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Primary;
+import org.springframework.kafka.config.StreamsBuilderFactoryBean;
 import org.springframework.test.annotation.DirtiesContext;
 import org.springframework.test.context.DynamicPropertyRegistry;
 import org.springframework.test.context.DynamicPropertySource;
@@ -93,8 +91,10 @@ class NotifierFlowTests {
 
   @Autowired MeterRegistry meters;
 
-  /** This instance's open triggers: what it has still to tell. */
-  @Autowired TriggerView triggers;
+  /** This instance's Kafka Streams: its progress on the topics it reads, its punctuations. */
+  @Autowired StreamsBuilderFactoryBean streams;
+
+  @Autowired org.springframework.context.ApplicationContext context;
 
   static WireMockServer twilio() {
     WireMockServer server = new WireMockServer(options().dynamicPort().bindAddress("127.0.0.1"));
@@ -160,6 +160,12 @@ class NotifierFlowTests {
         },
         new String[] {"spring.mail.host", "127.0.0.1"},
         new String[] {"spring.mail.port", Integer.toString(NotifierInfrastructure.smtpPort())},
+        // Each instance its own state dir: a test JVM's instances share no RocksDB directory.
+        new String[] {"exchange.streams.state-dir", NotifierProbe.freshStateDir().toString()},
+        new String[] {"exchange.streams.standby-replicas", "0"},
+        // Tasks move within seconds when an instance leaves without a word.
+        new String[] {"spring.kafka.streams.properties.session.timeout.ms", "10000"},
+        new String[] {"spring.kafka.streams.properties.heartbeat.interval.ms", "1000"},
         new String[] {"notifier.tick-interval", "PT0.2S"},
         new String[] {"notifier.wait-for-referral", "PT3S"},
         new String[] {"notifier.sms-quiet-hours", "21:00-08:00"},
@@ -772,12 +778,12 @@ class NotifierFlowTests {
   }
 
   /**
-   * A new instance (a redeploy, a scale-out) reads the whole log and must not send again what was
-   * recorded. It runs in a group of its own, so it owns every partition without waiting for a
-   * rebalance of this instance's group; only once it owns them all and its log has caught up is it
-   * checked. A control referral published after that proves it was working by then: its SMS is due
-   * for the new instance (on real time, noon for the case manager) but deferred here (this
-   * instance's clock is moved to midnight), so only the new instance sends it.
+   * A new instance (a redeploy, a scale-out) must not send again what was recorded. It joins this
+   * instance's application with an empty state dir of its own; this instance's topology and senders
+   * are stopped meanwhile, so the new one runs every task, restored from the changelogs, and
+   * carries every command out. Only once it runs all six partitions is it checked. A control
+   * referral published after that proves it was working by then: its SMS is due (on real time, noon
+   * for the case manager), and only the new instance is there to send it.
    */
   @Test
   void aSecondInstanceOwningEveryPartitionSendsNothingAlreadyRecorded() throws Exception {
@@ -792,46 +798,54 @@ class NotifierFlowTests {
     for (String[] p : settings()) {
       args.add("--" + p[0] + "=" + p[1]);
     }
-    args.add("--exchange.kafka.ownership.group-id=notifier-second-" + UUID.randomUUID());
+    List<org.springframework.context.Lifecycle> here =
+        List.of(
+            streams,
+            context.getBean("emailSends", org.springframework.context.Lifecycle.class),
+            context.getBean("smsSends", org.springframework.context.Lifecycle.class));
+    here.forEach(org.springframework.context.Lifecycle::stop);
     try (ConfigurableApplicationContext second =
         new SpringApplicationBuilder(NotifierApplication.class)
             .properties("spring.main.banner-mode=off")
             .run(args.toArray(String[]::new))) {
-      EventLog log = second.getBean(EventLog.class);
-      WorkOwnership ownership = second.getBean(WorkOwnership.class);
+      StreamsBuilderFactoryBean secondStreams = second.getBean(StreamsBuilderFactoryBean.class);
       Set<Integer> every =
           IntStream.range(0, Topics.REFERRAL_STATUS_CHANGED.partitions())
               .boxed()
               .collect(Collectors.toSet());
-      await().atMost(Duration.ofSeconds(60)).until(() -> ownership.owned().equals(every));
-      await().atMost(Duration.ofSeconds(30)).until(log::caughtUp);
+      await()
+          .atMost(Duration.ofSeconds(60))
+          .until(
+              () ->
+                  NotifierProbe.ownedStatusPartitions(secondStreams.getKafkaStreams())
+                      .equals(every));
 
       Referral control =
           referral(uniqueEmail(), uniqueMobile(), zoneWhereItIsNow(12), NotificationChannel.SMS);
-      try {
-        CLOCK.advance(Duration.ofHours(12)); // midnight there for this instance: SMS deferred
-        NotifierInfrastructure.publish(Topics.REFERRAL_SUBMITTED, control.id, control.submitted);
-        publishStatus(control, ReferralStatus.ACCEPTED, ActorRole.PROVIDER, null, null, null);
-        assertThat(awaitOneSms(control)).contains("provider accepted");
-        await()
-            .atMost(Duration.ofSeconds(30))
-            .until(() -> sent(second, NotificationChannel.SMS) == 1);
-        // Back to real time only once this instance has read the control's SMS as sent.
-        await()
-            .atMost(Duration.ofSeconds(30))
-            .until(
-                () -> triggers.open().stream().noneMatch(t -> t.referralId().equals(control.id)));
-      } finally {
-        CLOCK.reset();
-      }
+      NotifierInfrastructure.publish(Topics.REFERRAL_SUBMITTED, control.id, control.submitted);
+      publishStatus(control, ReferralStatus.ACCEPTED, ActorRole.PROVIDER, null, null, null);
+      assertThat(awaitOneSms(control)).contains("provider accepted");
+      await()
+          .atMost(Duration.ofSeconds(30))
+          .until(() -> sent(second, NotificationChannel.SMS) == 1);
 
-      // Triggers are worked oldest first: the recorded one was looked at before the control.
+      // Triggers are decided in the order read: the recorded one was decided before the control.
       assertThat(sent(second, NotificationChannel.EMAIL)).isZero();
       assertThat(sent(second, NotificationChannel.SMS)).isEqualTo(1);
       assertThat(NotifierInfrastructure.mailTo(recorded.email)).hasSize(1);
       assertThat(smsTo(recorded)).hasSize(1);
       assertThat(smsTo(control)).hasSize(1);
+    } finally {
+      here.forEach(org.springframework.context.Lifecycle::start);
     }
+    // This instance runs every task again before the next test counts on it.
+    Set<Integer> every =
+        IntStream.range(0, Topics.REFERRAL_STATUS_CHANGED.partitions())
+            .boxed()
+            .collect(Collectors.toSet());
+    await()
+        .atMost(Duration.ofSeconds(120))
+        .until(() -> NotifierProbe.ownedStatusPartitions(streams.getKafkaStreams()).equals(every));
     assertThat(notifications(recorded)).hasSize(2);
   }
 
@@ -986,71 +1000,50 @@ class NotifierFlowTests {
         .build();
   }
 
-  @Autowired EventLog eventLog;
+  /** The application id of this notifier: its Streams' consumer group. */
+  static final String APPLICATION_ID = "notifier";
 
   /**
-   * Worker ticks that must run to the end once the log has applied everything: five ticks of 0.2 s
-   * are twice the longest backoff (0.5 s), so a retry that was due would have been made.
+   * Punctuations of the processor that must run to the end once everything was read: five ticks of
+   * 0.2 s; a deferred SMS or an expired wait that was due would have been issued or recorded.
    */
   static final int QUIET_TICKS = 5;
 
   /**
-   * Proves that nothing more happens: waits until this notifier has applied every record published
-   * so far on every topic it reads (its lag is 0), then until {@value #QUIET_TICKS} of its worker's
-   * ticks ran to the end after that, with {@code nothingMore} true at every look and at the end. A
-   * tick works every open trigger its views hold, so what the notifier would still send about those
-   * records it has sent by then. This replaces fixed windows of 2 to 3 s with the condition they
-   * stood for.
+   * Proves that nothing more happens: waits until this notifier's topology has read and committed
+   * every record published so far on the topics it reads, then until both of its senders have
+   * carried out and committed every command issued by then (a command whose channel is in an outage
+   * is not committed until it went), then until {@value #QUIET_TICKS} of the processor's
+   * punctuations ran, with {@code nothingMore} true at every look and at the end.
    */
   void awaitNothingMore(java.util.concurrent.Callable<Boolean> nothingMore) throws Exception {
-    java.util.Map<org.apache.kafka.common.TopicPartition, Long> ends =
-        org.referralexchange.testing.ExchangeInfrastructure.endOffsets(
-            Topics.ALL.stream().map(org.referralexchange.schemas.TopicSpec::name).toList());
     String what = "something more was sent or recorded";
+    java.util.Map<org.apache.kafka.common.TopicPartition, Long> read =
+        NotifierProbe.ends(
+            List.of(
+                Topics.REFERRAL_SUBMITTED.name(),
+                Topics.REFERRAL_STATUS_CHANGED.name(),
+                Topics.REFERRAL_OVERDUE.name(),
+                Topics.NOTIFICATIONS.name()));
     await()
         .atMost(Duration.ofSeconds(30))
         .failFast(what, () -> !nothingMore.call())
-        .until(() -> appliedUpTo(ends));
-    double from = workerTicks();
+        .until(() -> NotifierProbe.committedUpTo(APPLICATION_ID, read));
+    java.util.Map<org.apache.kafka.common.TopicPartition, Long> issued =
+        NotifierProbe.ends(List.of(Topics.NOTIFIER_SENDS.name()));
     await()
         .atMost(Duration.ofSeconds(30))
         .failFast(what, () -> !nothingMore.call())
-        .until(() -> workerTicks() >= from + QUIET_TICKS);
+        .until(
+            () ->
+                NotifierProbe.committedUpTo(APPLICATION_ID + "-sends-email", issued)
+                    && NotifierProbe.committedUpTo(APPLICATION_ID + "-sends-sms", issued));
+    double from = NotifierProbe.punctuations(streams.getKafkaStreams());
+    await()
+        .atMost(Duration.ofSeconds(30))
+        .failFast(what, () -> !nothingMore.call())
+        .until(() -> NotifierProbe.punctuations(streams.getKafkaStreams()) >= from + QUIET_TICKS);
     assertThat(nothingMore.call()).as(what).isTrue();
-  }
-
-  /**
-   * Whether this notifier's event log applied every record before {@code ends}, on every partition
-   * it reads (it reads every partition of the status topic, at least).
-   */
-  private boolean appliedUpTo(java.util.Map<org.apache.kafka.common.TopicPartition, Long> ends) {
-    for (var end : ends.entrySet()) {
-      java.util.OptionalLong next = eventLog.nextToApply(end.getKey());
-      if (next.isEmpty()) {
-        if (end.getKey().topic().equals(Topics.REFERRAL_STATUS_CHANGED.name())) {
-          return false; // not assigned yet
-        }
-        continue; // a topic this log does not read
-      }
-      if (next.getAsLong() < end.getValue()) {
-        return false;
-      }
-    }
-    return true;
-  }
-
-  /**
-   * Completed runs of the notification worker's tick, as Spring's scheduling observation counts.
-   */
-  private double workerTicks() {
-    List<io.micrometer.core.instrument.Timer> ticks =
-        meters.find("tasks.scheduled.execution").tag("code.function", "tick").timers().stream()
-            .filter(
-                t -> String.valueOf(t.getId().getTag("code.namespace")).contains("Notification"))
-            .toList();
-    // One timer per outcome: every run counts.
-    assertThat(ticks).as("the notification worker's scheduled-task timers").isNotEmpty();
-    return ticks.stream().mapToDouble(io.micrometer.core.instrument.Timer::count).sum();
   }
 
   static MimeMessage awaitOneEmail(Referral referral) {

@@ -19,6 +19,7 @@ import java.util.TreeSet;
 import java.util.UUID;
 import org.apache.avro.specific.SpecificRecord;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.streams.KafkaStreams;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -27,7 +28,6 @@ import org.referralexchange.events.v1.NotificationChannel;
 import org.referralexchange.events.v1.NotificationOutcome;
 import org.referralexchange.events.v1.NotificationRecorded;
 import org.referralexchange.events.v1.ReferralStatus;
-import org.referralexchange.kafka.WorkOwnership;
 import org.referralexchange.notifier.NotifierApplication;
 import org.referralexchange.schemas.Topics;
 import org.referralexchange.serde.AvroDeserializer;
@@ -35,6 +35,7 @@ import org.referralexchange.serde.SerdeConfig;
 import org.referralexchange.testing.ExchangeInfrastructure;
 import org.springframework.boot.builder.SpringApplicationBuilder;
 import org.springframework.context.ConfigurableApplicationContext;
+import org.springframework.kafka.config.StreamsBuilderFactoryBean;
 
 /**
  * Scenario 7 of the reliability suite for the notifier, in one JVM: instances in one consumer group
@@ -74,8 +75,10 @@ class SeveralInstancesTests {
                 "--notifier.tick-interval=PT0.2S",
                 "--notifier.gateway-base-url=https://gateway.test",
                 "--exchange.kafka.ownership.group-id=" + group,
-                "--exchange.kafka.ownership.session-timeout=" + SESSION,
-                "--exchange.kafka.ownership.heartbeat-interval=PT1S"));
+                "--exchange.streams.state-dir=" + NotifierProbe.freshStateDir(),
+                "--exchange.streams.standby-replicas=0",
+                "--spring.kafka.streams.properties.session.timeout.ms=" + SESSION.toMillis(),
+                "--spring.kafka.streams.properties.heartbeat.interval.ms=1000"));
     ConfigurableApplicationContext notifier =
         new SpringApplicationBuilder(NotifierApplication.class).run(args.toArray(String[]::new));
     running.add(notifier);
@@ -83,7 +86,8 @@ class SeveralInstancesTests {
   }
 
   static Set<Integer> owned(ConfigurableApplicationContext notifier) {
-    return notifier.getBean(WorkOwnership.class).owned();
+    return NotifierProbe.ownedStatusPartitions(
+        notifier.getBean(StreamsBuilderFactoryBean.class).getKafkaStreams());
   }
 
   static double sent(MeterRegistry meters) {
@@ -232,13 +236,14 @@ class SeveralInstancesTests {
     ConfigurableApplicationContext b = notifier();
     awaitSplit(a, b);
     Set<Integer> ofB = owned(b);
-    WorkOwnership ownership = a.getBean(WorkOwnership.class);
     List<NotifierFlowTests.Referral> referrals = submitted(40);
 
     accepted(referrals.subList(0, 20));
     await().atMost(Duration.ofSeconds(60)).until(() -> reached(referrals) >= 10);
     // B vanishes as a killed process would: no word to the group, nothing waited for.
-    b.getBean(WorkOwnership.class).abandon();
+    b.getBean(StreamsBuilderFactoryBean.class)
+        .getKafkaStreams()
+        .close(new KafkaStreams.CloseOptions().leaveGroup(false));
     Instant vanished = Instant.now();
     b.close();
     running.remove(b);
@@ -246,7 +251,7 @@ class SeveralInstancesTests {
     accepted(referrals.subList(20, 40));
     List<NotifierFlowTests.Referral> ofBLater =
         referrals.subList(20, 40).stream()
-            .filter(r -> ofB.contains(ownership.partitionOf(r.id())))
+            .filter(r -> ofB.contains(NotifierProbe.partitionOf(r.id())))
             .toList();
     // Nobody emails B's case managers until the group gives up on B.
     await().during(SESSION.minusSeconds(4)).atMost(SESSION).until(() -> reached(ofBLater) == 0);
@@ -274,7 +279,7 @@ class SeveralInstancesTests {
     assertThat(repeated)
         .allMatch(
             r ->
-                ofB.contains(ownership.partitionOf(r.id()))
+                ofB.contains(NotifierProbe.partitionOf(r.id()))
                     && emailedBefore.contains(r.email().toLowerCase()));
   }
 }
