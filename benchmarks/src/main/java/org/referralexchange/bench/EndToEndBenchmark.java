@@ -210,6 +210,7 @@ public final class EndToEndBenchmark {
           List.of(
               "--server.port=" + gatewayPort,
               "--gateway.encryption.keyset-file=" + keyset,
+              "--gateway.hmac-secret=benchmark-only-hmac-secret",
               "--gateway.limits.requests-per-minute=1000000"));
       List<String> adapterArgs = new ArrayList<>(common);
       adapterArgs.addAll(

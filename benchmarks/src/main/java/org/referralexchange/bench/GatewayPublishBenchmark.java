@@ -157,6 +157,7 @@ public final class GatewayPublishBenchmark {
                   "--spring.kafka.bootstrap-servers=" + bootstrap,
                   "--spring.kafka.properties.schema.registry.url=" + registryUrl,
                   "--gateway.encryption.keyset-json=" + EnvelopeKeys.generateKeysetJson(),
+                  "--gateway.hmac-secret=benchmark-only-hmac-secret",
                   "--gateway.limits.requests-per-minute=1000000",
                   "--spring.main.banner-mode=off",
                   "--logging.level.root=WARN");

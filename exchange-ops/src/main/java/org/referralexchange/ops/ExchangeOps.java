@@ -1,78 +1,76 @@
 package org.referralexchange.ops;
 
 import java.io.PrintStream;
+import java.io.PrintWriter;
+import java.nio.charset.StandardCharsets;
 import java.util.Map;
-import java.util.Set;
-import org.referralexchange.ops.cli.Arguments;
-import org.referralexchange.ops.cli.OpsSettings;
-import org.referralexchange.ops.cli.UsageException;
+import java.util.Optional;
+import java.util.concurrent.Callable;
+import org.referralexchange.ops.cli.CommonOptions;
+import org.referralexchange.ops.cli.EnvironmentDefaults;
 import org.referralexchange.ops.deadletters.DeadLettersCommand;
 import org.referralexchange.ops.redaction.Redaction;
 import org.referralexchange.ops.refusals.RefusalsCommand;
 import org.referralexchange.ops.trace.TraceCommand;
+import picocli.CommandLine;
+import picocli.CommandLine.ArgGroup;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.HelpCommand;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
 
 /**
- * The operators' command line: {@code java -jar exchange-ops.jar <command>}. Reads the cluster
- * without a consumer group and never prints client data; see {@link #USAGE}.
+ * The operators' command line, {@code java -jar exchange-ops.jar <command>}, declared with picocli
+ * (which generates the help and parses the options). Each command hands its work to its feature
+ * package; nothing here reads Kafka.
  */
-public final class ExchangeOps {
+@Command(
+    name = "exchange-ops",
+    description = {
+      "The exchange's operator tool: dead letters, refused provider reports and one referral's"
+          + " events. Reads without a consumer group, so it commits nothing and moves no"
+          + " service's offsets. Never prints client data."
+    },
+    subcommands = {
+      ExchangeOps.DeadLetters.class,
+      ExchangeOps.Refusals.class,
+      ExchangeOps.Trace.class,
+      HelpCommand.class
+    },
+    synopsisSubcommandLabel = "COMMAND",
+    footerHeading = "%nPersonal data:%n",
+    footer = ExchangeOps.PERSONAL_DATA,
+    exitCodeListHeading = "%nExit status:%n",
+    exitCodeList = {ExchangeOps.DONE, ExchangeOps.FAILED, ExchangeOps.USAGE})
+public final class ExchangeOps implements Callable<Integer> {
 
   /** Avro 1.12 instantiates generated classes only from packages trusted by this property. */
   static final String SERIALIZABLE_PACKAGES = "org.apache.avro.SERIALIZABLE_PACKAGES";
 
-  static final String USAGE =
-      """
-      Usage: exchange-ops <command> [options]
+  static final String DONE = "0:done";
+  static final String FAILED = "1:nothing found, something refused, or a failure (said on stderr)";
+  static final String USAGE = "2:usage error: the message says why";
 
-      Commands:
-        dead-letters list [--topic T]
-            Every record on the dead-letter topics (*-dlt), or on one (T or T-dlt): where it is,
-            when, its key, its size, its event type and ids if it decodes, where it came from and
-            why it was dead-lettered.
-        dead-letters replay --topic T (--partition P --offset N | --all) [--force]
-            Writes the dead letter's key, value bytes and headers (without the dead-letter ones)
-            back to its original topic (from its original-topic header, else T without -dlt),
-            with an idempotent producer and acks=all, waiting for the acknowledgement, and adds
-            the header exchange-replayed-from: <dlt>/<partition>/<offset>. A record whose marker
-            is already on the original topic is refused unless --force; the check scans that
-            topic. A second copy is harmless anyway: the services deduplicate on eventId. Fix the
-            cause first (register the schema, fix the provider) or the record fails again.
-        refusals [--provider P]
-            The provider reports the lifecycle refused (a status no path reaches, such as a
-            completed referral's Task edited back), one per referral and version of the
-            provider's record, oldest first: when, provider, referral, version, the status
-            reported against the one recorded, the refusing policy and its reason.
-        trace <referralId>
-            Every event about one referral on referral.submitted, referral.delivered,
-            referral.status-changed, referral.overdue, referral.report-refused, notifications and
-            their dead-letter topics, in time order: time, topic/partition@offset, event type, ids,
-            status fields. Scans every partition from the beginning (no consumer group): fine for
-            one question, slow on a large log.
+  static final String PERSONAL_DATA =
+      "Values are never printed. A record shows its size and, when it decodes, its event type,"
+          + " event id, referral id and status-like fields (status, reason code, stage, channel,"
+          + " outcome, provider id); client identity, narrative and free text never. Exception"
+          + " messages from the headers are shown masked: line breaks removed, anything quoted"
+          + " becomes <quoted>, email addresses <email>, runs of 7+ digits <digits>, cut to "
+          + Redaction.MAX_LENGTH
+          + " characters. Stack traces are never shown; other headers by name only.";
 
-      Options (every command):
-        --bootstrap-servers HOST:PORT   default: $KAFKA_BOOTSTRAP, else localhost:9092
-        --schema-registry-url URL       default: $SCHEMA_REGISTRY_URL, else http://localhost:8081
-        --command-config FILE           client properties (security.protocol, sasl.*, ssl.*,
-                                        basic.auth.* for the registry), as for Kafka's own tools
-        --timeout-seconds N             reading to the end / waiting for an ack (default 60)
+  @Spec private CommandSpec spec;
 
-      Personal data: values are never printed. A record shows its size and, when it decodes, its
-      event type, event id, referral id and status-like fields (status, reason code, stage,
-      channel, outcome, provider id); client identity, narrative and free text never. Exception
-      messages from the headers are shown masked: line breaks removed, anything quoted becomes
-      <quoted>, email addresses <email>, runs of 7+ digits (phone numbers, dates, record numbers)
-      <digits>, cut to %d characters. Stack traces are never shown; other headers by name only.
-
-      Exit status: 0 done, 1 nothing found or something refused/failed, 2 usage error.
-      """
-          .formatted(Redaction.MAX_LENGTH);
-
-  private static final Set<String> FLAGS = Set.of("all", "force", "help");
-  private static final Set<String> COMMON =
-      Set.of(
-          "bootstrap-servers", "schema-registry-url", "command-config", "timeout-seconds", "help");
-
-  private ExchangeOps() {}
+  @Option(
+      names = {"-h", "--help"},
+      usageHelp = true,
+      description = "Show this help and exit.")
+  private boolean help;
 
   public static void main(String[] args) {
     System.exit(run(args, System.out, System.err));
@@ -88,64 +86,209 @@ public final class ExchangeOps {
     if (System.getProperty(SERIALIZABLE_PACKAGES) == null) {
       System.setProperty(SERIALIZABLE_PACKAGES, "org.referralexchange.events.v1");
     }
+    PrintWriter stdout = new PrintWriter(out, true, StandardCharsets.UTF_8);
+    PrintWriter stderr = new PrintWriter(err, true, StandardCharsets.UTF_8);
+    CommandLine commandLine =
+        new CommandLine(new ExchangeOps())
+            .setOut(stdout)
+            .setErr(stderr)
+            .setDefaultValueProvider(new EnvironmentDefaults(env))
+            .setExecutionExceptionHandler(
+                (e, failed, parsed) -> {
+                  // Client errors name hosts and topics, not record contents; still masked.
+                  failed
+                      .getErr()
+                      .println(
+                          "exchange-ops: failed: "
+                              + e.getClass().getSimpleName()
+                              + ": "
+                              + Redaction.mask(String.valueOf(e.getMessage())));
+                  return 1;
+                });
     try {
-      Arguments arguments = Arguments.parse(args, FLAGS);
-      String command = arguments.word(0).orElse("help");
-      if (arguments.flag("help") || command.equals("help")) {
-        out.print(USAGE);
-        return 0;
+      return commandLine.execute(args);
+    } finally {
+      stdout.flush();
+      stderr.flush();
+    }
+  }
+
+  /** No command given: a usage error, with the generated help. */
+  @Override
+  public Integer call() {
+    throw new ParameterException(spec.commandLine(), "Missing a command");
+  }
+
+  @Command(
+      name = "dead-letters",
+      description = "What is on the dead-letter topics and why; putting a dead letter back.",
+      subcommands = {DeadLetters.List.class, DeadLetters.Replay.class},
+      synopsisSubcommandLabel = "(list | replay)",
+      exitCodeListHeading = "%nExit status:%n",
+      exitCodeList = {DONE, FAILED, USAGE})
+  static final class DeadLetters implements Callable<Integer> {
+
+    @Spec private CommandSpec spec;
+
+    @Option(
+        names = {"-h", "--help"},
+        usageHelp = true,
+        description = "Show this help and exit.")
+    private boolean help;
+
+    @Override
+    public Integer call() {
+      throw new ParameterException(spec.commandLine(), "dead-letters needs list or replay");
+    }
+
+    @Command(
+        name = "list",
+        description = {
+          "Every record on the dead-letter topics (*-dlt), or on one (T or T-dlt): where it is,"
+              + " when, its key, its size, its event type and ids if it decodes, where it came"
+              + " from and why it was dead-lettered."
+        },
+        exitCodeListHeading = "%nExit status:%n",
+        exitCodeList = {"0:listed (also when there are none)", FAILED, USAGE})
+    static final class List implements Callable<Integer> {
+
+      @Mixin private CommonOptions common;
+
+      @Spec private CommandSpec spec;
+
+      @Option(names = "--topic", paramLabel = "T", description = "Only this topic (T or T-dlt).")
+      private String topic;
+
+      @Override
+      public Integer call() {
+        return new DeadLettersCommand(common.settings(), spec.commandLine().getOut())
+            .list(Optional.ofNullable(topic));
       }
-      return switch (command) {
-        case "dead-letters" -> {
-          arguments.allowOnly(
-              union(COMMON, Set.of("topic", "partition", "offset", "all", "force")));
-          String action =
-              arguments
-                  .word(1)
-                  .orElseThrow(() -> new UsageException("dead-letters needs list or replay"));
-          expectWords(arguments, 2);
-          yield new DeadLettersCommand(OpsSettings.from(arguments, env), out)
-              .run(action, arguments);
-        }
-        case "refusals" -> {
-          arguments.allowOnly(union(COMMON, Set.of("provider")));
-          expectWords(arguments, 1);
-          yield new RefusalsCommand(OpsSettings.from(arguments, env), out)
-              .run(arguments.option("provider"));
-        }
-        case "trace" -> {
-          arguments.allowOnly(COMMON);
-          String referralId =
-              arguments.word(1).orElseThrow(() -> new UsageException("trace needs a referral id"));
-          expectWords(arguments, 2);
-          yield new TraceCommand(OpsSettings.from(arguments, env), out).run(referralId);
-        }
-        default -> throw new UsageException("unknown command " + command);
-      };
-    } catch (UsageException e) {
-      err.println("exchange-ops: " + e.getMessage());
-      err.println("Run exchange-ops help for the commands and options.");
-      return 2;
-    } catch (RuntimeException e) {
-      // Client errors name hosts and topics, not record contents; still masked, as in the headers.
-      err.println(
-          "exchange-ops: failed: "
-              + e.getClass().getSimpleName()
-              + ": "
-              + Redaction.mask(String.valueOf(e.getMessage())));
-      return 1;
+    }
+
+    @Command(
+        name = "replay",
+        description = {
+          "Writes the dead letter's key, value bytes and headers (without the dead-letter ones)"
+              + " back to its original topic (from its original-topic header, else T without"
+              + " -dlt), with an idempotent producer and acks=all, waiting for the"
+              + " acknowledgement, and adds the header exchange-replayed-from:"
+              + " <dlt>/<partition>/<offset>.",
+          "A record whose marker is already on the original topic is refused unless --force; the"
+              + " check scans that topic. A second copy is harmless anyway: the services"
+              + " deduplicate on eventId. Fix the cause first (register the schema, fix the"
+              + " provider) or the record fails again."
+        },
+        exitCodeListHeading = "%nExit status:%n",
+        exitCodeList = {
+          "0:every chosen record replayed",
+          "1:a record refused, none at that offset, or no acknowledgement",
+          USAGE
+        })
+    static final class Replay implements Callable<Integer> {
+
+      @Mixin private CommonOptions common;
+
+      @Spec private CommandSpec spec;
+
+      @Option(
+          names = "--topic",
+          paramLabel = "T",
+          required = true,
+          description = "The dead-letter topic (T or T-dlt).")
+      private String topic;
+
+      @ArgGroup(exclusive = true, multiplicity = "1")
+      private Which which;
+
+      @Option(names = "--force", description = "Replay even a record already replayed.")
+      private boolean force;
+
+      static final class Which {
+        @Option(names = "--all", required = true, description = "Every record on the topic.")
+        private boolean all;
+
+        @ArgGroup(exclusive = false, multiplicity = "1")
+        private At at;
+      }
+
+      static final class At {
+        @Option(
+            names = "--partition",
+            paramLabel = "P",
+            required = true,
+            description = "The dead letter's partition ...")
+        private int partition;
+
+        @Option(
+            names = "--offset",
+            paramLabel = "N",
+            required = true,
+            description = "... and offset.")
+        private long offset;
+      }
+
+      @Override
+      public Integer call() {
+        Optional<DeadLettersCommand.Position> position =
+            Optional.ofNullable(which.at)
+                .map(at -> new DeadLettersCommand.Position(at.partition, at.offset));
+        return new DeadLettersCommand(common.settings(), spec.commandLine().getOut())
+            .replay(topic, position, force);
+      }
     }
   }
 
-  private static void expectWords(Arguments arguments, int count) {
-    if (arguments.positional().size() > count) {
-      throw new UsageException("unexpected " + arguments.positional().get(count));
+  @Command(
+      name = "refusals",
+      description = {
+        "The provider reports the lifecycle refused (a status no path reaches, such as a"
+            + " completed referral's Task edited back), one per referral and version of the"
+            + " provider's record, oldest first: when, provider, referral, version, the status"
+            + " reported against the one recorded, the refusing policy and its reason."
+      },
+      exitCodeListHeading = "%nExit status:%n",
+      exitCodeList = {"0:listed (also when there are none)", FAILED, USAGE})
+  static final class Refusals implements Callable<Integer> {
+
+    @Mixin private CommonOptions common;
+
+    @Spec private CommandSpec spec;
+
+    @Option(names = "--provider", paramLabel = "P", description = "Only this provider's.")
+    private String provider;
+
+    @Override
+    public Integer call() {
+      return new RefusalsCommand(common.settings(), spec.commandLine().getOut())
+          .run(Optional.ofNullable(provider));
     }
   }
 
-  private static Set<String> union(Set<String> a, Set<String> b) {
-    java.util.Set<String> all = new java.util.HashSet<>(a);
-    all.addAll(b);
-    return all;
+  @Command(
+      name = "trace",
+      description = {
+        "Every event about one referral on referral.submitted, referral.delivered,"
+            + " referral.status-changed, referral.overdue, referral.report-refused, notifications"
+            + " and their dead-letter topics, in time order: time, topic/partition@offset, event"
+            + " type, ids, status fields.",
+        "Scans every partition from the beginning (no consumer group): fine for one question,"
+            + " slow on a large log."
+      },
+      exitCodeListHeading = "%nExit status:%n",
+      exitCodeList = {"0:events found", "1:no event about that referral, or a failure", USAGE})
+  static final class Trace implements Callable<Integer> {
+
+    @Mixin private CommonOptions common;
+
+    @Spec private CommandSpec spec;
+
+    @Parameters(paramLabel = "REFERRAL_ID", description = "The referral's id (the topics' key).")
+    private String referralId;
+
+    @Override
+    public Integer call() {
+      return new TraceCommand(common.settings(), spec.commandLine().getOut()).run(referralId);
+    }
   }
 }

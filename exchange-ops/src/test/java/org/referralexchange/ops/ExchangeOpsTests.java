@@ -25,6 +25,7 @@ import org.junit.jupiter.api.Test;
 import org.referralexchange.events.v1.ProviderReportRefused;
 import org.referralexchange.events.v1.ReferralStatus;
 import org.referralexchange.events.v1.ReferralSubmitted;
+import org.referralexchange.ops.redaction.Redaction;
 import org.referralexchange.schemas.TopicSpec;
 import org.referralexchange.schemas.Topics;
 import org.referralexchange.schemas.samples.SampleEvents;
@@ -389,9 +390,65 @@ class ExchangeOpsTests {
   void usageErrorsExitWithTwoAndSayWhy() {
     Run run = ops("dead-letters", "replay", "--topic", "referral.submitted-dlt");
     assertThat(run.status()).isEqualTo(2);
-    assertThat(run.err()).contains("--partition P --offset N, or --all");
-    assertThat(ops("dead-letters", "lsit").err()).contains("list or replay");
+    assertThat(run.err())
+        .contains("Missing required argument")
+        .contains("--topic=T (--all", "(--partition=P --offset=N))");
+    Run typo = ops("dead-letters", "lsit");
+    assertThat(typo.status()).isEqualTo(2);
+    assertThat(typo.err()).contains("Unmatched argument", "'lsit'", "(list | replay)");
     assertThat(ops("trace", "x", "--frobnicate", "1").err())
-        .contains("unknown option --frobnicate");
+        .contains("Unknown options: '--frobnicate'");
+    Run zero = ops("trace", "x", "--timeout-seconds", "0");
+    assertThat(zero.status()).isEqualTo(2);
+    assertThat(zero.err()).contains("--timeout-seconds must be positive");
+    assertThat(run(Map.of()).status()).as("no command").isEqualTo(2);
+  }
+
+  @Test
+  void generatedHelpListsTheCommandsTheExitStatusesAndThePersonalDataRule() {
+    Run help = run(Map.of(), "help");
+    assertThat(help.status()).isZero();
+    assertThat(help.out())
+        .contains("dead-letters", "refusals", "trace")
+        .contains("Exit status:", "0   done", "2   usage error")
+        .contains("Values are never printed", "cut to " + Redaction.MAX_LENGTH + " characters");
+    Run replay = run(Map.of(), "dead-letters", "replay", "--help");
+    assertThat(replay.status()).isZero();
+    assertThat(replay.out())
+        .contains("--topic=T (--all", "(--partition=P --offset=N))")
+        .contains("1   a record refused");
+  }
+
+  @Test
+  void connectionDefaultsComeFromTheServicesEnvironmentVariables() {
+    Map<String, String> env = Map.of("KAFKA_BOOTSTRAP", "broker-7.example:9092");
+    assertThat(run(env, "trace", "--help").out()).contains("(here: broker-7.example:9092)");
+    assertThat(run(Map.of(), "trace", "--help").out()).contains("(here: localhost:9092)");
+
+    // No connection option at all: the environment alone points the tool at the real broker.
+    Run refusals =
+        run(
+            Map.of(
+                "KAFKA_BOOTSTRAP", ExchangeInfrastructure.bootstrapServers(),
+                "SCHEMA_REGISTRY_URL", ExchangeInfrastructure.registryUrl()),
+            "refusals",
+            "--provider",
+            "nobody-" + UUID.randomUUID());
+    assertThat(refusals.status()).as(refusals.err()).isZero();
+    assertThat(refusals.out()).contains("0 refused provider report(s)");
+  }
+
+  /** The tool with exactly these arguments and this environment (no connection options added). */
+  static Run run(Map<String, String> env, String... args) {
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    ByteArrayOutputStream err = new ByteArrayOutputStream();
+    int status =
+        ExchangeOps.run(
+            args,
+            new PrintStream(out, true, StandardCharsets.UTF_8),
+            new PrintStream(err, true, StandardCharsets.UTF_8),
+            env);
+    return new Run(
+        status, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
   }
 }

@@ -78,6 +78,9 @@ final class GatewayComponent extends SpringServiceComponent {
     return keysetCreated;
   }
 
+  /** The local run's HMAC secret for client pseudonyms: known to all, so never for real data. */
+  static final String LOCAL_HMAC_SECRET = "local-only-hmac-secret-change-me";
+
   @Override
   List<String> arguments() throws IOException {
     keysetCreated = ensureKeyset(settings.keysetFile());
@@ -90,6 +93,9 @@ final class GatewayComponent extends SpringServiceComponent {
         "--spring.kafka.bootstrap-servers=" + bootstrapServers.get(),
         "--spring.kafka.properties.schema.registry.url=" + registryUrl.get(),
         "--gateway.encryption.keyset-file=" + settings.keysetFile(),
+        // The gateway has no HMAC secret of its own outside the local run: this one is local only,
+        // and GATEWAY_HMAC_SECRET still wins (Spring resolves the placeholder in the argument).
+        "--gateway.hmac-secret=${GATEWAY_HMAC_SECRET:" + LOCAL_HMAC_SECRET + "}",
         // The case manager's pages: the demo sign-in (off everywhere else), and a session cookie
         // the browser sends back over the local run's plain http.
         "--gateway.web.demo-sign-in.enabled=true",

@@ -55,9 +55,9 @@ import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.TestMethodOrder;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
-import org.referralexchange.demo.webhook.WebhookSignatures;
 import org.referralexchange.kafka.EventLog;
 import org.referralexchange.schemas.Topics;
+import org.referralexchange.webhooks.StandardWebhooks;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
 
@@ -1106,11 +1106,11 @@ class ClosedLoopTests {
         HttpRequest.newBuilder(URI.create(adapter.url() + "/providers/" + WEBHOOK + "/status"))
             .timeout(REQUEST_TIMEOUT)
             .header("Content-Type", "application/json")
-            .header(WebhookSignatures.ID, webhookId)
-            .header(WebhookSignatures.TIMESTAMP, Long.toString(timestamp))
+            .header(StandardWebhooks.ID_HEADER, webhookId)
+            .header(StandardWebhooks.TIMESTAMP_HEADER, Long.toString(timestamp))
             .header(
-                WebhookSignatures.SIGNATURE,
-                WebhookSignatures.sign(
+                StandardWebhooks.SIGNATURE_HEADER,
+                StandardWebhooks.sign(
                     webhookId, timestamp, body, DemoProvidersComponent.WEBHOOK_SECRET))
             .POST(HttpRequest.BodyPublishers.ofByteArray(body))
             .build();

@@ -13,6 +13,8 @@ import java.time.Duration;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.referralexchange.gateway.ReferralGatewayApplication;
+import org.springframework.core.env.SimpleCommandLinePropertySource;
+import org.springframework.core.env.StandardEnvironment;
 
 /** The gateway component's own checks, without starting the gateway. */
 class GatewayComponentTests {
@@ -88,5 +90,26 @@ class GatewayComponentTests {
           .hasMessageContaining("--exchange.gateway.port=");
       assertThat(keyset).doesNotExist();
     }
+  }
+
+  @Test
+  void givesTheGatewayTheLocalOnlyHmacSecretUnlessTheEnvironmentHasOne() throws Exception {
+    GatewayComponent gateway =
+        new GatewayComponent(
+            () -> "127.0.0.1:1",
+            () -> "http://127.0.0.1:1",
+            new GatewayComponent.Settings(
+                0, localDir.resolve("keys/client-data.json"), Duration.ofSeconds(5)));
+    // The gateway has no default: its arguments must carry one, resolved as Spring resolves them.
+    StandardEnvironment environment = new StandardEnvironment();
+    environment
+        .getPropertySources()
+        .addFirst(new SimpleCommandLinePropertySource(gateway.arguments().toArray(String[]::new)));
+
+    String expected =
+        System.getenv("GATEWAY_HMAC_SECRET") == null
+            ? GatewayComponent.LOCAL_HMAC_SECRET
+            : System.getenv("GATEWAY_HMAC_SECRET");
+    assertThat(environment.getProperty("gateway.hmac-secret")).isEqualTo(expected);
   }
 }

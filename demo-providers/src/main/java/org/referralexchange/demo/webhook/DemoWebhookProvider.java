@@ -29,6 +29,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
 import org.referralexchange.demo.DemoAnswers;
 import org.referralexchange.demo.DemoAnswers.Answer;
+import org.referralexchange.webhooks.StandardWebhooks;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import tools.jackson.core.JacksonException;
@@ -119,7 +120,7 @@ public final class DemoWebhookProvider implements AutoCloseable {
     this.callbackBaseUrl = Objects.requireNonNull(callbackBaseUrl, "callbackBaseUrl");
     this.answers = Objects.requireNonNull(answers, "answers");
     // Fails now, not at the first request, when the secret is unusable.
-    WebhookSignatures.sign("check", 0, new byte[0], secret);
+    StandardWebhooks.requireUsableSecret(secret);
     this.scheduler =
         Executors.newScheduledThreadPool(1, daemon("demo-webhook-provider-" + providerId));
     this.requestThreads =
@@ -259,17 +260,19 @@ public final class DemoWebhookProvider implements AutoCloseable {
       }
       var headers = exchange.getRequestHeaders();
       String signatures =
-          headers.containsKey(WebhookSignatures.SIGNATURE)
-              ? String.join(" ", headers.get(WebhookSignatures.SIGNATURE))
+          headers.containsKey(StandardWebhooks.SIGNATURE_HEADER)
+              ? String.join(" ", headers.get(StandardWebhooks.SIGNATURE_HEADER))
               : null;
-      if (!WebhookSignatures.verify(
-          headers.getFirst(WebhookSignatures.ID),
-          headers.getFirst(WebhookSignatures.TIMESTAMP),
-          signatures,
-          body,
-          secret,
-          clock.instant())) {
-        log.warn("Demo webhook provider {} refused a webhook: bad signature", providerId);
+      if (StandardWebhooks.verify(
+              headers.getFirst(StandardWebhooks.ID_HEADER),
+              headers.getFirst(StandardWebhooks.TIMESTAMP_HEADER),
+              signatures,
+              body,
+              secret,
+              clock.instant())
+          instanceof StandardWebhooks.Rejected rejected) {
+        log.warn(
+            "Demo webhook provider {} refused a webhook: {}", providerId, rejected.reason().code());
         respond(exchange, 401, null);
         return;
       }
@@ -306,7 +309,7 @@ public final class DemoWebhookProvider implements AutoCloseable {
     deliveries.add(referralId);
     webhookIds
         .computeIfAbsent(referralId, id -> ConcurrentHashMap.newKeySet())
-        .add(String.valueOf(exchange.getRequestHeaders().getFirst(WebhookSignatures.ID)));
+        .add(String.valueOf(exchange.getRequestHeaders().getFirst(StandardWebhooks.ID_HEADER)));
     if (known == null) {
       received.add(referralId);
       List<Answer> planned = answers.answersFor(narrative(referral.path("narrative")));
@@ -385,11 +388,11 @@ public final class DemoWebhookProvider implements AutoCloseable {
                   URI.create(stripSlash(base) + "/providers/" + providerId + "/status"))
               .timeout(Duration.ofSeconds(5))
               .header("Content-Type", "application/json")
-              .header(WebhookSignatures.ID, webhookId)
-              .header(WebhookSignatures.TIMESTAMP, Long.toString(timestamp))
+              .header(StandardWebhooks.ID_HEADER, webhookId)
+              .header(StandardWebhooks.TIMESTAMP_HEADER, Long.toString(timestamp))
               .header(
-                  WebhookSignatures.SIGNATURE,
-                  WebhookSignatures.sign(webhookId, timestamp, body, secret))
+                  StandardWebhooks.SIGNATURE_HEADER,
+                  StandardWebhooks.sign(webhookId, timestamp, body, secret))
               .POST(HttpRequest.BodyPublishers.ofByteArray(body))
               .build();
       try {

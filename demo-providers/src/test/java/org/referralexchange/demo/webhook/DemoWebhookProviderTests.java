@@ -24,6 +24,7 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.referralexchange.demo.DemoAnswers;
+import org.referralexchange.webhooks.StandardWebhooks;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
 
@@ -58,13 +59,14 @@ class DemoWebhookProviderTests {
             byte[] body = request.getRequestBody().readAllBytes();
             var headers = request.getRequestHeaders();
             boolean valid =
-                WebhookSignatures.verify(
-                    headers.getFirst("webhook-id"),
-                    headers.getFirst("webhook-timestamp"),
-                    headers.getFirst("webhook-signature"),
-                    body,
-                    SECRET,
-                    Instant.now());
+                StandardWebhooks.verify(
+                        headers.getFirst("webhook-id"),
+                        headers.getFirst("webhook-timestamp"),
+                        headers.getFirst("webhook-signature"),
+                        body,
+                        SECRET,
+                        Instant.now())
+                    instanceof StandardWebhooks.Verified;
             callbacks.add(
                 new Callback(
                     request.getRequestURI().getPath(),
@@ -330,7 +332,7 @@ class DemoWebhookProviderTests {
             .header("Content-Type", "application/json")
             .header("webhook-id", webhookId)
             .header("webhook-timestamp", Long.toString(timestamp))
-            .header("webhook-signature", WebhookSignatures.sign(webhookId, timestamp, body, secret))
+            .header("webhook-signature", StandardWebhooks.sign(webhookId, timestamp, body, secret))
             .POST(HttpRequest.BodyPublishers.ofByteArray(body))
             .build();
     return http.send(request, HttpResponse.BodyHandlers.ofString(StandardCharsets.UTF_8));

@@ -1,6 +1,6 @@
 package org.referralexchange.ops.deadletters;
 
-import java.io.PrintStream;
+import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -8,6 +8,7 @@ import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
@@ -19,9 +20,7 @@ import org.apache.kafka.clients.producer.RecordMetadata;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.header.Header;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
-import org.referralexchange.ops.cli.Arguments;
 import org.referralexchange.ops.cli.OpsSettings;
-import org.referralexchange.ops.cli.UsageException;
 import org.referralexchange.ops.kafka.EventDecoder;
 import org.referralexchange.ops.kafka.TopicReader;
 import org.referralexchange.ops.redaction.Redaction;
@@ -35,22 +34,13 @@ import org.referralexchange.schemas.Topics;
 public final class DeadLettersCommand {
 
   private final OpsSettings settings;
-  private final PrintStream out;
+  private final PrintWriter out;
   private final TopicReader reader;
 
-  public DeadLettersCommand(OpsSettings settings, PrintStream out) {
+  public DeadLettersCommand(OpsSettings settings, PrintWriter out) {
     this.settings = settings;
     this.out = out;
     this.reader = new TopicReader(settings);
-  }
-
-  /** Runs {@code list} or {@code replay}; returns the exit status. */
-  public int run(String action, Arguments arguments) {
-    return switch (action) {
-      case "list" -> list(arguments.option("topic").map(DeadLettersCommand::deadLetterTopic));
-      case "replay" -> replay(arguments);
-      default -> throw new UsageException("dead-letters takes list or replay, not " + action);
-    };
   }
 
   /** A dead-letter topic's name, given it or its source topic's. */
@@ -58,7 +48,12 @@ public final class DeadLettersCommand {
     return topic.endsWith(Topics.DEAD_LETTER_SUFFIX) ? topic : topic + Topics.DEAD_LETTER_SUFFIX;
   }
 
-  private int list(java.util.Optional<String> only) {
+  /**
+   * {@code dead-letters list}: every dead letter on the catalogue's dead-letter topics, or on one;
+   * returns 0.
+   */
+  public int list(Optional<String> topic) {
+    Optional<String> only = topic.map(DeadLettersCommand::deadLetterTopic);
     List<String> wanted =
         only.map(List::of)
             .orElseGet(() -> Topics.ALL.stream().map(TopicSpec::deadLetterTopic).toList());
@@ -104,31 +99,23 @@ public final class DeadLettersCommand {
     }
   }
 
-  private int replay(Arguments arguments) {
-    String topic =
-        deadLetterTopic(
-            arguments
-                .option("topic")
-                .orElseThrow(() -> new UsageException("replay needs --topic")));
-    boolean all = arguments.flag("all");
-    java.util.Optional<Long> offset = arguments.number("offset");
-    java.util.Optional<Long> partition = arguments.number("partition");
-    if (all == (offset.isPresent() || partition.isPresent())
-        || offset.isPresent() != partition.isPresent()) {
-      throw new UsageException("replay takes either --partition P --offset N, or --all");
-    }
+  /**
+   * {@code dead-letters replay}: puts the dead letter at {@code position} (every one on the topic
+   * when empty) back on its original topic; returns 1 when one was refused or none was there.
+   */
+  public int replay(String dlt, Optional<Position> position, boolean force) {
+    String topic = deadLetterTopic(dlt);
     List<ConsumerRecord<byte[], byte[]>> chosen = new ArrayList<>();
-    if (all) {
+    if (position.isEmpty()) {
       reader.readAll(List.of(topic), chosen::add);
     } else {
-      reader.readOne(
-          new TopicPartition(topic, Math.toIntExact(partition.get())), offset.get(), chosen::add);
+      Position at = position.get();
+      reader.readOne(new TopicPartition(topic, at.partition()), at.offset(), chosen::add);
       if (chosen.isEmpty()) {
-        out.printf("No record at %s/%d@%d%n", topic, partition.get(), offset.get());
+        out.printf("No record at %s/%d@%d%n", topic, at.partition(), at.offset());
         return 1;
       }
     }
-    boolean force = arguments.flag("force");
     Map<String, Set<String>> replayedInto = new HashMap<>();
     int replayed = 0;
     int refused = 0;
@@ -214,6 +201,9 @@ public final class DeadLettersCommand {
     config.put(ProducerConfig.MAX_BLOCK_MS_CONFIG, settings.timeout().toMillis());
     return new KafkaProducer<>(config, new ByteArraySerializer(), new ByteArraySerializer());
   }
+
+  /** One record of a dead-letter topic: its partition and offset. */
+  public record Position(int partition, long offset) {}
 
   static String key(byte[] key) {
     return key == null ? "null" : Redaction.printable(new String(key, StandardCharsets.UTF_8));

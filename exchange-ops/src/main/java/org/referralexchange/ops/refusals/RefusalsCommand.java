@@ -1,6 +1,6 @@
 package org.referralexchange.ops.refusals;
 
-import java.io.PrintStream;
+import java.io.PrintWriter;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -23,9 +23,9 @@ import org.referralexchange.schemas.Topics;
 public final class RefusalsCommand {
 
   private final OpsSettings settings;
-  private final PrintStream out;
+  private final PrintWriter out;
 
-  public RefusalsCommand(OpsSettings settings, PrintStream out) {
+  public RefusalsCommand(OpsSettings settings, PrintWriter out) {
     this.settings = settings;
     this.out = out;
   }

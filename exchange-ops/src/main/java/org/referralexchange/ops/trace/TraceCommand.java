@@ -1,6 +1,6 @@
 package org.referralexchange.ops.trace;
 
-import java.io.PrintStream;
+import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -38,9 +38,9 @@ public final class TraceCommand {
           Topics.NOTIFICATIONS);
 
   private final OpsSettings settings;
-  private final PrintStream out;
+  private final PrintWriter out;
 
-  public TraceCommand(OpsSettings settings, PrintStream out) {
+  public TraceCommand(OpsSettings settings, PrintWriter out) {
     this.settings = settings;
     this.out = out;
   }

@@ -24,7 +24,8 @@ import org.springframework.validation.annotation.Validated;
  *     503
  * @param hmacSecret key of the HMACs that turn an agency's client id into the exchange's client
  *     pseudonym and a request into its idempotency fingerprint: stable across instances and
- *     restarts, and meaningless to anyone without it
+ *     restarts, and meaningless to anyone without it; required, with no default outside the local
+ *     run, like the keyset
  * @param encryption where the keyset for client data comes from
  */
 @Validated
@@ -32,7 +33,11 @@ import org.springframework.validation.annotation.Validated;
 public record GatewayProperties(
     @NotEmpty @Valid List<Agency> agencies,
     @NotNull @Valid Limits limits,
-    @NotBlank String hmacSecret,
+    @NotBlank(
+            message =
+                "is not set: set GATEWAY_HMAC_SECRET (gateway.hmac-secret), the same on every"
+                    + " instance; make one with: openssl rand -hex 32")
+        String hmacSecret,
     @NotNull @Valid Encryption encryption) {
 
   /**

@@ -8,6 +8,7 @@ import org.referralexchange.kafka.BrokerUnavailableException;
 import org.referralexchange.kafka.SchemaUnavailableException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.springframework.beans.TypeMismatchException;
 import org.springframework.core.Ordered;
 import org.springframework.core.annotation.Order;
 import org.springframework.http.HttpHeaders;
@@ -24,36 +25,47 @@ import org.springframework.web.HttpRequestMethodNotSupportedException;
 import org.springframework.web.bind.MethodArgumentNotValidException;
 import org.springframework.web.bind.MissingRequestHeaderException;
 import org.springframework.web.bind.MissingServletRequestParameterException;
+import org.springframework.web.bind.ServletRequestBindingException;
 import org.springframework.web.bind.annotation.ExceptionHandler;
 import org.springframework.web.bind.annotation.RestControllerAdvice;
+import org.springframework.web.context.request.WebRequest;
 import org.springframework.web.method.annotation.HandlerMethodValidationException;
 import org.springframework.web.method.annotation.MethodArgumentTypeMismatchException;
+import org.springframework.web.servlet.mvc.method.annotation.ResponseEntityExceptionHandler;
 import org.springframework.web.servlet.resource.NoResourceFoundException;
 import tools.jackson.databind.exc.MismatchedInputException;
 import tools.jackson.databind.exc.UnrecognizedPropertyException;
 
 /**
- * Turns every failure of a request into a problem detail with a stable type. Messages name fields
- * and rules, never values: a rejected request may carry client data and none of it is echoed or
- * logged.
+ * Turns every failure of a request into a problem detail with a stable type. Spring MVC's own
+ * exceptions (and {@link GatewayProblem}, an {@code ErrorResponseException}) arrive through {@link
+ * ResponseEntityExceptionHandler}; the ones named below get their words here, and any other it
+ * knows gets the stable type of its status with generic words (its default detail may quote a
+ * value). Messages name fields and rules, never values: a rejected request may carry client data
+ * and none of it is echoed or logged.
  */
 @RestControllerAdvice
 @Order(Ordered.HIGHEST_PRECEDENCE)
-class ApiExceptionHandler {
+class ApiExceptionHandler extends ResponseEntityExceptionHandler {
 
   private static final Logger log = LoggerFactory.getLogger(ApiExceptionHandler.class);
 
-  @ExceptionHandler(GatewayProblem.class)
-  ResponseEntity<ProblemDetail> gatewayProblem(GatewayProblem problem) {
-    ResponseEntity.BodyBuilder response = ResponseEntity.status(problem.status());
-    problem
-        .retryAfter()
-        .ifPresent(d -> response.header(HttpHeaders.RETRY_AFTER, Long.toString(d.toSeconds())));
-    return response.body(problem.toProblemDetail());
-  }
+  /** The stable type of each status the framework answers on its own, with generic words. */
+  private static final Map<Integer, String[]> BY_STATUS =
+      Map.of(
+          400, new String[] {ProblemTypes.MALFORMED_REQUEST, "Malformed request"},
+          404, new String[] {ProblemTypes.NOT_FOUND, "Not found"},
+          405, new String[] {ProblemTypes.METHOD_NOT_ALLOWED, "Method not allowed"},
+          406, new String[] {ProblemTypes.NOT_ACCEPTABLE, "Not acceptable"},
+          413, new String[] {ProblemTypes.PAYLOAD_TOO_LARGE, "Payload too large"},
+          415, new String[] {ProblemTypes.UNSUPPORTED_MEDIA_TYPE, "Unsupported media type"});
 
-  @ExceptionHandler(MethodArgumentNotValidException.class)
-  ResponseEntity<ProblemDetail> invalid(MethodArgumentNotValidException e) {
+  @Override
+  protected ResponseEntity<Object> handleMethodArgumentNotValid(
+      MethodArgumentNotValidException e,
+      HttpHeaders headers,
+      HttpStatusCode status,
+      WebRequest request) {
     List<Map<String, String>> errors =
         e.getBindingResult().getAllErrors().stream()
             .map(
@@ -67,8 +79,12 @@ class ApiExceptionHandler {
     return validation("The request has " + errors.size() + " invalid field(s).", errors);
   }
 
-  @ExceptionHandler(HandlerMethodValidationException.class)
-  ResponseEntity<ProblemDetail> invalidParameters(HandlerMethodValidationException e) {
+  @Override
+  protected ResponseEntity<Object> handleHandlerMethodValidationException(
+      HandlerMethodValidationException e,
+      HttpHeaders headers,
+      HttpStatusCode status,
+      WebRequest request) {
     List<Map<String, String>> errors =
         e.getParameterValidationResults().stream()
             .flatMap(
@@ -92,7 +108,7 @@ class ApiExceptionHandler {
    * found one.
    */
   @ExceptionHandler(ConstraintViolationException.class)
-  ResponseEntity<ProblemDetail> invalidConstraints(ConstraintViolationException e) {
+  ResponseEntity<Object> invalidConstraints(ConstraintViolationException e) {
     List<Map<String, String>> errors =
         e.getConstraintViolations().stream()
             .map(
@@ -107,8 +123,12 @@ class ApiExceptionHandler {
     return validation("The request has " + errors.size() + " invalid parameter(s).", errors);
   }
 
-  @ExceptionHandler(HttpMessageNotReadableException.class)
-  ResponseEntity<ProblemDetail> unreadable(HttpMessageNotReadableException e) {
+  @Override
+  protected ResponseEntity<Object> handleHttpMessageNotReadable(
+      HttpMessageNotReadableException e,
+      HttpHeaders headers,
+      HttpStatusCode status,
+      WebRequest request) {
     Throwable cause = e.getMostSpecificCause();
     String detail;
     if (cause instanceof UnrecognizedPropertyException unknown) {
@@ -121,56 +141,76 @@ class ApiExceptionHandler {
     } else {
       detail = "The body is not valid JSON for this request.";
     }
-    return ResponseEntity.badRequest()
-        .body(
-            ProblemTypes.problem(
-                HttpStatus.BAD_REQUEST,
-                ProblemTypes.MALFORMED_REQUEST,
-                "Malformed request",
-                detail));
+    return simple(
+        HttpStatus.BAD_REQUEST, ProblemTypes.MALFORMED_REQUEST, "Malformed request", detail);
   }
 
-  @ExceptionHandler(MissingRequestHeaderException.class)
-  ResponseEntity<ProblemDetail> missingHeader(MissingRequestHeaderException e) {
+  /** A missing header; the Idempotency-Key has its own type, so clients can tell. */
+  @Override
+  protected ResponseEntity<Object> handleServletRequestBindingException(
+      ServletRequestBindingException e,
+      HttpHeaders headers,
+      HttpStatusCode status,
+      WebRequest request) {
+    if (!(e instanceof MissingRequestHeaderException missing)) {
+      return super.handleServletRequestBindingException(e, headers, status, request);
+    }
     String slug =
-        "Idempotency-Key".equalsIgnoreCase(e.getHeaderName())
+        "Idempotency-Key".equalsIgnoreCase(missing.getHeaderName())
             ? ProblemTypes.IDEMPOTENCY_KEY_MISSING
             : ProblemTypes.MALFORMED_REQUEST;
-    return ResponseEntity.badRequest()
-        .body(
-            ProblemTypes.problem(
-                HttpStatus.BAD_REQUEST,
-                slug,
-                "Missing header",
-                "Header '" + e.getHeaderName() + "' is required."));
+    return simple(
+        HttpStatus.BAD_REQUEST,
+        slug,
+        "Missing header",
+        "Header '" + missing.getHeaderName() + "' is required.");
   }
 
-  @ExceptionHandler({
-    MissingServletRequestParameterException.class,
-    MethodArgumentTypeMismatchException.class
-  })
-  ResponseEntity<ProblemDetail> badParameter(Exception e) {
-    String name =
-        e instanceof MissingServletRequestParameterException m
-            ? m.getParameterName()
-            : ((MethodArgumentTypeMismatchException) e).getName();
+  @Override
+  protected ResponseEntity<Object> handleMissingServletRequestParameter(
+      MissingServletRequestParameterException e,
+      HttpHeaders headers,
+      HttpStatusCode status,
+      WebRequest request) {
+    return badParameter(e.getParameterName());
+  }
+
+  @Override
+  protected ResponseEntity<Object> handleTypeMismatch(
+      TypeMismatchException e, HttpHeaders headers, HttpStatusCode status, WebRequest request) {
+    if (e instanceof MethodArgumentTypeMismatchException mismatch) {
+      return badParameter(mismatch.getName());
+    }
+    return super.handleTypeMismatch(e, headers, status, request);
+  }
+
+  private static ResponseEntity<Object> badParameter(String name) {
     return validation(
         "Parameter '" + name + "' is missing or malformed.",
         List.of(Map.of("field", name, "message", "missing or malformed")));
   }
 
-  @ExceptionHandler(NoResourceFoundException.class)
-  ResponseEntity<ProblemDetail> noResource(NoResourceFoundException e) {
+  @Override
+  protected ResponseEntity<Object> handleNoResourceFoundException(
+      NoResourceFoundException e, HttpHeaders headers, HttpStatusCode status, WebRequest request) {
     return simple(HttpStatus.NOT_FOUND, ProblemTypes.NOT_FOUND, "Not found", "No such resource.");
   }
 
-  @ExceptionHandler(HttpRequestMethodNotSupportedException.class)
-  ResponseEntity<ProblemDetail> method(HttpRequestMethodNotSupportedException e) {
-    return simple(
-        HttpStatus.METHOD_NOT_ALLOWED,
-        ProblemTypes.METHOD_NOT_ALLOWED,
-        "Method not allowed",
-        "Method " + e.getMethod() + " is not allowed here.");
+  /** With the {@code Allow} header the framework puts in {@code headers}. */
+  @Override
+  protected ResponseEntity<Object> handleHttpRequestMethodNotSupported(
+      HttpRequestMethodNotSupportedException e,
+      HttpHeaders headers,
+      HttpStatusCode status,
+      WebRequest request) {
+    return ResponseEntity.status(HttpStatus.METHOD_NOT_ALLOWED)
+        .headers(headers)
+        .body(
+            ProblemTypes.problem(
+                HttpStatus.METHOD_NOT_ALLOWED,
+                ProblemTypes.METHOD_NOT_ALLOWED,
+                "Method not allowed",
+                "Method " + e.getMethod() + " is not allowed here."));
   }
 
   /**
@@ -178,8 +218,12 @@ class ApiExceptionHandler {
    * converters happen to be on the classpath: where an XML converter is (Twilio's SDK brings one
    * into the run command's JVM) it used to read the body and fail as a malformed request.
    */
-  @ExceptionHandler(HttpMediaTypeNotSupportedException.class)
-  ResponseEntity<ProblemDetail> mediaType(HttpMediaTypeNotSupportedException e) {
+  @Override
+  protected ResponseEntity<Object> handleHttpMediaTypeNotSupported(
+      HttpMediaTypeNotSupportedException e,
+      HttpHeaders headers,
+      HttpStatusCode status,
+      WebRequest request) {
     String sent =
         e.getContentType() == null ? "no Content-Type" : "Content-Type " + e.getContentType();
     return asProblemJson(
@@ -190,8 +234,12 @@ class ApiExceptionHandler {
   }
 
   /** An {@code Accept} that excludes JSON: nothing else is served, so nothing was done. */
-  @ExceptionHandler(HttpMediaTypeNotAcceptableException.class)
-  ResponseEntity<ProblemDetail> notAcceptable(HttpMediaTypeNotAcceptableException e) {
+  @Override
+  protected ResponseEntity<Object> handleHttpMediaTypeNotAcceptable(
+      HttpMediaTypeNotAcceptableException e,
+      HttpHeaders headers,
+      HttpStatusCode status,
+      WebRequest request) {
     return asProblemJson(
         HttpStatus.NOT_ACCEPTABLE,
         ProblemTypes.NOT_ACCEPTABLE,
@@ -200,10 +248,37 @@ class ApiExceptionHandler {
   }
 
   /**
+   * Every answer the base class makes goes through here. A {@link GatewayProblem} already carries
+   * its stable type; the framework's own problems ({@code type: about:blank}) get the type of their
+   * status and generic words, since their default detail may quote what the request held.
+   */
+  @Override
+  protected ResponseEntity<Object> handleExceptionInternal(
+      Exception e, Object body, HttpHeaders headers, HttpStatusCode status, WebRequest request) {
+    if (e instanceof GatewayProblem problem) {
+      return ResponseEntity.status(problem.getStatusCode())
+          .headers(problem.getHeaders())
+          .body(problem.getBody());
+    }
+    String[] typeAndTitle = BY_STATUS.get(status.value());
+    if (typeAndTitle == null) {
+      return unexpected(e);
+    }
+    return ResponseEntity.status(status)
+        .headers(headers)
+        .body(
+            ProblemTypes.problem(
+                status,
+                typeAndTitle[0],
+                typeAndTitle[1],
+                "The request could not be handled as sent and changed nothing."));
+  }
+
+  /**
    * Written as {@code application/problem+json} whatever the request's {@code Accept} says: the
    * refusal of a media type must not itself be negotiated into that media type, or fail to be.
    */
-  private static ResponseEntity<ProblemDetail> asProblemJson(
+  private static ResponseEntity<Object> asProblemJson(
       HttpStatusCode status, String slug, String title, String detail) {
     return ResponseEntity.status(status)
         .contentType(MediaType.APPLICATION_PROBLEM_JSON)
@@ -215,7 +290,7 @@ class ApiExceptionHandler {
    * not cached in this instance yet, or not registered): nothing was sent, so a retry is safe.
    */
   @ExceptionHandler(SchemaUnavailableException.class)
-  ResponseEntity<ProblemDetail> schemaUnavailable(SchemaUnavailableException e) {
+  ResponseEntity<Object> schemaUnavailable(SchemaUnavailableException e) {
     log.warn("Refusing request, no schema to write its event: {}", e.getMessage());
     return tryAgainShortly(
         ProblemTypes.SCHEMA_UNAVAILABLE,
@@ -224,7 +299,7 @@ class ApiExceptionHandler {
   }
 
   @ExceptionHandler(BrokerUnavailableException.class)
-  ResponseEntity<ProblemDetail> brokerDown(BrokerUnavailableException e) {
+  ResponseEntity<Object> brokerDown(BrokerUnavailableException e) {
     log.warn("Refusing request, broker unavailable: {}", e.getMessage());
     return tryAgainShortly(
         ProblemTypes.BROKER_UNAVAILABLE,
@@ -234,7 +309,7 @@ class ApiExceptionHandler {
   }
 
   /** 503 with {@code Retry-After: 5}: a part the exchange needs is away for now. */
-  private static ResponseEntity<ProblemDetail> tryAgainShortly(String type, String detail) {
+  private static ResponseEntity<Object> tryAgainShortly(String type, String detail) {
     return ResponseEntity.status(HttpStatus.SERVICE_UNAVAILABLE)
         .header(HttpHeaders.RETRY_AFTER, "5")
         .body(
@@ -243,7 +318,7 @@ class ApiExceptionHandler {
   }
 
   @ExceptionHandler(Exception.class)
-  ResponseEntity<ProblemDetail> unexpected(Exception e) {
+  ResponseEntity<Object> unexpected(Exception e) {
     log.error("Unexpected failure handling a request: {}", e.getClass().getName());
     return simple(
         HttpStatus.INTERNAL_SERVER_ERROR,
@@ -252,7 +327,7 @@ class ApiExceptionHandler {
         "The request failed unexpectedly and changed nothing that was not reported.");
   }
 
-  private static ResponseEntity<ProblemDetail> validation(
+  private static ResponseEntity<Object> validation(
       String detail, List<Map<String, String>> errors) {
     ProblemDetail problem =
         ProblemTypes.problem(
@@ -261,7 +336,7 @@ class ApiExceptionHandler {
     return ResponseEntity.badRequest().body(problem);
   }
 
-  private static ResponseEntity<ProblemDetail> simple(
+  private static ResponseEntity<Object> simple(
       HttpStatusCode status, String slug, String title, String detail) {
     return ResponseEntity.status(status).body(ProblemTypes.problem(status, slug, title, detail));
   }

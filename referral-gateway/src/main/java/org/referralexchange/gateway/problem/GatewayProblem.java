@@ -3,22 +3,20 @@ package org.referralexchange.gateway.problem;
 import java.time.Duration;
 import java.util.Map;
 import java.util.Optional;
+import org.springframework.http.HttpHeaders;
 import org.springframework.http.HttpStatus;
 import org.springframework.http.HttpStatusCode;
-import org.springframework.http.ProblemDetail;
+import org.springframework.web.ErrorResponseException;
 
 /**
- * A refusal the gateway decided on: the status, the stable type, and words for people. Thrown
- * before anything is published, so a refused request changes nothing. Messages never contain client
- * data.
+ * A refusal the gateway decided on: the status, the stable type, and words for people, as Spring's
+ * own {@link ErrorResponseException}, so the MVC exception handling answers it with its body and
+ * headers ({@code Retry-After}) as they are. Thrown before anything is published, so a refused
+ * request changes nothing. Details never contain client data.
  */
-public class GatewayProblem extends RuntimeException {
+public class GatewayProblem extends ErrorResponseException {
 
-  private final HttpStatusCode status;
   private final String slug;
-  private final String title;
-  private final Map<String, Object> properties;
-  private final Optional<Duration> retryAfter;
 
   public GatewayProblem(HttpStatusCode status, String slug, String title, String detail) {
     this(status, slug, title, detail, Map.of(), Optional.empty());
@@ -31,12 +29,11 @@ public class GatewayProblem extends RuntimeException {
       String detail,
       Map<String, Object> properties,
       Optional<Duration> retryAfter) {
-    super(detail, null, false, false);
-    this.status = status;
+    super(status, ProblemTypes.problem(status, slug, title, detail), null);
     this.slug = slug;
-    this.title = title;
-    this.properties = Map.copyOf(properties);
-    this.retryAfter = retryAfter;
+    properties.forEach(getBody()::setProperty);
+    retryAfter.ifPresent(
+        wait -> getHeaders().set(HttpHeaders.RETRY_AFTER, Long.toString(wait.toSeconds())));
   }
 
   /** The thing does not exist, or the caller may not know that it does: the same answer. */
@@ -48,21 +45,23 @@ public class GatewayProblem extends RuntimeException {
         "No " + what + " '" + id + "' is visible to this agency.");
   }
 
-  public ProblemDetail toProblemDetail() {
-    ProblemDetail problem = ProblemTypes.problem(status, slug, title, getMessage());
-    properties.forEach(problem::setProperty);
-    return problem;
-  }
-
-  public HttpStatusCode status() {
-    return status;
-  }
-
+  /** The stable type's slug ({@code /problems/<slug>}). */
   public String slug() {
     return slug;
   }
 
-  public Optional<Duration> retryAfter() {
-    return retryAfter;
+  /** The words for people: the problem's {@code title} and {@code detail}. */
+  public String title() {
+    return getBody().getTitle();
+  }
+
+  public String detail() {
+    return getBody().getDetail();
+  }
+
+  /** A refusal is control flow with a stable answer: no stack trace to fill in or log. */
+  @Override
+  public synchronized Throwable fillInStackTrace() {
+    return this;
   }
 }

@@ -279,7 +279,7 @@ class CaseManagerPages extends PageErrors {
           + "?done="
           + (resent.created() ? "sent" : "already-sent");
     } catch (GatewayProblem problem) {
-      int code = problem.status().value();
+      int code = problem.getStatusCode().value();
       if (code == 404 || code >= 500) {
         throw problem;
       }
@@ -291,8 +291,8 @@ class CaseManagerPages extends PageErrors {
           idempotencyKey,
           target,
           chosen == null ? r.priority() : chosen.name(),
-          problem.toProblemDetail().getTitle(),
-          problem.getMessage(),
+          problem.title(),
+          problem.detail(),
           model);
     }
   }

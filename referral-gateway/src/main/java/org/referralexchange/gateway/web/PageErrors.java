@@ -24,14 +24,14 @@ abstract class PageErrors {
 
   @ExceptionHandler(GatewayProblem.class)
   String problem(GatewayProblem problem, Model model, HttpServletResponse response) {
-    if (problem.status().value() == HttpStatus.NOT_FOUND.value()) {
+    if (problem.getStatusCode().value() == HttpStatus.NOT_FOUND.value()) {
       return notFound(model, response);
     }
-    response.setStatus(problem.status().value());
+    response.setStatus(problem.getStatusCode().value());
     problem
-        .retryAfter()
-        .ifPresent(d -> response.setHeader("Retry-After", Long.toString(d.toSeconds())));
-    return message(model, problem.toProblemDetail().getTitle(), problem.getMessage());
+        .getHeaders()
+        .forEach((name, values) -> values.forEach(v -> response.addHeader(name, v)));
+    return message(model, problem.title(), problem.detail());
   }
 
   @ExceptionHandler({

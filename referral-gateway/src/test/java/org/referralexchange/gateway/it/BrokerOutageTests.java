@@ -29,6 +29,7 @@ class BrokerOutageTests {
                 "--spring.kafka.bootstrap-servers=" + broker.getBrokersAsString(),
                 "--spring.kafka.properties.schema.registry.url=" + registry,
                 "--gateway.encryption.keyset-json=" + TestInfrastructure.KEYSET,
+                "--gateway.hmac-secret=" + TestInfrastructure.HMAC_SECRET,
                 "--exchange.kafka.publish-timeout=2s")) {
       GatewayClient client =
           new GatewayClient(

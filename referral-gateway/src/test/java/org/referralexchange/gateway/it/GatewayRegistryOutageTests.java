@@ -39,7 +39,8 @@ class GatewayRegistryOutageTests {
             "--spring.main.banner-mode=off",
             "--spring.kafka.bootstrap-servers=" + ExchangeInfrastructure.bootstrapServers(),
             "--spring.kafka.properties.schema.registry.url=http://127.0.0.1:" + registryPort,
-            "--gateway.encryption.keyset-json=" + TestInfrastructure.KEYSET);
+            "--gateway.encryption.keyset-json=" + TestInfrastructure.KEYSET,
+            "--gateway.hmac-secret=" + TestInfrastructure.HMAC_SECRET);
   }
 
   private static GatewayClient client(ConfigurableApplicationContext gateway) {

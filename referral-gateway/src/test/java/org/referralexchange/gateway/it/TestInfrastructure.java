@@ -12,6 +12,9 @@ public final class TestInfrastructure {
 
   public static final String KEYSET = ExchangeInfrastructure.KEYSET;
 
+  /** The HMAC secret of every gateway under test (the gateway has no default one). */
+  public static final String HMAC_SECRET = "test-only-hmac-secret";
+
   private TestInfrastructure() {}
 
   public static String registryUrl() {
@@ -41,6 +44,7 @@ public final class TestInfrastructure {
     properties.add(
         "spring.kafka.properties.schema.registry.url", ExchangeInfrastructure::registryUrl);
     properties.add("gateway.encryption.keyset-json", () -> KEYSET);
+    properties.add("gateway.hmac-secret", () -> HMAC_SECRET);
   }
 
   /** The arguments that start another gateway instance on the same parts. */
@@ -52,6 +56,7 @@ public final class TestInfrastructure {
     args.add(
         "--spring.kafka.properties.schema.registry.url=" + ExchangeInfrastructure.registryUrl());
     args.add("--gateway.encryption.keyset-json=" + KEYSET);
+    args.add("--gateway.hmac-secret=" + HMAC_SECRET);
     args.addAll(List.of(more));
     return args.toArray(String[]::new);
   }

@@ -8,6 +8,7 @@ import java.util.List;
 import java.util.TreeSet;
 import org.referralexchange.adapter.apidoc.CallbackApiDocumentation;
 import org.referralexchange.adapter.apidoc.CallbackProblem;
+import org.referralexchange.webhooks.StandardWebhooks;
 import org.springdoc.core.customizers.OpenApiCustomizer;
 import org.springdoc.core.customizers.OperationCustomizer;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnProperty;

@@ -23,6 +23,7 @@ import org.referralexchange.adapter.provider.ProviderSettings;
 import org.referralexchange.adapter.provider.ProviderStatusUpdate;
 import org.referralexchange.adapter.provider.ProviderUnavailableException;
 import org.referralexchange.adapter.provider.TrackedReferral;
+import org.referralexchange.webhooks.StandardWebhooks;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnProperty;

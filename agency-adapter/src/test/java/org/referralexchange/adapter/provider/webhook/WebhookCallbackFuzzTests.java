@@ -14,6 +14,7 @@ import java.util.Random;
 import java.util.UUID;
 import org.junit.jupiter.api.Test;
 import org.referralexchange.testing.fuzz.JsonFuzzer;
+import org.referralexchange.webhooks.StandardWebhooks;
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.boot.test.context.SpringBootTest;
 import org.springframework.boot.test.context.SpringBootTest.WebEnvironment;

@@ -29,6 +29,7 @@ import org.referralexchange.adapter.provider.ProviderStatusUpdate;
 import org.referralexchange.adapter.provider.ProviderUnavailableException;
 import org.referralexchange.events.v1.ReferralStatus;
 import org.referralexchange.service.ServiceConfigFile;
+import org.referralexchange.webhooks.StandardWebhooks;
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.boot.SpringBootConfiguration;
 import org.springframework.boot.autoconfigure.EnableAutoConfiguration;

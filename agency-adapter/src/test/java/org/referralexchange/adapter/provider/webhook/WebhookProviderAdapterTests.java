@@ -35,7 +35,8 @@ import org.referralexchange.adapter.provider.ProviderRejectedException;
 import org.referralexchange.adapter.provider.ProviderSettings;
 import org.referralexchange.adapter.provider.ProviderUnavailableException;
 import org.referralexchange.adapter.provider.TrackedReferral;
-import org.referralexchange.adapter.provider.webhook.StandardWebhooks.Verified;
+import org.referralexchange.webhooks.StandardWebhooks;
+import org.referralexchange.webhooks.StandardWebhooks.Verified;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
 

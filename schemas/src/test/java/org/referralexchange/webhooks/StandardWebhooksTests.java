@@ -1,4 +1,4 @@
-package org.referralexchange.adapter.provider.webhook;
+package org.referralexchange.webhooks;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -11,9 +11,9 @@ import java.util.Map;
 import javax.crypto.Mac;
 import javax.crypto.spec.SecretKeySpec;
 import org.junit.jupiter.api.Test;
-import org.referralexchange.adapter.provider.webhook.StandardWebhooks.Reason;
-import org.referralexchange.adapter.provider.webhook.StandardWebhooks.Rejected;
-import org.referralexchange.adapter.provider.webhook.StandardWebhooks.Verified;
+import org.referralexchange.webhooks.StandardWebhooks.Reason;
+import org.referralexchange.webhooks.StandardWebhooks.Rejected;
+import org.referralexchange.webhooks.StandardWebhooks.Verified;
 
 class StandardWebhooksTests {
 

@@ -1,4 +1,4 @@
-package org.referralexchange.adapter.provider.webhook;
+package org.referralexchange.webhooks;
 
 import java.nio.charset.StandardCharsets;
 import java.security.GeneralSecurityException;
@@ -22,7 +22,7 @@ import javax.crypto.spec.SecretKeySpec;
  * libraries decode an unprefixed secret as base64 too: a provider handed a bare base64 secret by
  * another tool must be configured here with the {@code whsec_} prefix.
  *
- * <p>Plain Java, no Spring: the provider side can copy the algorithm from here.
+ * <p>Plain Java, no Spring: the adapter and the demo provider both sign and verify with it.
  */
 public final class StandardWebhooks {
 
