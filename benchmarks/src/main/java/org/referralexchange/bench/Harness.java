@@ -13,12 +13,19 @@ import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.Arrays;
 import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import org.apache.avro.specific.SpecificRecord;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.ListOffsetsOptions;
+import org.apache.kafka.clients.admin.OffsetSpec;
+import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.common.IsolationLevel;
+import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.serialization.StringSerializer;
 import org.referralexchange.registry.SchemaRegistryApplication;
 import org.referralexchange.serde.AvroSerializer;
@@ -290,5 +297,64 @@ final class Harness {
             consentId,
             clientId,
             String.join(", ", Arrays.stream(preferredChannels).map(c -> "\"" + c + "\"").toList()));
+  }
+
+  /**
+   * The ends of {@code topics}' partitions now, as a {@code read_committed} reader sees them (the
+   * last stable offsets).
+   */
+  static Map<TopicPartition, Long> endOffsets(String bootstrap, List<String> topics)
+      throws Exception {
+    try (Admin admin = Admin.create(Map.of("bootstrap.servers", bootstrap))) {
+      Map<TopicPartition, OffsetSpec> latest = new LinkedHashMap<>();
+      for (var described : admin.describeTopics(topics).allTopicNames().get().values()) {
+        described
+            .partitions()
+            .forEach(
+                p ->
+                    latest.put(
+                        new TopicPartition(described.name(), p.partition()), OffsetSpec.latest()));
+      }
+      Map<TopicPartition, Long> ends = new LinkedHashMap<>();
+      admin
+          .listOffsets(latest, new ListOffsetsOptions(IsolationLevel.READ_COMMITTED))
+          .all()
+          .get()
+          .forEach((partition, info) -> ends.put(partition, info.offset()));
+      return ends;
+    }
+  }
+
+  /**
+   * Waits until {@code group} has committed at least {@code ends} on every partition (asked of the
+   * broker every {@code poll}); fails after {@code timeout}.
+   */
+  static void awaitCommitted(
+      String bootstrap,
+      String group,
+      Map<TopicPartition, Long> ends,
+      Duration timeout,
+      Duration poll)
+      throws Exception {
+    try (Admin admin = Admin.create(Map.of("bootstrap.servers", bootstrap))) {
+      long deadline = System.nanoTime() + timeout.toNanos();
+      while (System.nanoTime() < deadline) {
+        Map<TopicPartition, OffsetAndMetadata> committed =
+            admin.listConsumerGroupOffsets(group).partitionsToOffsetAndMetadata().get();
+        boolean all =
+            ends.entrySet().stream()
+                .allMatch(
+                    e ->
+                        e.getValue() == 0
+                            || (committed.get(e.getKey()) != null
+                                && committed.get(e.getKey()).offset() >= e.getValue()));
+        if (all) {
+          return;
+        }
+        Thread.sleep(poll.toMillis());
+      }
+      throw new IllegalStateException(
+          group + " did not commit the ends of its topics within " + timeout);
+    }
   }
 }

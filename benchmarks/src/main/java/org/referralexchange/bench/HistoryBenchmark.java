@@ -20,14 +20,9 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
 import org.apache.avro.specific.SpecificRecord;
-import org.apache.kafka.clients.admin.Admin;
-import org.apache.kafka.clients.admin.ListOffsetsOptions;
-import org.apache.kafka.clients.admin.OffsetSpec;
-import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
-import org.apache.kafka.common.IsolationLevel;
 import org.apache.kafka.common.TopicPartition;
 import org.referralexchange.events.v1.Actor;
 import org.referralexchange.events.v1.ActorRole;
@@ -256,7 +251,8 @@ public final class HistoryBenchmark {
       throws Exception {
     Path log = work.resolve("logs").resolve(service + "-" + n + ".log");
     int refusedBefore = refusedLines(log);
-    Map<TopicPartition, Long> ends = streams == null ? Map.of() : ends(streams.getValue());
+    Map<TopicPartition, Long> ends =
+        streams == null ? Map.of() : Harness.endOffsets(bootstrapServers(), streams.getValue());
     long start = System.nanoTime();
     child.start();
     double ready = (System.nanoTime() - start) / 1e9;
@@ -264,7 +260,12 @@ public final class HistoryBenchmark {
     double heap;
     try {
       if (streams != null) {
-        awaitCommitted(streams.getKey(), ends);
+        Harness.awaitCommitted(
+            bootstrapServers(),
+            streams.getKey(),
+            ends,
+            Duration.ofHours(2),
+            Duration.ofMillis(500));
         caughtUp = (System.nanoTime() - start) / 1e9;
       }
       jcmd(child.pid(), "GC.run");
@@ -287,51 +288,6 @@ public final class HistoryBenchmark {
         heap,
         Harness.loadAverage());
     return measured;
-  }
-
-  private static Map<TopicPartition, Long> ends(List<String> topics) throws Exception {
-    try (Admin admin = Admin.create(Map.of("bootstrap.servers", bootstrapServers()))) {
-      Map<TopicPartition, OffsetSpec> latest = new LinkedHashMap<>();
-      for (var described : admin.describeTopics(topics).allTopicNames().get().values()) {
-        described
-            .partitions()
-            .forEach(
-                p ->
-                    latest.put(
-                        new TopicPartition(described.name(), p.partition()), OffsetSpec.latest()));
-      }
-      Map<TopicPartition, Long> ends = new LinkedHashMap<>();
-      admin
-          .listOffsets(latest, new ListOffsetsOptions(IsolationLevel.READ_COMMITTED))
-          .all()
-          .get()
-          .forEach((partition, info) -> ends.put(partition, info.offset()));
-      return ends;
-    }
-  }
-
-  /** Waits until the group has committed at least {@code ends} on every partition. */
-  private static void awaitCommitted(String group, Map<TopicPartition, Long> ends)
-      throws Exception {
-    try (Admin admin = Admin.create(Map.of("bootstrap.servers", bootstrapServers()))) {
-      long deadline = System.nanoTime() + Duration.ofHours(2).toNanos();
-      while (System.nanoTime() < deadline) {
-        Map<TopicPartition, OffsetAndMetadata> committed =
-            admin.listConsumerGroupOffsets(group).partitionsToOffsetAndMetadata().get();
-        boolean all =
-            ends.entrySet().stream()
-                .allMatch(
-                    e ->
-                        e.getValue() == 0
-                            || (committed.get(e.getKey()) != null
-                                && committed.get(e.getKey()).offset() >= e.getValue()));
-        if (all) {
-          return;
-        }
-        Thread.sleep(500);
-      }
-      throw new IllegalStateException(group + " never committed the ends of its topics");
-    }
   }
 
   private static String bootstrapServers() {

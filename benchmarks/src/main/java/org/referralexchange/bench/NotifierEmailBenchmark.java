@@ -32,12 +32,8 @@ import java.util.Map;
 import java.util.Properties;
 import java.util.UUID;
 import org.apache.avro.specific.SpecificRecord;
-import org.apache.kafka.clients.admin.Admin;
-import org.apache.kafka.clients.admin.OffsetSpec;
-import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
-import org.apache.kafka.common.TopicPartition;
 import org.referralexchange.events.v1.Actor;
 import org.referralexchange.events.v1.ActorRole;
 import org.referralexchange.events.v1.CaseManager;
@@ -284,38 +280,6 @@ public final class NotifierEmailBenchmark {
       report(phases);
     }
 
-    /** Waits until the notifier's application has committed the end of {@code topic}. */
-    private void awaitProcessed(String topic) throws Exception {
-      try (Admin admin = Admin.create(Map.of("bootstrap.servers", bootstrap))) {
-        Map<TopicPartition, OffsetSpec> latest = new HashMap<>();
-        admin
-            .describeTopics(List.of(topic))
-            .allTopicNames()
-            .get()
-            .get(topic)
-            .partitions()
-            .forEach(
-                p -> latest.put(new TopicPartition(topic, p.partition()), OffsetSpec.latest()));
-        Map<TopicPartition, Long> ends = new HashMap<>();
-        admin.listOffsets(latest).all().get().forEach((tp, info) -> ends.put(tp, info.offset()));
-        long deadline = System.nanoTime() + options.phaseTimeout.toNanos();
-        while (System.nanoTime() < deadline) {
-          Map<TopicPartition, OffsetAndMetadata> committed =
-              admin.listConsumerGroupOffsets(applicationId).partitionsToOffsetAndMetadata().get();
-          if (ends.entrySet().stream()
-              .allMatch(
-                  e ->
-                      e.getValue() == 0
-                          || (committed.get(e.getKey()) != null
-                              && committed.get(e.getKey()).offset() >= e.getValue()))) {
-            return;
-          }
-          Thread.sleep(5);
-        }
-        throw new IllegalStateException("The notifier did not read " + topic + " in time");
-      }
-    }
-
     private Phase notifierPhase(KafkaProducer<String, SpecificRecord> loader, int round, int seq)
         throws Exception {
       int n = options.emails;
@@ -340,7 +304,12 @@ public final class NotifierEmailBenchmark {
       loader.flush();
       // Outside the measurement: the notifier knows every case manager before the first status
       // (its application has processed and committed every submission).
-      awaitProcessed(Topics.REFERRAL_SUBMITTED.name());
+      Harness.awaitCommitted(
+          bootstrap,
+          applicationId,
+          Harness.endOffsets(bootstrap, List.of(Topics.REFERRAL_SUBMITTED.name())),
+          options.phaseTimeout,
+          Duration.ofMillis(5));
       List<ReferralStatusChanged> statuses = new ArrayList<>(n);
       for (String id : ids) {
         statuses.add(
