@@ -3,7 +3,9 @@ package org.referralexchange.notifier.it;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.Collection;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
@@ -39,6 +41,30 @@ final class NotifierProbe {
    * transaction's commit marker takes an offset of its own, and a consumer commits the offset after
    * the last record it processed, never past the marker.
    */
+  /**
+   * The command line of a notifier started by a test on the shared infrastructure, as application
+   * {@code applicationId} with its own {@code stateDir}; {@code more} are the test's own settings.
+   */
+  static String[] arguments(String applicationId, Path stateDir, String... more) {
+    List<String> args =
+        new ArrayList<>(
+            List.of(
+                "--server.port=0",
+                "--spring.main.banner-mode=off",
+                "--spring.kafka.bootstrap-servers=" + NotifierInfrastructure.bootstrapServers(),
+                "--spring.kafka.properties.schema.registry.url="
+                    + NotifierInfrastructure.registryUrl(),
+                "--spring.mail.host=127.0.0.1",
+                "--spring.mail.port=" + NotifierInfrastructure.smtpPort(),
+                "--notifier.tick-interval=PT0.2S",
+                "--notifier.gateway-base-url=https://gateway.test",
+                "--exchange.kafka.ownership.group-id=" + applicationId,
+                "--exchange.streams.state-dir=" + stateDir,
+                "--exchange.streams.standby-replicas=0"));
+    args.addAll(List.of(more));
+    return args.toArray(String[]::new);
+  }
+
   static Map<TopicPartition, Long> ends(Collection<String> topics) {
     Map<TopicPartition, Long> ends = new java.util.HashMap<>();
     for (String topic : topics) {

@@ -62,25 +62,14 @@ class SeveralInstancesTests {
   }
 
   ConfigurableApplicationContext notifier() {
-    List<String> args =
-        new ArrayList<>(
-            List.of(
-                "--server.port=0",
-                "--spring.main.banner-mode=off",
-                "--spring.kafka.bootstrap-servers=" + NotifierInfrastructure.bootstrapServers(),
-                "--spring.kafka.properties.schema.registry.url="
-                    + NotifierInfrastructure.registryUrl(),
-                "--spring.mail.host=127.0.0.1",
-                "--spring.mail.port=" + NotifierInfrastructure.smtpPort(),
-                "--notifier.tick-interval=PT0.2S",
-                "--notifier.gateway-base-url=https://gateway.test",
-                "--exchange.kafka.ownership.group-id=" + group,
-                "--exchange.streams.state-dir=" + NotifierProbe.freshStateDir(),
-                "--exchange.streams.standby-replicas=0",
-                "--spring.kafka.streams.properties.session.timeout.ms=" + SESSION.toMillis(),
-                "--spring.kafka.streams.properties.heartbeat.interval.ms=1000"));
     ConfigurableApplicationContext notifier =
-        new SpringApplicationBuilder(NotifierApplication.class).run(args.toArray(String[]::new));
+        new SpringApplicationBuilder(NotifierApplication.class)
+            .run(
+                NotifierProbe.arguments(
+                    group,
+                    NotifierProbe.freshStateDir(),
+                    "--spring.kafka.streams.properties.session.timeout.ms=" + SESSION.toMillis(),
+                    "--spring.kafka.streams.properties.heartbeat.interval.ms=1000"));
     running.add(notifier);
     return notifier;
   }

@@ -71,22 +71,13 @@ class StreamsRestartTests {
     ConfigurableApplicationContext notifier =
         new SpringApplicationBuilder(NotifierApplication.class)
             .run(
-                "--server.port=0",
-                "--spring.main.banner-mode=off",
-                "--spring.kafka.bootstrap-servers=" + NotifierInfrastructure.bootstrapServers(),
-                "--spring.kafka.properties.schema.registry.url="
-                    + NotifierInfrastructure.registryUrl(),
-                "--spring.mail.host=127.0.0.1",
-                "--spring.mail.port=" + NotifierInfrastructure.smtpPort(),
-                "--notifier.tick-interval=PT0.2S",
-                "--notifier.wait-for-referral=PT10M",
-                "--notifier.gateway-base-url=https://gateway.test",
-                "--exchange.kafka.ownership.group-id=" + applicationId,
-                "--exchange.streams.state-dir=" + stateDir,
-                "--exchange.streams.standby-replicas=0",
-                // Static membership: a restarted instance takes its tasks back at once instead of
-                // waiting for the session of the one before it to time out.
-                "--spring.kafka.streams.properties.group.instance.id=" + applicationId);
+                NotifierProbe.arguments(
+                    applicationId,
+                    stateDir,
+                    "--notifier.wait-for-referral=PT10M",
+                    // Static membership: a restarted instance takes its tasks back at once
+                    // instead of waiting for the session of the one before it to time out.
+                    "--exchange.streams.instance-id=" + applicationId));
     running.add(notifier);
     await()
         .atMost(Duration.ofSeconds(60))
