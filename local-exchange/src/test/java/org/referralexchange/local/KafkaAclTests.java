@@ -414,8 +414,17 @@ class KafkaAclTests {
       org.awaitility.Awaitility.await()
           .atMost(Duration.ofSeconds(90))
           .until(() -> mail.messages().stream().anyMatch(m -> recipients(m).contains(address)));
+      // A rebalance may still be settling (Kafka Streams probes and follows up on its own), so
+      // wait for RUNNING; a grant the notifier lacks sends it to ERROR, which never gets there.
       KafkaStreams streams = notifier.getBean(StreamsBuilderFactoryBean.class).getKafkaStreams();
-      assertThat(streams.state()).isEqualTo(KafkaStreams.State.RUNNING);
+      org.awaitility.Awaitility.await()
+          .atMost(Duration.ofSeconds(60))
+          .until(
+              () -> {
+                assertThat(streams.state())
+                    .isNotIn(KafkaStreams.State.ERROR, KafkaStreams.State.PENDING_ERROR);
+                return streams.state() == KafkaStreams.State.RUNNING;
+              });
       assertThat(mail.messages().stream().filter(m -> recipients(m).contains(address)))
           .singleElement()
           .satisfies(m -> assertThat(m.getSubject()).contains("completed"));
