@@ -44,9 +44,9 @@ import org.referralexchange.schemas.Topics;
  *       the provider can tell it is the same message. Every referral still reaches the provider
  *       once as distinct deliveries; raw POSTs are counted and reported too;
  *   <li>the notifier: an email or text sent whose {@code NotificationRecorded} was not in the log
- *       at the kill is sent again (SMTP and SMS have no idempotency key): at most one per sender
- *       thread (one email sender and one SMS sender by default), which records each message before
- *       it takes the next.
+ *       at the kill is sent again (SMTP and SMS have no idempotency key): at most one batch per
+ *       sender thread (one email sender and one SMS sender by default), which records a batch's
+ *       messages in the transaction that commits the batch.
  * </ul>
  *
  * <p>Short form in the build ({@value FaultBench#DEFAULT_REFERRALS} referrals per scenario at
@@ -56,10 +56,12 @@ import org.referralexchange.schemas.Topics;
 class ServiceCrashTests extends FaultSuite {
 
   /**
-   * Messages an instance can have sent and not yet recorded: one per sender thread, and this run
-   * keeps the default {@code notifier.sender-concurrency} of 1 for each of the two channels.
+   * Messages an instance can have sent and not yet recorded: one open batch per sender thread, and
+   * this run keeps the defaults, {@code notifier.sender-concurrency} 1 for each of the two channels
+   * and {@code notifier.sender-batch}.
    */
-  private static final int NOTIFIER_UNRECORDED_AT_MOST = 2;
+  private static final int NOTIFIER_UNRECORDED_AT_MOST =
+      2 * org.referralexchange.notifier.config.NotifierProperties.DEFAULT_SENDER_BATCH;
 
   private static final Path LOGS = Path.of("target", "service-crash");
 
@@ -171,7 +173,7 @@ class ServiceCrashTests extends FaultSuite {
   /**
    * The notifier killed while it sends the load's notifications, restarted at once: every status
    * change notified on each channel, a repeat only for a message sent but not yet recorded at the
-   * kill, and no more of those than one per sender thread.
+   * kill, and no more of those than one batch per sender thread.
    */
   @Test
   @Order(2)
@@ -238,7 +240,7 @@ class ServiceCrashTests extends FaultSuite {
                 seconds(Duration.between(kill.at, backlogAt)));
     assertNotificationsRepeatedOnlyInTheWindow("2b", load, atKill);
     assertThat(window)
-        .as("sent but not recorded at the kill, at most one per sender thread")
+        .as("sent but not recorded at the kill, at most one batch per sender thread")
         .isBetween(1, NOTIFIER_UNRECORDED_AT_MOST);
     row.assertHolds(0, window);
   }
@@ -369,7 +371,7 @@ class ServiceCrashTests extends FaultSuite {
                 backlog.size(), seconds(Duration.between(kill.at, backlogAt)), SESSION_TIMEOUT);
     int repeats = assertNotificationsRepeatedOnlyInTheWindow("7b", load, atKill);
     assertThat(repeats)
-        .as("repeated messages, at most one per sender thread of each instance")
+        .as("repeated messages, at most one batch per sender thread of each instance")
         .isLessThanOrEqualTo(2 * NOTIFIER_UNRECORDED_AT_MOST);
     row.assertHolds(0, atKill.window());
   }

@@ -26,8 +26,11 @@ import org.springframework.validation.annotation.Validated;
  * @param mailFrom sender address of the emails
  * @param backoff how a channel in an outage is retried
  * @param senderConcurrency consumer threads per channel on the {@code notifier.sends} commands (at
- *     most its 6 partitions per channel across the instances): each holds at most one message sent
- *     and not yet recorded, which a crash may send again
+ *     most its 6 partitions per channel across the instances)
+ * @param senderBatch commands a sender thread carries out per Kafka transaction (its poll's {@code
+ *     max.poll.records}): what it sent in an open transaction is not yet recorded, so a crash may
+ *     send again at most this many messages per sender thread; 1 commits after every message, at a
+ *     fraction of the throughput
  * @param twilio the Twilio SMS plug-in
  */
 @Validated
@@ -41,7 +44,11 @@ public record NotifierProperties(
     @NotBlank String mailFrom,
     @NotNull @Valid Backoff backoff,
     @Positive int senderConcurrency,
+    @Positive int senderBatch,
     @NotNull @Valid Twilio twilio) {
+
+  /** The default {@code notifier.sender-batch}. */
+  public static final int DEFAULT_SENDER_BATCH = 16;
 
   public NotifierProperties {
     tickInterval = tickInterval == null ? Duration.ofSeconds(1) : tickInterval;
@@ -59,6 +66,7 @@ public record NotifierProperties(
     mailFrom = mailFrom == null ? "referrals@exchange.example" : mailFrom;
     backoff = backoff == null ? new Backoff(null, null, 2.0) : backoff;
     senderConcurrency = senderConcurrency <= 0 ? 1 : senderConcurrency;
+    senderBatch = senderBatch <= 0 ? DEFAULT_SENDER_BATCH : senderBatch;
     twilio = twilio == null ? new Twilio(false, null, null, null, null) : twilio;
   }
 

@@ -6,6 +6,7 @@ import java.time.Instant;
 import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
@@ -32,22 +33,25 @@ import org.springframework.transaction.support.TransactionSynchronization;
 import org.springframework.transaction.support.TransactionSynchronizationManager;
 
 /**
- * Carries out one {@link NotificationRequested} on its channel, off the stream threads, and records
- * the result on {@code notifications} before its listener container commits the command's offset:
- * the at-least-once window is "sent, record not yet acknowledged", one message per sender thread.
+ * Carries out {@link NotificationRequested} commands on their channel, off the stream threads, and
+ * records each result on {@code notifications} in the listener container's Kafka transaction, which
+ * also commits the commands' offsets: one transaction per poll of up to {@code
+ * notifier.sender-batch} commands. The at-least-once window is "sent, transaction not yet
+ * committed": at most one batch per sender thread.
  *
  * <ul>
  *   <li>SMS inside the case manager's quiet hours: recorded DEFERRED (the processor issues it again
  *       when they end);
- *   <li>an outage ({@link ChannelUnavailableException}): thrown, so the container retries the
- *       command with the channel's backoff; nothing recorded, nothing dead-lettered;
- *   <li>a permanent refusal ({@link RecipientRejectedException}): recorded FAILED and the source
- *       event dead-lettered with {@code exchange-dlt-reason=notification-failed}.
+ *   <li>an outage ({@link ChannelUnavailableException}): thrown, so the container rolls the batch
+ *       back and retries it with the channel's backoff; nothing recorded, nothing dead-lettered;
+ *   <li>a permanent refusal ({@link RecipientRejectedException}), or a failure nobody foresaw
+ *       (which would fail again on every retry and hold up every command behind it): recorded
+ *       FAILED and the source event dead-lettered with {@code
+ *       exchange-dlt-reason=notification-failed}.
  * </ul>
  *
- * The record is written in the container's transaction, which also commits the command's offset, so
- * a command whose record is committed is never carried out again. Until that commit the record is
- * kept: if the broker did not take it, or the commit failed, the retried command publishes the kept
+ * A command whose record is committed is never carried out again. Until that commit the record is
+ * kept: if the broker did not take it, or the commit failed, the retried batch publishes the kept
  * record instead of sending again, so a broker outage alone never causes a duplicate.
  */
 @Component
@@ -104,8 +108,17 @@ class NotificationSender {
   private void carryOut(
       NotificationRequested due, KafkaOperations<String, SpecificRecord> records) {
     NotificationChannel channel = due.getChannel();
-    Trigger trigger = Trigger.of(due);
-    Contact contact = Contact.of(due);
+    Trigger trigger;
+    Contact contact;
+    try {
+      trigger = Trigger.of(due);
+      contact = Contact.of(due);
+    } catch (RuntimeException e) {
+      // Nothing to record it under: the operator's copy of the source event says what went wrong.
+      log.error("A {} command that cannot be read was dead-lettered: {}", channel, describe(e));
+      deadLetters.deadLetter(due, unforeseen(e));
+      return;
+    }
     if (channel == NotificationChannel.SMS) {
       Optional<Instant> opens = quietHours.endsAfter(clock.instant(), contact.zone());
       if (opens.isPresent()) {
@@ -135,6 +148,12 @@ class NotificationSender {
           "{} {} to {} failed for good: {}", trigger.topic(), channel, recipient, e.getMessage());
       record(records, due, trigger, NotificationOutcome.FAILED, e.getMessage(), null);
       deadLetters.deadLetter(due, e);
+      return;
+    } catch (RuntimeException e) {
+      RuntimeException cause = unforeseen(e);
+      log.error("{} {} to {} failed: {}", trigger.topic(), channel, recipient, describe(e));
+      record(records, due, trigger, NotificationOutcome.FAILED, cause.getMessage(), null);
+      deadLetters.deadLetter(due, cause);
       return;
     }
     if (Boolean.TRUE.equals(inOutage.remove(channel))) {
@@ -184,13 +203,19 @@ class NotificationSender {
     }
   }
 
-  /** Sends and waits for the broker's acknowledgement, so a failure is this attempt's. */
+  /**
+   * Sends the record. In a transaction it does not wait: the commit fails if the broker did not
+   * take it, and the batch is retried. Outside one it waits for the acknowledgement.
+   */
   private void send(
       KafkaOperations<String, SpecificRecord> records, NotificationRecorded recorded) {
+    CompletableFuture<?> sent =
+        records.send(Topics.NOTIFICATIONS.name(), recorded.getReferralId(), recorded);
+    if (records.inTransaction()) {
+      return;
+    }
     try {
-      records
-          .send(Topics.NOTIFICATIONS.name(), recorded.getReferralId(), recorded)
-          .get(publishTimeout.toMillis(), TimeUnit.MILLISECONDS);
+      sent.get(publishTimeout.toMillis(), TimeUnit.MILLISECONDS);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw new IllegalStateException("Interrupted while recording a notification", e);
@@ -198,5 +223,18 @@ class NotificationSender {
       throw new IllegalStateException(
           "notifications did not take the record of " + recorded.getSourceEventId(), e);
     }
+  }
+
+  /**
+   * A failure nobody foresaw, named by its type alone: its message may carry what the command
+   * carries (a case manager's address), which must not reach a record or a dead-letter header.
+   */
+  private static RuntimeException unforeseen(RuntimeException e) {
+    return new IllegalStateException("unforeseen " + e.getClass().getSimpleName());
+  }
+
+  private static String describe(RuntimeException e) {
+    StackTraceElement[] at = e.getStackTrace();
+    return e.getClass().getName() + (at.length == 0 ? "" : " at " + at[0]);
   }
 }

@@ -9,6 +9,7 @@ import java.util.Set;
 import java.util.UUID;
 import org.apache.avro.specific.SpecificRecord;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.common.serialization.StringDeserializer;
 import org.apache.kafka.common.serialization.StringSerializer;
@@ -16,11 +17,8 @@ import org.apache.kafka.streams.KafkaStreams;
 import org.apache.kafka.streams.Topology;
 import org.referralexchange.events.v1.NotificationChannel;
 import org.referralexchange.events.v1.NotificationRequested;
-import org.referralexchange.kafka.streams.BackoffPolicy;
 import org.referralexchange.kafka.streams.EventSerdes;
 import org.referralexchange.kafka.streams.ExchangeStreamsProperties;
-import org.referralexchange.kafka.streams.ListenerErrorHandlers;
-import org.referralexchange.notifier.channel.ChannelUnavailableException;
 import org.referralexchange.notifier.config.NotifierProperties;
 import org.referralexchange.schemas.Topics;
 import org.springframework.boot.health.contributor.Health;
@@ -36,10 +34,10 @@ import org.springframework.kafka.core.DefaultKafkaConsumerFactory;
 import org.springframework.kafka.core.DefaultKafkaProducerFactory;
 import org.springframework.kafka.core.KafkaAdmin;
 import org.springframework.kafka.core.KafkaTemplate;
+import org.springframework.kafka.listener.BatchMessageListener;
 import org.springframework.kafka.listener.ConcurrentMessageListenerContainer;
 import org.springframework.kafka.listener.ContainerProperties;
 import org.springframework.kafka.listener.DefaultAfterRollbackProcessor;
-import org.springframework.kafka.listener.MessageListener;
 import org.springframework.kafka.transaction.KafkaTransactionManager;
 import org.springframework.util.backoff.ExponentialBackOff;
 
@@ -106,17 +104,9 @@ class NotifierStreamsConfiguration {
       KafkaProperties kafka,
       EventSerdes serdes,
       NotificationSender sender,
-      ListenerErrorHandlers errorHandlers,
       NotifierProperties properties,
       ExchangeStreamsProperties streamsProperties) {
-    return sends(
-        NotificationChannel.EMAIL,
-        kafka,
-        serdes,
-        sender,
-        errorHandlers,
-        properties,
-        streamsProperties);
+    return sends(NotificationChannel.EMAIL, kafka, serdes, sender, properties, streamsProperties);
   }
 
   @Bean
@@ -124,17 +114,9 @@ class NotifierStreamsConfiguration {
       KafkaProperties kafka,
       EventSerdes serdes,
       NotificationSender sender,
-      ListenerErrorHandlers errorHandlers,
       NotifierProperties properties,
       ExchangeStreamsProperties streamsProperties) {
-    return sends(
-        NotificationChannel.SMS,
-        kafka,
-        serdes,
-        sender,
-        errorHandlers,
-        properties,
-        streamsProperties);
+    return sends(NotificationChannel.SMS, kafka, serdes, sender, properties, streamsProperties);
   }
 
   private static ConcurrentMessageListenerContainer<String, NotificationRequested> sends(
@@ -142,7 +124,6 @@ class NotifierStreamsConfiguration {
       KafkaProperties kafka,
       EventSerdes serdes,
       NotificationSender sender,
-      ListenerErrorHandlers errorHandlers,
       NotifierProperties properties,
       ExchangeStreamsProperties streamsProperties) {
     Map<String, Object> config = new HashMap<>(kafka.buildConsumerProperties());
@@ -156,6 +137,12 @@ class NotifierStreamsConfiguration {
           ConsumerConfig.GROUP_INSTANCE_ID_CONFIG, streamsProperties.instanceId() + "-" + group);
     }
     config.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
+    // Commands become readable when the processor's transaction commits (every commit.interval.ms,
+    // 100 ms under exactly-once), and a commit marker does not end a fetch the broker is holding:
+    // wait no longer than that interval, not the default 500 ms, for commands to arrive.
+    config.put(ConsumerConfig.FETCH_MAX_WAIT_MS_CONFIG, 100);
+    // One transaction per poll: the batch is what a crash may send again.
+    config.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, properties.senderBatch());
     config.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
     // Only committed commands: the processor writes them in transactions.
     config.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
@@ -168,35 +155,35 @@ class NotifierStreamsConfiguration {
             config,
             new StringDeserializer(),
             serdes.events(NotificationRequested.class).deserializer());
-    // What a sender records and the command's offset are committed in one transaction, per
-    // command: a crash repeats at most the message being sent, never one already recorded.
+    // What a sender records and the commands' offsets are committed in one transaction per poll:
+    // a crash repeats at most the messages of the open batch, never one already recorded.
     KafkaTemplate<String, SpecificRecord> records =
         recordsTemplate(kafka, serdes, group, streamsProperties.instanceId());
     ContainerProperties container = new ContainerProperties(Topics.NOTIFIER_SENDS.name());
-    container.setAckMode(ContainerProperties.AckMode.RECORD);
+    container.setAckMode(ContainerProperties.AckMode.BATCH);
     container.setKafkaAwareTransactionManager(
         new KafkaTransactionManager<>(records.getProducerFactory()));
     container.setMessageListener(
-        (MessageListener<String, NotificationRequested>)
-            record -> {
-              if (record.value() != null
-                  && record.value().getChannel() == channel
-                  && issuedBy(record, applicationId)) {
-                sender.handle(record.value(), records);
+        (BatchMessageListener<String, NotificationRequested>)
+            batch -> {
+              for (ConsumerRecord<String, NotificationRequested> record : batch) {
+                if (record.value() != null
+                    && record.value().getChannel() == channel
+                    && issuedBy(record, applicationId)) {
+                  sender.handle(record.value(), records);
+                }
               }
             });
     ConcurrentMessageListenerContainer<String, NotificationRequested> sends =
         new ConcurrentMessageListenerContainer<>(consumers, container);
     sends.setConcurrency(properties.senderConcurrency());
     sends.setBeanName("notifier-sends-" + channel.name().toLowerCase(java.util.Locale.ROOT));
-    // In a transaction a failure rolls back, and the after-rollback processor retries. An outage
-    // is waited out however long it lasts (notifier.backoff.*): nothing is recorded or
-    // dead-lettered for it. Anything else follows the shared side-effects policy.
-    DefaultAfterRollbackProcessor<String, NotificationRequested> afterRollback =
-        errorHandlers.afterRollback(BackoffPolicy.SIDE_EFFECTS, records);
-    afterRollback.setBackOffFunction(
-        (record, failure) -> isOutage(failure) ? outageBackOff(properties.backoff()) : null);
-    sends.setAfterRollbackProcessor(afterRollback);
+    // A failure rolls the batch back, and the after-rollback processor seeks back to its start and
+    // waits. What escapes the sender is an outage of the channel or of Kafka (the sender records
+    // every other failure as FAILED), so it is waited out however long it lasts
+    // (notifier.backoff.*): nothing is recorded or dead-lettered for it.
+    sends.setAfterRollbackProcessor(
+        new DefaultAfterRollbackProcessor<>(outageBackOff(properties.backoff())));
     return sends;
   }
 
@@ -211,7 +198,7 @@ class NotifierStreamsConfiguration {
     Map<String, Object> config = new HashMap<>(kafka.buildProducerProperties());
     config.put(ProducerConfig.ACKS_CONFIG, "all");
     config.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
-    // One record per transaction: nothing to batch.
+    // The records of a batch are sent as they are made; the commit flushes them.
     config.put(ProducerConfig.LINGER_MS_CONFIG, 0);
     config.put(ProducerConfig.TRANSACTION_TIMEOUT_CONFIG, 10_000);
     DefaultKafkaProducerFactory<String, SpecificRecord> producers =
@@ -226,22 +213,12 @@ class NotifierStreamsConfiguration {
    * Whether this application issued the command: a sender group that is new (its application id is)
    * reads the topic from the start and must not carry out another application's commands.
    */
-  private static boolean issuedBy(
-      org.apache.kafka.clients.consumer.ConsumerRecord<?, ?> record, String applicationId) {
+  private static boolean issuedBy(ConsumerRecord<?, ?> record, String applicationId) {
     org.apache.kafka.common.header.Header header =
         record.headers().lastHeader(NotificationProcessor.ISSUED_BY);
     return header != null
         && applicationId.equals(
             new String(header.value(), java.nio.charset.StandardCharsets.UTF_8));
-  }
-
-  private static boolean isOutage(Throwable failure) {
-    for (Throwable cause = failure; cause != null; cause = cause.getCause()) {
-      if (cause instanceof ChannelUnavailableException) {
-        return true;
-      }
-    }
-    return false;
   }
 
   private static ExponentialBackOff outageBackOff(NotifierProperties.Backoff backoff) {

@@ -53,6 +53,7 @@ import org.referralexchange.events.v1.ReferralStatus;
 import org.referralexchange.events.v1.ReferralStatusChanged;
 import org.referralexchange.events.v1.ReferralSubmitted;
 import org.referralexchange.notifier.NotifierApplication;
+import org.referralexchange.notifier.channel.EmailSender;
 import org.referralexchange.schemas.Topics;
 import org.referralexchange.schemas.samples.SampleEvents;
 import org.referralexchange.testing.ProviderDirectoryRecords;
@@ -76,7 +77,11 @@ import org.springframework.test.context.DynamicPropertySource;
  */
 @SpringBootTest(
     webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT,
-    classes = {NotifierApplication.class, NotifierFlowTests.TestClock.class})
+    classes = {
+      NotifierApplication.class,
+      NotifierFlowTests.TestClock.class,
+      NotifierFlowTests.UnforeseenFailures.class
+    })
 // Closed after the class: left cached, it would go on notifying (in its own group) for the events
 // of the other tests' notifier instances on the same broker.
 @DirtiesContext(classMode = DirtiesContext.ClassMode.AFTER_CLASS)
@@ -134,6 +139,33 @@ class NotifierFlowTests {
     @Primary
     Clock testClock() {
       return CLOCK;
+    }
+  }
+
+  /** Addresses the email plug-in fails for in a way the notifier does not know. */
+  static final String UNFORESEEN = "unforeseen-";
+
+  static final java.util.concurrent.atomic.AtomicInteger UNFORESEEN_ATTEMPTS =
+      new java.util.concurrent.atomic.AtomicInteger();
+
+  /**
+   * The SMTP plug-in, except for {@link #UNFORESEEN} addresses, for which it throws what a bug in a
+   * plug-in would: neither an outage nor a refusal, with the address in its message.
+   */
+  @TestConfiguration
+  static class UnforeseenFailures {
+    @Bean
+    @Primary
+    EmailSender failingForSomeAddresses(
+        @org.springframework.beans.factory.annotation.Qualifier("smtpEmailSender")
+            EmailSender smtp) {
+      return email -> {
+        if (email.to().startsWith(UNFORESEEN)) {
+          UNFORESEEN_ATTEMPTS.incrementAndGet();
+          throw new IllegalArgumentException("no template fits " + email.to());
+        }
+        return smtp.send(email);
+      };
     }
   }
 
@@ -689,6 +721,42 @@ class NotifierFlowTests {
         .containsExactlyInAnyOrder("EMAIL", "SMS");
     // A permanent failure is not retried.
     awaitNothingMore(() -> smsRequests(INVALID_NUMBER) == 1);
+  }
+
+  @Test
+  void aFailureNobodyForesawIsRecordedFailedOnceAndHoldsUpNoOtherEmail() throws Exception {
+    String address = UNFORESEEN + UUID.randomUUID() + "@agency.example";
+    Referral failing = submit(address, uniqueMobile(), NotificationChannel.EMAIL);
+    publishStatus(failing, ReferralStatus.ACCEPTED, ActorRole.PROVIDER, null, null, null);
+    Referral next = submit(NotificationChannel.EMAIL);
+    publishStatus(next, ReferralStatus.ACCEPTED, ActorRole.PROVIDER, null, null, null);
+
+    assertThat(awaitRecords(failing, 1))
+        .singleElement()
+        .satisfies(
+            r -> {
+              assertThat(r.getOutcome()).isEqualTo(NotificationOutcome.FAILED);
+              // Named by its type: the exception's message carried the address.
+              assertThat(r.getDetail()).isEqualTo("unforeseen IllegalArgumentException");
+            });
+    assertThat(awaitRecords(next, 1))
+        .singleElement()
+        .satisfies(r -> assertThat(r.getOutcome()).isEqualTo(NotificationOutcome.SENT));
+    await()
+        .atMost(Duration.ofSeconds(20))
+        .until(
+            () ->
+                NotifierInfrastructure.records(
+                            Topics.REFERRAL_STATUS_CHANGED.deadLetterTopic(), failing.id)
+                        .size()
+                    == 1);
+    ConsumerRecord<String, SpecificRecord> dead =
+        NotifierInfrastructure.records(Topics.REFERRAL_STATUS_CHANGED.deadLetterTopic(), failing.id)
+            .get(0);
+    assertThat(header(dead, "exchange-dlt-reason")).isEqualTo("notification-failed");
+    assertThat(header(dead, "exchange-dlt-message")).doesNotContain(address);
+    // Not retried: it would fail the same way every time.
+    awaitNothingMore(() -> UNFORESEEN_ATTEMPTS.get() == 1);
   }
 
   @Test

@@ -135,6 +135,6 @@ class SmtpEmailSenderTests {
   }
 
   static NotifierProperties properties() {
-    return new NotifierProperties(null, null, null, null, null, null, null, 0, null);
+    return new NotifierProperties(null, null, null, null, null, null, null, 0, 0, null);
   }
 }
