@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Runs the whole exchange on embedded defaults: a real Kafka broker (child process, data kept in
-# ./.local/kafka), the stand-in schema registry and the referral gateway (in-process, client data
-# sealed with the keyset ./.local/keys/client-data.json, created on the first run), and prints
-# every address and the demo API keys. Needs only a JDK 17+ and Maven. Ctrl-C stops everything.
+# ./.local/kafka), then in one JVM the stand-in schema registry, the gateway, the adapter, the
+# notifier, the demo providers and the mail and SMS catchers (client data sealed with the keyset
+# ./.local/keys/client-data.json, created on the first run), and prints every address and the demo
+# API keys. Needs only a JDK 17+ and Maven. Ctrl-C stops everything.
 #
 #   ./run-local.sh                                  build if sources changed, then run
 #   ./run-local.sh --exchange.kafka.port=19092      any setting of LocalSettings as --name=value

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # POST /api/v1/referrals (answered after the broker's ack) against two baselines at the same
 # concurrency, in one JVM and one run: a minimal Spring Boot endpoint on the same stack that validates
-# the same JSON and publishes with KafkaTemplate.send().get() (issue 15's baseline), and a plain
+# the same JSON and publishes with KafkaTemplate.send().get(), and a plain
 # KafkaProducer.send().get() loop with the same serializer; reported as gateway/minimal and
 # gateway/plain ratios (see BENCHMARKS.md). Starts an in-process KRaft broker, the stand-in registry,
 # the gateway and the minimal endpoint; about 7 minutes with the defaults, plus the build. Extra

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# State that scales with history (issue 15): writes N referrals of finished history onto the topics
+# State that scales with history: writes N referrals of finished history onto the topics
 # of an in-process KRaft broker, then starts each service alone as a child JVM, cold and warm, and
 # reports its time to ready and its live heap after a full GC (see BENCHMARKS.md). About 5 minutes
 # for N=100k plus the build; N=1M writes 9x more and restores 10x more per start.

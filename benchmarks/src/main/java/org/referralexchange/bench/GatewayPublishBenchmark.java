@@ -47,14 +47,14 @@ import org.springframework.kafka.test.EmbeddedKafkaKraftBroker;
 
 /**
  * {@code POST /api/v1/referrals} answered after the broker's ack, against two baselines at the same
- * concurrency, in the same JVM and run: issue 15's minimal Spring Boot endpoint on the same stack
- * ({@link MinimalReferralEndpoint}: Tomcat, Spring Security with the API key, Jackson, Bean
- * Validation of the same body, {@code KafkaTemplate.send(...).get()}), the baseline of the issue's
- * targets, and a plain Java loop doing {@code KafkaProducer.send(...).get()} with the same
- * serializer. Not a JMH benchmark: it starts an in-process KRaft broker, the stand-in schema
- * registry, the gateway and the minimal endpoint on free ports, records one consent, warms the
- * three modes up, then measures them in rotating order for a number of rounds and prints medians,
- * gateway/minimal ratios (the targets) and gateway/plain ratios (the earlier comparison).
+ * concurrency, in the same JVM and run: the minimal Spring Boot endpoint on the same stack ({@link
+ * MinimalReferralEndpoint}: Tomcat, Spring Security with the API key, Jackson, Bean Validation of
+ * the same body, {@code KafkaTemplate.send(...).get()}), the baseline of the issue's targets, and a
+ * plain Java loop doing {@code KafkaProducer.send(...).get()} with the same serializer. Not a JMH
+ * benchmark: it starts an in-process KRaft broker, the stand-in schema registry, the gateway and
+ * the minimal endpoint on free ports, records one consent, warms the three modes up, then measures
+ * them in rotating order for a number of rounds and prints medians, gateway/minimal ratios (the
+ * targets) and gateway/plain ratios (the earlier comparison).
  *
  * <p>Run it with {@code benchmarks/run-gateway.sh} (see BENCHMARKS.md); every loop is bounded by
  * time and stops by itself. Options (all optional): {@code --concurrency=8,1 --warmup-seconds=180
@@ -589,8 +589,8 @@ public final class GatewayPublishBenchmark {
     }
 
     /**
-     * One table of {@code mode}/{@code baseline} ratios; with {@code target}, whether issue 15's
-     * targets (throughput at least 0.6, p99 at most 2) are met.
+     * One table of {@code mode}/{@code baseline} ratios; with {@code target}, whether the targets
+     * (throughput at least 0.6, p99 at most 2) are met.
      */
     private static void ratios(
         Options options, List<Phase> phases, String mode, String baseline, boolean target) {

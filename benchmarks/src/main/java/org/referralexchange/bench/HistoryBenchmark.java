@@ -48,8 +48,8 @@ import org.referralexchange.schemas.samples.SampleEvents;
 import org.referralexchange.testing.ExchangeInfrastructure;
 
 /**
- * What a service's state costs as history grows (issue 15): N referrals of finished history on the
- * real topics, then each service started alone as a child JVM, cold and warm, measuring its time to
+ * What a service's state costs as history grows: N referrals of finished history on the real
+ * topics, then each service started alone as a child JVM, cold and warm, measuring its time to
  * ready and its live heap after a full GC. Not a JMH benchmark: it runs test-support's in-process
  * KRaft broker and stand-in registry in this JVM, and each service in a JVM of its own through the
  * local launcher's {@link ChildService} (the launcher's arguments and child JVM options, plus

@@ -326,7 +326,7 @@ class DockerComposeConfigTests {
         assertThat(bytes(xmx.group(1))).as("%s -Xmx", name).isLessThanOrEqualTo(limit * 3 / 4);
       }
     }
-    // README, "Real infrastructure with docker-compose", states what these add up to.
+    // docs/operations.md, "Real infrastructure with docker-compose", states what these add up to.
     assertThat(total).as("sum of the long-running limits").isEqualTo(bytes("6016m"));
   }
 

@@ -38,7 +38,7 @@ import tools.jackson.databind.JsonNode;
  * test's clocks. A referral to the {@code silent} demo provider that names no respondBy gets its
  * reminder after the demo response window and returns after the grace. The window and grace are
  * shortened from the run command's 2 minutes each only through their own settings ({@code
- * exchange.demo.response-window}, {@code exchange.demo.grace}), the knobs the README names.
+ * exchange.demo.response-window}, {@code exchange.demo.grace}), the knobs docs/operations.md names.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 @Timeout(value = 5, unit = TimeUnit.MINUTES)

@@ -47,7 +47,8 @@ public record AdapterProperties(
    *
    * @param id exchange identifier (HSDS organization)
    * @param name display name
-   * @param kind the {@code ProviderAdapter} kind: {@code fhir} or {@code webhook}
+   * @param kind the {@code ProviderAdapter} kind: {@code fhir}, {@code webhook} or {@code
+   *     email-intake}
    * @param endpoint base URL of its system
    * @param secret webhook signing secret or FHIR bearer token (from the environment)
    * @param allowedFields client fields it may receive (minimum necessary); {@code narrative} for

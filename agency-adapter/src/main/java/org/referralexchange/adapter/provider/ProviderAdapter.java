@@ -16,7 +16,7 @@ import java.util.List;
  */
 public interface ProviderAdapter {
 
-  /** The kind named in configuration ({@code exchange.providers[].kind}), e.g. {@code fhir}. */
+  /** The kind named in configuration ({@code adapter.providers[].kind}), e.g. {@code fhir}. */
   String kind();
 
   /**

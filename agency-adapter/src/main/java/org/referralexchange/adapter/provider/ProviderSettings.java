@@ -10,7 +10,7 @@ import java.util.Optional;
 import java.util.Set;
 
 /**
- * One provider as configured ({@code exchange.providers[]}).
+ * One provider as configured ({@code adapter.providers[]}).
  *
  * @param id exchange identifier of the provider (HSDS organization)
  * @param name display name

@@ -6,10 +6,10 @@ import org.springframework.boot.builder.SpringApplicationBuilder;
 import org.springframework.boot.context.properties.EnableConfigurationProperties;
 
 /**
- * The gateway benchmark's fair baseline (issue 15): a minimal Spring Boot endpoint on the gateway's
- * stack (Tomcat, Spring MVC, Spring Security with an API key, Jackson, Bean Validation) that takes
- * the same {@code POST /api/v1/referrals} body, validates it against the same constraints, maps it
- * to a {@code ReferralSubmitted} and publishes it with {@code KafkaTemplate.send(...).get()} on a
+ * The gateway benchmark's fair baseline: a minimal Spring Boot endpoint on the gateway's stack
+ * (Tomcat, Spring MVC, Spring Security with an API key, Jackson, Bean Validation) that takes the
+ * same {@code POST /api/v1/referrals} body, validates it against the same constraints, maps it to a
+ * {@code ReferralSubmitted} and publishes it with {@code KafkaTemplate.send(...).get()} on a
  * producer configured as the gateway's, answering 202. What it leaves out is the gateway's own
  * work: idempotency, the provider directory, consent policies, HMAC pseudonym and fingerprint, Tink
  * encryption, the event-log views and their readers, rate and size limits, meters and logs.

@@ -21,7 +21,7 @@ import org.springframework.kafka.streams.RecoveringDeserializationExceptionHandl
  *
  * <ul>
  *   <li>{@code processing.guarantee=exactly_once_v2}: every Kafka-to-Kafka step is one transaction;
- *       not left to configuration, issue 15 promises it everywhere.
+ *       not left to configuration: every service promises it.
  *   <li>the state dir and standby count of {@link ExchangeStreamsProperties};
  *   <li>String keys by default (referral ids);
  *   <li>undecodable records skipped, and dead-lettered first when their topic is one of {@code

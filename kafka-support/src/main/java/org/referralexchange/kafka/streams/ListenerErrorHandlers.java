@@ -7,7 +7,7 @@ import org.springframework.kafka.listener.DefaultErrorHandler;
 import org.springframework.util.backoff.ExponentialBackOff;
 
 /**
- * Error handlers for listener containers (the command consumers to come): Spring Kafka's {@link
+ * Error handlers for listener containers (the command consumers): Spring Kafka's {@link
  * DefaultErrorHandler} retrying by a named {@link BackoffPolicy}, then dead-lettering through the
  * same {@link DeadLetterRecoverer} as the Streams side. Undecodable and refused records go to the
  * dead-letter topic at once.

@@ -1,5 +1,5 @@
 /**
- * The Kafka Streams foundation every service moves its state onto (issue 15). A service that puts
+ * The Kafka Streams foundation every service moves its state onto. A service that puts
  * {@code @EnableKafkaStreams} on a configuration and declares its topology on the {@code
  * StreamsBuilder} gets, with no more set-up: exactly_once_v2, its state dir and standby count
  * ({@code exchange.streams.*}), Boot's {@code spring.kafka.*} connection and SASL settings,

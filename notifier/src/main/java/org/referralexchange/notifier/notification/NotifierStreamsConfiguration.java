@@ -42,11 +42,11 @@ import org.springframework.kafka.transaction.KafkaTransactionManager;
 import org.springframework.util.backoff.ExponentialBackOff;
 
 /**
- * The notifier on Kafka Streams (issue 15): the deciding topology ({@link NotifierTopology}) under
- * the application id {@code spring.kafka.streams.application-id} (the former ownership group,
- * {@code NOTIFIER_GROUP_ID}), and one listener container per channel on {@code notifier.sends}
- * carrying the commands out, each in its own consumer group so that an outage of one channel,
- * retried with backoff, never holds the other up.
+ * The notifier on Kafka Streams: the deciding topology ({@link NotifierTopology}) under the
+ * application id {@code spring.kafka.streams.application-id} (the former ownership group, {@code
+ * NOTIFIER_GROUP_ID}), and one listener container per channel on {@code notifier.sends} carrying
+ * the commands out, each in its own consumer group so that an outage of one channel, retried with
+ * backoff, never holds the other up.
  */
 @Configuration(proxyBeanMethods = false)
 @EnableKafkaStreams

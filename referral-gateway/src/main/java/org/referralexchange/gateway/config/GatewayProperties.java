@@ -20,8 +20,6 @@ import org.springframework.validation.annotation.Validated;
  *
  * @param agencies agencies allowed to call the gateway, each with the SHA-256 of its API keys
  * @param limits request size and rate limits
- * @param publishTimeout how long a request waits for the broker's acknowledgement before it answers
- *     503
  * @param hmacSecret key of the HMACs that turn an agency's client id into the exchange's client
  *     pseudonym and a request into its idempotency fingerprint: stable across instances and
  *     restarts, and meaningless to anyone without it; required, with no default outside the local

@@ -13,7 +13,7 @@ import org.springframework.http.HttpStatus;
  * Every problem the API answers with, as status, stable type and when: the one list the OpenAPI
  * document is built from, so the partners' contract names what the code produces. Grouped by what
  * makes a call able to meet them (every call, a body, a named resource, a publish, one feature's
- * rules); {@code ProblemCatalogTests} keeps it in step with {@link ProblemTypes} and the consent
+ * rules); {@code OpenApiContractTests} keeps it in step with {@link ProblemTypes} and the consent
  * policies.
  */
 public final class ProblemCatalog {

@@ -77,7 +77,7 @@ public class WebhookProviderAdapter implements ProviderAdapter {
    * asynchronous tasks inline (on its selector thread) instead of handing each to a worker thread:
    * they never block (the body handler is the JDK's {@code ofString}; callers wait in {@code send},
    * not in tasks added to the client's futures), and the hand-offs cost more CPU per webhook than
-   * the tasks themselves (about 85 µs per delivery on the adapter benchmark, see BENCHMARKS.md).
+   * the tasks themselves, as the adapter benchmark's CPU profile showed.
    */
   public WebhookProviderAdapter() {
     this(
