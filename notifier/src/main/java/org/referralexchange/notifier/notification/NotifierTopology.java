@@ -104,7 +104,8 @@ final class NotifierTopology {
 
   private static <V> StoreBuilder<KeyValueStore<String, V>> store(String name, Serde<V> values) {
     return Stores.keyValueStoreBuilder(
-        Stores.persistentKeyValueStore(name), EventSerdes.keys(), values);
+            Stores.persistentKeyValueStore(name), EventSerdes.keys(), values)
+        .withCachingEnabled();
   }
 
   /**
