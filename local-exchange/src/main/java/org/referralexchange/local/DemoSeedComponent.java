@@ -21,7 +21,7 @@ import tools.jackson.databind.json.JsonMapper;
  * Reused on later runs (the consent lives in Kafka like everything else), recorded again only when
  * none is active any more.
  */
-final class DemoSeedComponent implements LocalComponent {
+public final class DemoSeedComponent implements LocalComponent {
 
   static final String DEMO_CLIENT_ID = "demo-client-1";
   static final String DEMO_AGENCY = "county-hhs";
@@ -116,10 +116,32 @@ final class DemoSeedComponent implements LocalComponent {
 
   /** The demo consent's request body for {@code clientId}, signed an hour before {@code now}. */
   static String consentBody(String clientId, Instant now) {
+    return consentBody(
+        clientId,
+        List.of(
+            DemoProvidersComponent.WEBHOOK_PROVIDER_ID,
+            DemoProvidersComponent.FHIR_PROVIDER_ID,
+            AdapterComponent.INTAKE_PROVIDER_ID),
+        now,
+        "local-exchange/demo-seed");
+  }
+
+  /**
+   * A consent's request body as a case manager's agency records it: {@code clientId}'s, covering
+   * {@code providerIds} for continuity of care with demographics, contact details and social needs,
+   * signed electronically by the client an hour before {@code now}, for a year. The local run's
+   * seed, its tests and the benchmarks record theirs with it.
+   */
+  public static String consentBody(
+      String clientId, List<String> providerIds, Instant now, String sourceReference) {
     Instant signed = now.truncatedTo(ChronoUnit.SECONDS).minus(1, ChronoUnit.HOURS);
+    String providers =
+        providerIds.stream()
+            .map(id -> "\"" + id + "\"")
+            .collect(java.util.stream.Collectors.joining(", ", "[", "]"));
     return """
         {"clientId": "%s",
-         "recipients": {"providerIds": ["%s", "%s", "%s"]},
+         "recipients": {"providerIds": %s},
          "informationCategories": ["DEMOGRAPHICS", "CONTACT_DETAILS", "SOCIAL_NEEDS"],
          "part2": false,
          "purpose": "COC",
@@ -128,15 +150,9 @@ final class DemoSeedComponent implements LocalComponent {
          "revocationRightAcknowledged": true,
          "servicesConditionedOnSigning": false,
          "redisclosureNoticeAcknowledged": true,
-         "sourceReference": "local-exchange/demo-seed"}
+         "sourceReference": "%s"}
         """
-        .formatted(
-            clientId,
-            DemoProvidersComponent.WEBHOOK_PROVIDER_ID,
-            DemoProvidersComponent.FHIR_PROVIDER_ID,
-            AdapterComponent.INTAKE_PROVIDER_ID,
-            signed.plus(365, ChronoUnit.DAYS),
-            signed);
+        .formatted(clientId, providers, signed.plus(365, ChronoUnit.DAYS), signed, sourceReference);
   }
 
   /** The demo consent's id; valid once started. */

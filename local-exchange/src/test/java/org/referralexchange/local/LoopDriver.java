@@ -12,7 +12,6 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
-import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -126,26 +125,8 @@ final class LoopDriver {
    * hour ago, for a year); its id.
    */
   String recordConsent(String client, List<String> providerIds) throws Exception {
-    Instant signed = Instant.now().truncatedTo(ChronoUnit.SECONDS).minus(1, ChronoUnit.HOURS);
     String body =
-        """
-        {"clientId": "%s",
-         "recipients": {"providerIds": %s},
-         "informationCategories": ["DEMOGRAPHICS", "CONTACT_DETAILS", "SOCIAL_NEEDS"],
-         "part2": false,
-         "purpose": "COC",
-         "expiresAt": "%s",
-         "signature": {"method": "ELECTRONIC", "signedAt": "%s", "signerRole": "CLIENT"},
-         "revocationRightAcknowledged": true,
-         "servicesConditionedOnSigning": false,
-         "redisclosureNoticeAcknowledged": true,
-         "sourceReference": "local-exchange-tests"}
-        """
-            .formatted(
-                client,
-                JSON.writeValueAsString(providerIds),
-                signed.plus(365, ChronoUnit.DAYS),
-                signed);
+        DemoSeedComponent.consentBody(client, providerIds, Instant.now(), "local-exchange-tests");
     HttpResponse<String> response = post("/api/v1/consents", body, null);
     assertThat(response.statusCode()).as(response.body()).isEqualTo(201);
     return JSON.readTree(response.body()).path("consentId").asString();
