@@ -140,7 +140,10 @@ final class MailCatcherComponent implements LocalComponent {
     return settings.folder();
   }
 
-  /** Every message caught since the first start, restarts included, in arrival order. */
+  /**
+   * Every message caught since the first start, restarts included; within a run grouped by
+   * recipient (GreenMail's order), each recipient's in arrival order.
+   */
   synchronized List<MimeMessage> messages() {
     if (greenMail == null) {
       throw new IllegalStateException("Mail catcher is not running");
