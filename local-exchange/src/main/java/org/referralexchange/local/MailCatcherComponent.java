@@ -10,10 +10,13 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.LocalDateTime;
 import java.time.format.DateTimeFormatter;
+import java.util.Collections;
+import java.util.IdentityHashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -38,6 +41,15 @@ final class MailCatcherComponent implements LocalComponent {
   private GreenMail greenMail;
   private ScheduledExecutorService writer;
   private int written;
+
+  /**
+   * The messages already written. GreenMail lists its messages mailbox by mailbox, not in arrival
+   * order, so a new message to one recipient can come before older ones to another: counting
+   * written messages by position wrote some twice and lost others. GreenMail hands out the same
+   * instance for a stored message each time, so identity tells which are new.
+   */
+  private final Set<MimeMessage> writtenMessages =
+      Collections.newSetFromMap(new IdentityHashMap<>());
 
   /** The port of the first start, so a restarted catcher listens where the notifier sends. */
   private int boundPort;
@@ -81,6 +93,7 @@ final class MailCatcherComponent implements LocalComponent {
     }
     boundPort = greenMail.getSmtp().getPort();
     written = 0;
+    writtenMessages.clear();
     writer =
         Executors.newSingleThreadScheduledExecutor(
             runnable -> {
@@ -127,7 +140,10 @@ final class MailCatcherComponent implements LocalComponent {
     return settings.folder();
   }
 
-  /** Every message caught since the first start, restarts included, in arrival order. */
+  /**
+   * Every message caught since the first start, restarts included; within a run grouped by
+   * recipient (GreenMail's order), each recipient's in arrival order.
+   */
   synchronized List<MimeMessage> messages() {
     if (greenMail == null) {
       throw new IllegalStateException("Mail catcher is not running");
@@ -141,8 +157,11 @@ final class MailCatcherComponent implements LocalComponent {
     if (greenMail == null) {
       return;
     }
-    MimeMessage[] received = greenMail.getReceivedMessages();
-    for (; written < received.length; written++) {
+    for (MimeMessage message : greenMail.getReceivedMessages()) {
+      if (!writtenMessages.add(message)) {
+        continue;
+      }
+      written++;
       Path file =
           settings
               .folder()
@@ -151,9 +170,9 @@ final class MailCatcherComponent implements LocalComponent {
                       Locale.ROOT,
                       "%s-%04d.eml",
                       LocalDateTime.now().format(FILE_TIME),
-                      caughtBefore.size() + written + 1));
+                      caughtBefore.size() + written));
       try (OutputStream out = Files.newOutputStream(file)) {
-        received[written].writeTo(out);
+        message.writeTo(out);
       } catch (IOException | MessagingException e) {
         System.err.println("[local-exchange] Could not write caught mail to " + file + ": " + e);
       }
