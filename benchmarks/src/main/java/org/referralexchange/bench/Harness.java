@@ -10,6 +10,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
+import java.time.temporal.ChronoUnit;
 import java.util.Arrays;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
@@ -252,10 +253,28 @@ final class Harness {
     }
   }
 
-  /** A consent for {@code clientId} covering the webhook demo provider, as the local run's. */
+  /**
+   * A consent as the gateway's integration tests record it (Requests.consent). Its own copy: the
+   * gateway and adapter harnesses run on class paths without local-exchange, whose
+   * DemoSeedComponent.consentBody is the local run's.
+   */
   static String consentBody(String clientId) {
-    return org.referralexchange.local.DemoSeedComponent.consentBody(
-        clientId, List.of("northside-food-bank"), Instant.now(), "forms/roi-1");
+    Instant signed = Instant.now().minus(1, ChronoUnit.HOURS).truncatedTo(ChronoUnit.SECONDS);
+    Instant expires = Instant.now().plus(365, ChronoUnit.DAYS).truncatedTo(ChronoUnit.SECONDS);
+    return """
+        {"clientId": "%s",
+         "recipients": {"providerIds": ["northside-food-bank"]},
+         "informationCategories": ["DEMOGRAPHICS", "CONTACT_DETAILS", "SOCIAL_NEEDS"],
+         "part2": false,
+         "purpose": "COC",
+         "expiresAt": "%s",
+         "signature": {"method": "ELECTRONIC", "signedAt": "%s", "signerRole": "CLIENT"},
+         "revocationRightAcknowledged": true,
+         "servicesConditionedOnSigning": false,
+         "redisclosureNoticeAcknowledged": true,
+         "sourceReference": "forms/roi-1"}
+        """
+        .formatted(clientId, expires, signed);
   }
 
   /**
