@@ -130,10 +130,15 @@ final class MailCatcherComponent implements LocalComponent {
 
   /** {@code host:port} of the SMTP server. */
   synchronized String smtp() {
+    return KafkaBrokerComponent.HOST + ":" + smtpPort();
+  }
+
+  /** The port of the SMTP server. */
+  synchronized int smtpPort() {
     if (greenMail == null) {
       throw new IllegalStateException("Mail catcher is not running");
     }
-    return KafkaBrokerComponent.HOST + ":" + greenMail.getSmtp().getPort();
+    return greenMail.getSmtp().getPort();
   }
 
   Path folder() {

@@ -382,8 +382,7 @@ class KafkaAclTests {
                       "--spring.kafka.admin.auto-create=false",
                       "--spring.kafka.properties.schema.registry.url=" + registryUrl,
                       "--spring.mail.host=127.0.0.1",
-                      "--spring.mail.port="
-                          + mail.smtp().substring(mail.smtp().lastIndexOf(':') + 1),
+                      "--spring.mail.port=" + mail.smtpPort(),
                       "--notifier.tick-interval=PT0.2S",
                       "--notifier.gateway-base-url=https://gateway.test",
                       "--exchange.streams.state-dir=" + stateDir.resolve("streams")));

@@ -32,7 +32,7 @@ class MailCatcherComponentTests {
     mail.start();
     try {
       String smtp = mail.smtp();
-      int port = Integer.parseInt(smtp.substring(smtp.lastIndexOf(':') + 1));
+      int port = mail.smtpPort();
       send(port, "before");
 
       mail.stop();
@@ -61,8 +61,7 @@ class MailCatcherComponentTests {
         new MailCatcherComponent(new MailCatcherComponent.Settings(0, folder));
     mail.start();
     try {
-      String smtp = mail.smtp();
-      int port = Integer.parseInt(smtp.substring(smtp.lastIndexOf(':') + 1));
+      int port = mail.smtpPort();
       // The local walk's order: the case manager, then the pantry's intake, then the case manager.
       for (String[] message :
           new String[][] {
