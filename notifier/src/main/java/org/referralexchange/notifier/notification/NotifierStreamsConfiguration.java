@@ -76,13 +76,15 @@ class NotifierStreamsConfiguration {
                 NotifierTopology.build(
                     topology,
                     serdes,
-                    properties,
-                    sms.configured(),
-                    clock,
-                    counts,
-                    meters,
-                    progress,
-                    deadLetterTopics);
+                    () ->
+                        new NotificationProcessor(
+                            properties,
+                            sms.configured(),
+                            clock,
+                            counts,
+                            meters,
+                            progress,
+                            deadLetterTopics));
               }
             });
   }

@@ -1,13 +1,11 @@
 package org.referralexchange.notifier.notification;
 
-import io.micrometer.core.instrument.MeterRegistry;
-import java.time.Clock;
-import java.util.Set;
 import org.apache.avro.specific.SpecificRecord;
 import org.apache.kafka.common.serialization.Serde;
 import org.apache.kafka.common.serialization.Serdes;
 import org.apache.kafka.common.serialization.Serializer;
 import org.apache.kafka.streams.Topology;
+import org.apache.kafka.streams.processor.api.ProcessorSupplier;
 import org.apache.kafka.streams.state.KeyValueStore;
 import org.apache.kafka.streams.state.StoreBuilder;
 import org.apache.kafka.streams.state.Stores;
@@ -17,7 +15,6 @@ import org.referralexchange.events.v1.ReferralOverdue;
 import org.referralexchange.events.v1.ReferralStatusChanged;
 import org.referralexchange.events.v1.ReferralSubmitted;
 import org.referralexchange.kafka.streams.EventSerdes;
-import org.referralexchange.notifier.config.NotifierProperties;
 import org.referralexchange.schemas.Topics;
 
 /**
@@ -35,16 +32,11 @@ final class NotifierTopology {
 
   private NotifierTopology() {}
 
+  /** Adds the sub-topology to {@code topology}; {@code processors} makes one processor per task. */
   static void build(
       Topology topology,
       EventSerdes serdes,
-      NotifierProperties properties,
-      boolean smsConfigured,
-      Clock clock,
-      NotificationCounts counts,
-      MeterRegistry meters,
-      RecordedProgress progress,
-      Set<String> deadLetterTopics) {
+      ProcessorSupplier<String, SpecificRecord, String, SpecificRecord> processors) {
     Serde<String> keys = EventSerdes.keys();
     Serde<SpecificRecord> events = serdes.events();
     topology.addSource(
@@ -55,12 +47,7 @@ final class NotifierTopology {
         Topics.REFERRAL_STATUS_CHANGED.name(),
         Topics.REFERRAL_OVERDUE.name(),
         Topics.NOTIFICATIONS.name());
-    topology.addProcessor(
-        PROCESSOR,
-        () ->
-            new NotificationProcessor(
-                properties, smsConfigured, clock, counts, meters, progress, deadLetterTopics),
-        SOURCE);
+    topology.addProcessor(PROCESSOR, processors, SOURCE);
     topology.addStateStore(
         store(NotificationProcessor.CONTACTS, serdes.stored(ReferralSubmitted.class)), PROCESSOR);
     topology.addStateStore(
